@@ -2,4 +2,4 @@ module kcurl/e2e
 
 go 1.26.0
 
-require github.com/matryer/is v1.4.1 // indirect
+require github.com/matryer/is v1.4.1
