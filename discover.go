@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// defaultAPIServerHost is the API server's name in every cluster's DNS.
+const defaultAPIServerHost = "kubernetes.default.svc"
+
+// apiServer is where paths go: the base URL and how it was found (for -v and hints).
+type apiServer struct {
+	base   *url.URL
+	source string
+	// guessed is true when nothing told kcurl where the server is.
+	guessed bool
+}
+
+// discoverAPIServer finds the API server: --server, else the service environment
+// variables (as client-go's InClusterConfig), else kubernetes.default.svc.
+func discoverAPIServer(serverFlag string, getenv func(string) string) (apiServer, error) {
+	if serverFlag != "" {
+		raw := serverFlag
+		if !strings.Contains(raw, "://") {
+			raw = "https://" + raw
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || strings.ContainsAny(raw, " \t\r\n") {
+			return apiServer{}, exitErrorf(exitURLMalformed, "--server %q is not an http(s) URL", serverFlag)
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawQuery, u.Fragment = "", ""
+		return apiServer{base: u, source: "--server"}, nil
+	}
+	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
+	if host != "" {
+		if strings.ContainsAny(host, "/[]@ \t\r\n") || strings.Contains(host, "://") {
+			return apiServer{}, exitErrorf(exitURLMalformed, "KUBERNETES_SERVICE_HOST %q is not a host name or address", host)
+		}
+		if port == "" {
+			port = "443"
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return apiServer{}, exitErrorf(exitURLMalformed, "KUBERNETES_SERVICE_PORT %q is not a port number", port)
+		}
+		return apiServer{
+			base:   &url.URL{Scheme: "https", Host: net.JoinHostPort(host, port)},
+			source: "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT",
+		}, nil
+	}
+	return apiServer{
+		base:    &url.URL{Scheme: "https", Host: defaultAPIServerHost},
+		source:  "the default name " + defaultAPIServerHost,
+		guessed: true,
+	}, nil
+}
+
+// resolveURL turns a command-line URL into the URL to fetch: a path starting with "/"
+// is on the API server, anything else is a URL as curl takes it. It reports whether
+// the URL was a path on the API server.
+func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
+	if arg == "" {
+		return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
+	for _, r := range arg {
+		if r <= ' ' || r == 0x7f {
+			return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+		}
+	}
+	if strings.HasPrefix(arg, "/") {
+		ref, err := url.Parse(arg)
+		if err != nil || ref.Host != "" || ref.Scheme != "" {
+			return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+		}
+		u := *api.base
+		u.Path = api.base.Path + ref.Path
+		if ref.RawPath != "" {
+			u.RawPath = api.base.EscapedPath() + ref.RawPath
+		}
+		u.RawQuery = ref.RawQuery
+		return &u, true, nil
+	}
+	raw := arg
+	scheme, _, hasScheme := strings.Cut(arg, "://")
+	if !hasScheme {
+		// curl guesses http:// for a URL without a scheme.
+		raw = "http://" + arg
+		scheme = "http"
+	}
+	scheme = strings.ToLower(scheme)
+	if scheme != "http" && scheme != "https" {
+		return nil, false, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported", scheme)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Hostname() == "" {
+		return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+		}
+	}
+	u.Fragment = ""
+	if u.Path == "" && u.RawQuery == "" {
+		u.Path = "/"
+	}
+	return u, false, nil
+}
+
+// hostPort is u's host and port with the scheme's default port filled in.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// notInPodHint is added to a resolve failure of the guessed API server name.
+func notInPodHint(api apiServer, host string) string {
+	if api.guessed && host == api.base.Hostname() {
+		return " (not in a pod? set --server or KUBERNETES_SERVICE_HOST)"
+	}
+	return ""
+}
+
+// describeAPIServer is the -v line that says where paths go.
+func describeAPIServer(api apiServer) string {
+	return fmt.Sprintf("API server %s (from %s)", api.base.Host, api.source)
+}

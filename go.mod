@@ -1,0 +1,8 @@
+module kcurl
+
+go 1.26
+
+require (
+	github.com/alecthomas/kong v1.17.0
+	github.com/goccy/go-json v0.12.0
+)

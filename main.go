@@ -1,0 +1,247 @@
+// Command kcurl is curl for the Kubernetes API server from inside a pod: it finds the
+// server, trusts it with the service-account CA, authenticates with the service-account
+// token, and otherwise takes curl's flags, prints curl's output and exits with curl's codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; see buildVersion.
+var version string
+
+// cli is kcurl's command line: curl's names and short letters, plus the Kubernetes group.
+type cli struct {
+	URLs []string `arg:"" optional:"" name:"url" help:"URL, or a path such as /api/v1/namespaces/default/pods on the API server."`
+
+	// Request.
+	Request        string      `short:"X" group:"request" placeholder:"METHOD" help:"Request method to use."`
+	Header         []string    `short:"H" sep:"none" group:"request" placeholder:"HEADER" help:"Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."`
+	Data           dataFlag    `short:"d" group:"request" placeholder:"DATA" help:"HTTP POST data; @file or @- reads it (newlines stripped)."`
+	DataASCII      dataFlag    `name:"data-ascii" group:"request" placeholder:"DATA" help:"Same as --data."`
+	DataRaw        dataFlag    `name:"data-raw" group:"request" placeholder:"DATA" help:"HTTP POST data, '@' has no meaning."`
+	DataBinary     dataFlag    `name:"data-binary" group:"request" placeholder:"DATA" help:"HTTP POST data, byte for byte; @file reads it unchanged."`
+	DataURLEncode  dataFlag    `name:"data-urlencode" group:"request" placeholder:"DATA" help:"HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."`
+	JSON           dataFlag    `name:"json" group:"request" placeholder:"DATA" help:"HTTP POST JSON; sets Content-Type and Accept to application/json."`
+	Get            bool        `short:"G" group:"request" help:"Put the post data in the URL and use GET."`
+	UploadFile     string      `short:"T" name:"upload-file" group:"request" placeholder:"FILE" help:"Transfer a local file (PUT); - is stdin."`
+	Head           bool        `short:"I" group:"request" help:"Show document info only (HEAD)."`
+	UserAgent      string      `short:"A" name:"user-agent" group:"request" placeholder:"NAME" help:"Send User-Agent NAME (default kcurl/VERSION)."`
+	Compressed     bool        `group:"request" help:"Request a compressed response and decompress it."`
+	Location       bool        `short:"L" group:"request" help:"Follow redirects."`
+	MaxRedirs      int         `name:"max-redirs" default:"50" group:"request" placeholder:"NUM" help:"Maximum number of redirects allowed."`
+	HTTP11         bool        `name:"http1.1" group:"request" help:"Use HTTP/1.1."`
+	HTTP2          bool        `name:"http2" group:"request" help:"Use HTTP/2 (the default over TLS)."`
+	MaxTime        secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for each transfer."`
+	ConnectTimeout secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for the connection."`
+	Retry          int         `group:"request" placeholder:"NUM" help:"Retry request if transient problems occur."`
+	RetryDelay     secondsFlag `name:"retry-delay" group:"request" placeholder:"SECONDS" help:"Wait time between retries."`
+	RetryMaxTime   secondsFlag `name:"retry-max-time" group:"request" placeholder:"SECONDS" help:"Retry only within this period."`
+	RetryAll       bool        `name:"retry-all-errors" group:"request" help:"Retry all errors (use with --retry)."`
+	RetryConnRef   bool        `name:"retry-connrefused" group:"request" help:"Retry on connection refused (use with --retry)."`
+	NoBuffer       bool        `short:"N" name:"no-buffer" group:"request" help:"Disable buffering of the output stream (kcurl never buffers it)."`
+	Resolve        []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR" help:"Resolve the host and port to this address."`
+	Proxy          string      `short:"x" group:"request" placeholder:"[PROTOCOL://]HOST[:PORT]" help:"Use this proxy."`
+	NoProxy        string      `name:"noproxy" group:"request" placeholder:"HOSTS" help:"List of hosts which do not use a proxy."`
+
+	// Output.
+	Output          []string `short:"o" sep:"none" group:"output" placeholder:"FILE" help:"Write to FILE instead of stdout (one per URL)."`
+	Include         bool     `short:"i" group:"output" help:"Include the response headers in the output."`
+	Verbose         bool     `short:"v" group:"output" help:"Make the operation more talkative (on stderr)."`
+	Silent          bool     `short:"s" group:"output" help:"Silent mode: no progress meter, no error messages."`
+	ShowError       bool     `short:"S" name:"show-error" group:"output" help:"Show error messages even when -s is used."`
+	Fail            bool     `short:"f" group:"output" help:"Fail fast with no output on HTTP errors (exit 22)."`
+	FailWithBody    bool     `name:"fail-with-body" group:"output" help:"Fail on HTTP errors (exit 22) but write the body."`
+	WriteOut        string   `short:"w" name:"write-out" group:"output" placeholder:"FORMAT" help:"Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."`
+	ProgressBar     bool     `short:"#" name:"progress-bar" group:"output" help:"Display transfer progress as a bar."`
+	NoProgressMeter bool     `name:"no-progress-meter" group:"output" help:"Do not show the progress meter."`
+	Version         bool     `short:"V" group:"output" help:"Show version number and quit."`
+
+	// TLS.
+	Insecure      bool   `short:"k" group:"tls" help:"Do not verify the server's certificate (no service-account token is sent then)."`
+	CACert        string `name:"cacert" group:"tls" placeholder:"FILE" help:"CA certificates to verify the server with (default: the service-account ca.crt for the API server)."`
+	TLSServerName string `name:"tls-server-name" group:"tls" placeholder:"NAME" help:"Verify the server's certificate against NAME (as kubectl's flag)."`
+	Cert          string `short:"E" group:"tls" placeholder:"FILE" help:"Client certificate file (PEM)."`
+	Key           string `group:"tls" placeholder:"FILE" help:"Client private key file (PEM)."`
+
+	// Kubernetes.
+	Server            string `group:"kubernetes" placeholder:"URL" help:"API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."`
+	Token             string `group:"kubernetes" placeholder:"TOKEN" help:"Bearer token to send to the API server."`
+	TokenFile         string `name:"token-file" group:"kubernetes" placeholder:"FILE" help:"Read the bearer token from FILE at each attempt."`
+	OAuth2Bearer      string `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN" help:"Bearer token (curl's name for --token)."`
+	ServiceAccountDir string `name:"service-account-dir" group:"kubernetes" placeholder:"DIR" help:"Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."`
+}
+
+// env is everything kcurl takes from the outside world; tests pass their own.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// stdoutIsTerminal decides the progress meter, as curl does.
+	stdoutIsTerminal bool
+	// dialDNS, when set, is how the resolver reaches a DNS server (tests point it at loopback).
+	dialDNS func(ctx context.Context, network, address string) (net.Conn, error)
+	// sleep waits between retries; tests shorten it.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func main() {
+	// A closed stdout must give exit 23, as curl, not death by SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
+	os.Exit(run(os.Args[1:], osEnv()))
+}
+
+func osEnv() env {
+	return env{
+		getenv:           os.Getenv,
+		stdin:            os.Stdin,
+		stdout:           os.Stdout,
+		stderr:           os.Stderr,
+		stdoutIsTerminal: isTerminal(os.Stdout),
+		sleep:            sleepContext,
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// run is kcurl from arguments to exit code.
+func run(args []string, e env) int {
+	if e.sleep == nil {
+		e.sleep = sleepContext
+	}
+	var c cli
+	parser, err := kong.New(&c,
+		kong.Name("kcurl"),
+		kong.Description("curl for the Kubernetes API server, from inside a pod."),
+		kong.Writers(e.stdout, e.stderr),
+		kong.WithHyphenPrefixedParameters(true),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.ExplicitGroups([]kong.Group{
+			{Key: "request", Title: "Request:"},
+			{Key: "output", Title: "Output:"},
+			{Key: "tls", Title: "TLS:"},
+			{Key: "kubernetes", Title: "Kubernetes:"},
+		}),
+	)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kcurl: (2) %v\n", err)
+		return exitFailedInit
+	}
+	parser.Exit = func(int) { panic(kongExit{}) }
+	if code, done := parse(parser, args, e); done {
+		return code
+	}
+	if c.Version {
+		fmt.Fprintln(e.stdout, versionLine())
+		return exitOK
+	}
+	out := newOutput(e, &c)
+	plan, err := newPlan(&c, e)
+	if err != nil {
+		return out.fail(err)
+	}
+	return plan.execute(context.Background(), out)
+}
+
+// kongExit unwinds parsing when kong wants to exit (after --help).
+type kongExit struct{}
+
+// parse runs kong and turns its errors into curl's "option …" line and exit 2.
+func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(kongExit); !ok {
+				panic(r)
+			}
+			code, done = exitOK, true
+		}
+	}()
+	if _, err := parser.Parse(args); err != nil {
+		fmt.Fprintf(e.stderr, "kcurl: (2) %s; try 'kcurl --help'\n", optionError(err))
+		return exitFailedInit, true
+	}
+	return 0, false
+}
+
+var kongFlagName = regexp.MustCompile(`(?:^|\s)(--?[A-Za-z0-9#][\w.#-]*)`)
+
+// optionError rewords a kong parse error the way curl words a bad option.
+func optionError(err error) string {
+	msg := err.Error()
+	flag := ""
+	if m := kongFlagName.FindStringSubmatch(msg); m != nil {
+		flag = strings.SplitN(m[1], "=", 2)[0]
+	}
+	var bad *badValueError
+	switch {
+	case strings.HasPrefix(msg, "unknown flag"):
+		return "option " + flag + ": is unknown"
+	case strings.Contains(msg, "EOL") || strings.Contains(msg, "missing value"):
+		return "option " + flag + ": requires parameter"
+	case errors.As(err, &bad):
+		return "option " + flag + ": " + bad.why
+	case flag != "":
+		return "option " + flag + ": " + strings.TrimSpace(strings.TrimPrefix(msg[strings.Index(msg, flag)+len(flag):], ":"))
+	}
+	return msg
+}
+
+// buildVersion is the -X version, else the module version, else the VCS revision.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			return v
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// versionLine is what --version prints: version, Go version, platform and linking.
+func versionLine() string {
+	linking := "static"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "CGO_ENABLED" && s.Value == "1" {
+				linking = "dynamic (cgo)"
+			}
+		}
+	}
+	return fmt.Sprintf("kcurl %s (%s %s/%s, %s)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, linking)
+}

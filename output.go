@@ -1,0 +1,586 @@
+package main
+
+// Output rules, as curl's: the body (and -i headers) go to stdout or -o byte for byte;
+// everything else goes to stderr. Info lines under -v start "* ", request lines "> ",
+// response lines "< ". Failures are one line "kcurl: (N) message", lower-case words of
+// kcurl's own, curl's words where curl has them, no final period. -s silences all but
+// the data and -w; -S brings the error lines back. No line ever holds the token.
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// output is everything a person sees.
+type output struct {
+	e env
+	c *cli
+	// mu orders stderr lines written from transport goroutines.
+	mu sync.Mutex
+}
+
+func newOutput(e env, c *cli) *output { return &output{e: e, c: c} }
+
+func (o *output) showErrors() bool { return !o.c.Silent || o.c.ShowError }
+
+func (o *output) stderrLine(s string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	io.WriteString(o.e.stderr, s)
+}
+
+// info writes a "* " line under -v.
+func (o *output) info(format string, args ...any) {
+	if o.c.Verbose {
+		o.stderrLine("* " + fmt.Sprintf(format, args...) + "\n")
+	}
+}
+
+// warn writes a warning unless -s.
+func (o *output) warn(format string, args ...any) {
+	if !o.c.Silent {
+		o.stderrLine("kcurl: warning: " + fmt.Sprintf(format, args...) + "\n")
+	}
+}
+
+// fail writes err's line (and a Status line for HTTP errors) and returns its exit code.
+func (o *output) fail(err error) int {
+	code := exitCodeOf(err)
+	if !o.showErrors() {
+		return code
+	}
+	line := fmt.Sprintf("kcurl: (%d) %s\n", code, err)
+	var hf *httpFailure
+	if errors.As(err, &hf) && hf.status != nil && hf.status.Message != "" {
+		line += "kcurl: " + hf.status.summary() + "\n"
+	}
+	o.stderrLine(line)
+	return code
+}
+
+// requestHead writes the "> " lines of a request under -v, token redacted.
+func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) {
+	if !o.c.Verbose {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "> %s %s %s\r\n", req.Method, req.URL.RequestURI(), proto)
+	for _, h := range sent {
+		name := h.name
+		if proto == "HTTP/2" && !strings.EqualFold(name, "Host") {
+			name = strings.ToLower(name)
+		}
+		fmt.Fprintf(&b, "> %s: %s\r\n", name, h.value)
+	}
+	if req.ContentLength > 0 {
+		fmt.Fprintf(&b, "> %s: %d\r\n", map[bool]string{true: "content-length", false: "Content-Length"}[proto == "HTTP/2"], req.ContentLength)
+	}
+	b.WriteString("> \r\n")
+	o.stderrLine(b.String())
+}
+
+// responseHead writes the "< " lines of a response under -v.
+func (o *output) responseHead(resp *http.Response) {
+	if !o.c.Verbose {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("< " + statusLine(resp) + "\r\n")
+	for _, k := range sortedHeaderNames(resp.Header) {
+		for _, v := range resp.Header[k] {
+			b.WriteString("< " + headerName(resp, k) + ": " + v + "\r\n")
+		}
+	}
+	b.WriteString("< \r\n")
+	o.stderrLine(b.String())
+}
+
+// writeHead writes the status line and headers for -i and -I, as curl: CRLF lines, a blank line.
+func writeHead(w io.Writer, resp *http.Response) error {
+	var b strings.Builder
+	b.WriteString(statusLine(resp) + "\r\n")
+	for _, k := range sortedHeaderNames(resp.Header) {
+		for _, v := range resp.Header[k] {
+			b.WriteString(headerName(resp, k) + ": " + v + "\r\n")
+		}
+	}
+	b.WriteString("\r\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// tlsDetails writes curl's TLS lines under -v: version, cipher, ALPN, certificate.
+func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, c *cli) {
+	if !o.c.Verbose {
+		return
+	}
+	o.info("SSL connection using %s / %s", tlsVersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+	if st.NegotiatedProtocol != "" {
+		o.info("ALPN: server accepted %s", st.NegotiatedProtocol)
+	} else {
+		o.info("ALPN: server did not agree on a protocol. Uses default.")
+	}
+	if len(st.PeerCertificates) == 0 {
+		return
+	}
+	cert := st.PeerCertificates[0]
+	o.info("Server certificate:")
+	o.info(" subject: %s", cert.Subject)
+	o.info(" start date: %s", cert.NotBefore.UTC().Format("Jan  2 15:04:05 2006 GMT"))
+	o.info(" expire date: %s", cert.NotAfter.UTC().Format("Jan  2 15:04:05 2006 GMT"))
+	name := u.Hostname()
+	if c.TLSServerName != "" {
+		name = c.TLSServerName
+	}
+	if c.Insecure {
+		o.info(" issuer: %s", cert.Issuer)
+		o.info(" SSL certificate verify result: not checked (-k), continuing anyway")
+		return
+	}
+	if ip := net.ParseIP(name); ip != nil {
+		o.info(" subjectAltName: host %q matched cert's IP address!", name)
+	} else {
+		o.info(" subjectAltName: host %q matched cert's %q", name, matchedSAN(cert.DNSNames, name))
+	}
+	o.info(" issuer: %s", cert.Issuer)
+	o.info(" SSL certificate verify ok.")
+}
+
+func matchedSAN(names []string, host string) string {
+	for _, n := range names {
+		if strings.EqualFold(n, host) {
+			return n
+		}
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "*.") && strings.HasSuffix(strings.ToLower(host), strings.ToLower(n[1:])) {
+			return n
+		}
+	}
+	return host
+}
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	}
+	return tls.VersionName(v)
+}
+
+// httpFailure is -f's error: curl's line, plus the API server's Status when it sent one.
+type httpFailure struct {
+	code   int
+	status *apiStatus
+}
+
+func (h *httpFailure) Error() string {
+	return fmt.Sprintf("The requested URL returned error: %d", h.code)
+}
+
+func httpError(code int, status *apiStatus) error {
+	return &exitError{code: exitHTTPError, err: &httpFailure{code: code, status: status}}
+}
+
+// apiStatus is the part of a Kubernetes Status body an error line needs.
+type apiStatus struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Reason  string `json:"reason"`
+	Code    int    `json:"code"`
+}
+
+func (s *apiStatus) summary() string {
+	reason := s.Reason
+	if reason == "" {
+		reason = http.StatusText(s.Code)
+	}
+	return fmt.Sprintf("%d %s: %s", s.Code, reason, s.Message)
+}
+
+// maxStatusSize bounds how much of an error body is read to find a Status.
+const maxStatusSize = 64 << 10
+
+// readStatus reads a Status from an error body, or nil if the body is not one.
+func readStatus(r io.Reader) *apiStatus {
+	b, _ := io.ReadAll(io.LimitReader(r, maxStatusSize))
+	return decodeStatus(b)
+}
+
+func decodeStatus(b []byte) *apiStatus {
+	var s apiStatus
+	if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, &s) != nil || s.Kind != "Status" {
+		return nil
+	}
+	return &s
+}
+
+// bodySink is where a transfer's data goes: stdout, or an -o file created only when
+// the first byte arrives and removed again if the transfer fails.
+type bodySink struct {
+	w       io.Writer
+	file    string
+	f       *os.File
+	created bool
+	failed  bool
+}
+
+func (o *output) sink(file string) *bodySink {
+	if file == "" || file == "-" {
+		return &bodySink{w: o.e.stdout}
+	}
+	return &bodySink{file: file}
+}
+
+func (s *bodySink) open() error {
+	if s.f != nil || s.file == "" {
+		return nil
+	}
+	_, statErr := os.Stat(s.file)
+	f, err := os.OpenFile(s.file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return exitErrorf(exitWriteError, "Failed to open the file %s: %s", s.file, fileProblem(err))
+	}
+	s.f, s.w, s.created = f, f, statErr != nil
+	return nil
+}
+
+// Write writes data, turning any failure into curl's 23.
+func (s *bodySink) Write(b []byte) (int, error) {
+	if err := s.open(); err != nil {
+		return 0, err
+	}
+	n, err := s.w.Write(b)
+	if err != nil {
+		s.failed = true
+		return n, exitErrorf(exitWriteError, "Failure writing output to destination")
+	}
+	return n, nil
+}
+
+// commit ends a good transfer: an -o file exists (empty if no body came) and is closed.
+func (s *bodySink) commit() error {
+	if err := s.open(); err != nil {
+		return err
+	}
+	if s.f != nil {
+		err := s.f.Close()
+		s.f = nil
+		if err != nil {
+			s.removeCreated()
+			return exitErrorf(exitWriteError, "Failure writing output to destination")
+		}
+	}
+	return nil
+}
+
+// abort ends a failed transfer: a file kcurl created is removed, so no half file stays.
+func (s *bodySink) abort() {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+		s.removeCreated()
+	}
+}
+
+func (s *bodySink) removeCreated() {
+	if s.created {
+		os.Remove(s.file)
+	}
+}
+
+// progressMeter is curl's meter on stderr: shown when stdout is not a terminal and
+// neither -s nor -v is given; -# draws a bar instead.
+type progressMeter struct {
+	o     *output
+	total int64
+	start time.Time
+	last  time.Time
+	n     int64
+	on    bool
+}
+
+func (o *output) meter(total int64) *progressMeter {
+	on := !o.c.Silent && !o.c.Verbose && !o.c.NoProgressMeter && (!o.e.stdoutIsTerminal || o.c.ProgressBar || o.c.Output != nil)
+	m := &progressMeter{o: o, total: total, start: time.Now(), on: on}
+	if on && !o.c.ProgressBar {
+		o.stderrLine("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n" +
+			"                                 Dload  Upload   Total   Spent    Left  Speed\n")
+		m.draw()
+	}
+	return m
+}
+
+func (m *progressMeter) update(n int64) {
+	m.n = n
+	if m.on && time.Since(m.last) >= time.Second {
+		m.draw()
+	}
+}
+
+func (m *progressMeter) done() {
+	if m.on {
+		m.draw()
+		m.o.stderrLine("\n")
+		m.on = false
+	}
+}
+
+func (m *progressMeter) draw() {
+	m.last = time.Now()
+	spent := time.Since(m.start)
+	if m.o.c.ProgressBar {
+		pct := 0.0
+		if m.total > 0 {
+			pct = float64(m.n) * 100 / float64(m.total)
+		}
+		width := 72
+		bar := strings.Repeat("#", int(pct*float64(width)/100))
+		m.o.stderrLine(fmt.Sprintf("\r%-*s %5.1f%%", width, bar, pct))
+		return
+	}
+	speed := int64(0)
+	if s := spent.Seconds(); s > 0 {
+		speed = int64(float64(m.n) / s)
+	}
+	pct, total, left := 0, int64(0), "--:--:--"
+	if m.total > 0 {
+		total = m.total
+		pct = int(m.n * 100 / m.total)
+		if speed > 0 {
+			left = clock(time.Duration(float64(m.total-m.n)/float64(speed)) * time.Second)
+		}
+	}
+	totalTime := "--:--:--"
+	if m.total > 0 && speed > 0 {
+		totalTime = clock(time.Duration(float64(m.total)/float64(speed)) * time.Second)
+	}
+	m.o.stderrLine(fmt.Sprintf("\r%3d %s  %3d %s    0     0  %s      0 %s %s %s %s",
+		pct, size5(total), pct, size5(m.n), size5(speed), totalTime, clock(spent), left, size5(speed)))
+}
+
+// size5 is curl's five-character size: bytes, then k, M, G.
+func size5(n int64) string {
+	switch {
+	case n < 100000:
+		return fmt.Sprintf("%5d", n)
+	case n < 10000*1024:
+		return fmt.Sprintf("%4dk", n/1024)
+	case n < 10000*1024*1024:
+		return fmt.Sprintf("%4dM", n/(1024*1024))
+	}
+	return fmt.Sprintf("%4dG", n/(1024*1024*1024))
+}
+
+func clock(d time.Duration) string {
+	s := int64(d.Seconds())
+	return fmt.Sprintf("%2d:%02d:%02d", s/3600, (s/60)%60, s%60)
+}
+
+// writeOutFormat is a parsed -w format.
+type writeOutFormat []writeOutPiece
+
+type writeOutPiece struct {
+	literal string
+	// variable is a %{name}; header is a %header{name}; switchTo is stdout or stderr.
+	variable string
+	header   string
+	switchTo string
+}
+
+// writeOutVariables are the names -w knows.
+var writeOutVariables = map[string]bool{
+	"http_code": true, "response_code": true, "http_version": true, "method": true,
+	"url_effective": true, "url": true, "num_redirects": true, "remote_ip": true,
+	"remote_port": true, "content_type": true, "size_download": true, "size_upload": true,
+	"size_header": true, "time_namelookup": true, "time_connect": true,
+	"time_appconnect": true, "time_pretransfer": true, "time_starttransfer": true,
+	"time_total": true, "exitcode": true, "errormsg": true, "json": true, "scheme": true,
+	"speed_download": true, "speed_upload": true, "redirect_url": true,
+	"stdout": true, "stderr": true,
+}
+
+// parseWriteOut parses a -w format (or @file, @-), refusing unknown variables up front
+// so a typo fails before any request is made.
+func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
+	if strings.HasPrefix(format, "@") {
+		b, err := readDataFile(format[1:], stdin)
+		if err != nil {
+			return nil, err
+		}
+		format = string(b)
+	}
+	var pieces writeOutFormat
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			pieces = append(pieces, writeOutPiece{literal: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(format); i++ {
+		ch := format[i]
+		switch {
+		case ch == '\\' && i+1 < len(format):
+			i++
+			switch format[i] {
+			case 'n':
+				lit.WriteByte('\n')
+			case 'r':
+				lit.WriteByte('\r')
+			case 't':
+				lit.WriteByte('\t')
+			case '\\':
+				lit.WriteByte('\\')
+			default:
+				lit.WriteByte('\\')
+				lit.WriteByte(format[i])
+			}
+		case ch == '%' && strings.HasPrefix(format[i:], "%%"):
+			lit.WriteByte('%')
+			i++
+		case ch == '%' && strings.HasPrefix(format[i:], "%{"):
+			end := strings.IndexByte(format[i:], '}')
+			if end < 0 {
+				return nil, exitErrorf(exitFailedInit, "--write-out: unterminated %%{ in the format")
+			}
+			name := format[i+2 : i+end]
+			if !writeOutVariables[name] {
+				return nil, exitErrorf(exitFailedInit, "--write-out: unknown variable %q", name)
+			}
+			flush()
+			if name == "stdout" || name == "stderr" {
+				pieces = append(pieces, writeOutPiece{switchTo: name})
+			} else {
+				pieces = append(pieces, writeOutPiece{variable: name})
+			}
+			i += end
+		case ch == '%' && strings.HasPrefix(format[i:], "%header{"):
+			end := strings.IndexByte(format[i:], '}')
+			if end < 0 {
+				return nil, exitErrorf(exitFailedInit, "--write-out: unterminated %%header{ in the format")
+			}
+			flush()
+			pieces = append(pieces, writeOutPiece{header: format[i+len("%header{") : i+end]})
+			i += end
+		default:
+			lit.WriteByte(ch)
+		}
+	}
+	flush()
+	return pieces, nil
+}
+
+// render writes the format for one transfer.
+func (f writeOutFormat) render(info *transferInfo, o *output) error {
+	if len(f) == 0 {
+		return nil
+	}
+	var w io.Writer = o.e.stdout
+	var b strings.Builder
+	emit := func() error {
+		if b.Len() == 0 {
+			return nil
+		}
+		_, err := io.WriteString(w, b.String())
+		b.Reset()
+		if err != nil {
+			return exitErrorf(exitWriteError, "Failure writing output to destination")
+		}
+		return nil
+	}
+	for _, p := range f {
+		switch {
+		case p.switchTo != "":
+			if err := emit(); err != nil {
+				return err
+			}
+			w = o.e.stdout
+			if p.switchTo == "stderr" {
+				w = o.e.stderr
+			}
+		case p.header != "":
+			if info.header != nil {
+				b.WriteString(strings.Join(info.header.Values(p.header), ", "))
+			}
+		case p.variable == "json":
+			j, err := json.Marshal(info.variables())
+			if err != nil {
+				return exitErrorf(exitWriteError, "--write-out: %v", err)
+			}
+			b.Write(j)
+		case p.variable != "":
+			b.WriteString(formatVariable(info.variables()[p.variable]))
+		default:
+			b.WriteString(p.literal)
+		}
+	}
+	return emit()
+}
+
+func formatVariable(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', 6, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return x
+	}
+	return ""
+}
+
+// variables is the -w variables of one transfer, by name.
+func (info *transferInfo) variables() map[string]any {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	secs := func(d time.Duration) float64 { return d.Seconds() }
+	speed := func(n int64) int64 {
+		if s := info.total.Seconds(); s > 0 {
+			return int64(float64(n) / s)
+		}
+		return 0
+	}
+	scheme := ""
+	if u, err := url.Parse(info.urlEffective); err == nil {
+		scheme = strings.ToUpper(u.Scheme)
+	}
+	code := fmt.Sprintf("%03d", info.httpCode)
+	return map[string]any{
+		"http_code": code, "response_code": code,
+		"http_version": info.httpVersionOrZero(), "method": info.method,
+		"url_effective": info.urlEffective, "url": info.urlEffective,
+		"num_redirects": info.numRedirects, "remote_ip": info.remoteIP,
+		"remote_port": info.remotePort, "content_type": info.contentType,
+		"size_download": info.sizeDownload, "size_upload": info.sizeUpload,
+		"size_header": info.sizeHeader, "time_namelookup": secs(info.namelookup),
+		"time_connect": secs(info.connect), "time_appconnect": secs(info.appconnect),
+		"time_pretransfer": secs(info.pretransfer), "time_starttransfer": secs(info.starttrans),
+		"time_total": secs(info.total), "exitcode": info.exitCode, "errormsg": info.errorMsg,
+		"scheme": scheme, "speed_download": speed(info.sizeDownload),
+		"speed_upload": speed(info.sizeUpload), "redirect_url": info.redirectURL,
+	}
+}
+
+func (info *transferInfo) httpVersionOrZero() string {
+	if info.httpVersion == "" {
+		return "0"
+	}
+	return info.httpVersion
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// maxCAFileSize bounds what kcurl reads from a CA bundle; the system bundle is about 200 KiB.
+const maxCAFileSize = 4 << 20
+
+// trustOptions are the TLS flags as given.
+type trustOptions struct {
+	insecure   bool
+	caFile     string
+	serverName string
+	certFile   string
+	keyFile    string
+}
+
+// trustStore decides which roots verify which host, reading files only when a
+// connection first needs them.
+type trustStore struct {
+	opts  trustOptions
+	saDir string
+	// getenv finds CURL_CA_BUNDLE and SSL_CERT_FILE.
+	getenv func(string) string
+
+	once       sync.Once
+	clientCert []tls.Certificate
+	certErr    error
+
+	apiOnce   sync.Once
+	apiConfig *tls.Config
+	apiCA     string
+	apiErr    error
+
+	otherOnce   sync.Once
+	otherConfig *tls.Config
+	otherCA     string
+	otherErr    error
+}
+
+// forAPIServer is the TLS configuration for the API server: --cacert, else the
+// service account's ca.crt, else the roots other hosts get. caDesc names the roots for -v.
+func (s *trustStore) forAPIServer() (cfg *tls.Config, caDesc string, err error) {
+	s.apiOnce.Do(func() {
+		file := s.opts.caFile
+		if file == "" {
+			saCA := filepath.Join(s.saDir, "ca.crt")
+			if _, err := os.Stat(saCA); err == nil {
+				file = saCA
+			}
+		}
+		if file == "" {
+			s.apiConfig, s.apiCA, s.apiErr = s.forOther()
+			return
+		}
+		s.apiConfig, s.apiCA, s.apiErr = s.build(file)
+	})
+	return s.apiConfig, s.apiCA, s.apiErr
+}
+
+// forOther is the TLS configuration for any other host: --cacert, else
+// CURL_CA_BUNDLE, else SSL_CERT_FILE, else the system roots.
+func (s *trustStore) forOther() (*tls.Config, string, error) {
+	s.otherOnce.Do(func() {
+		file := s.opts.caFile
+		for _, name := range []string{"CURL_CA_BUNDLE", "SSL_CERT_FILE"} {
+			if file == "" {
+				file = s.getenv(name)
+			}
+		}
+		s.otherConfig, s.otherCA, s.otherErr = s.build(file)
+	})
+	return s.otherConfig, s.otherCA, s.otherErr
+}
+
+// build makes a tls.Config whose roots are the certificates in caFile, or the system
+// roots when caFile is empty.
+func (s *trustStore) build(caFile string) (*tls.Config, string, error) {
+	cfg := &tls.Config{
+		ServerName:         s.opts.serverName,
+		InsecureSkipVerify: s.opts.insecure,
+		MinVersion:         tls.VersionTLS12,
+	}
+	desc := "the system roots"
+	if caFile != "" && !s.opts.insecure {
+		pool, err := loadCAPool(caFile)
+		if err != nil {
+			return nil, "", err
+		}
+		cfg.RootCAs = pool
+		desc = caFile
+	}
+	certs, err := s.clientCertificates()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.Certificates = certs
+	return cfg, desc, nil
+}
+
+// clientCertificates loads --cert and --key once.
+func (s *trustStore) clientCertificates() ([]tls.Certificate, error) {
+	s.once.Do(func() {
+		if s.opts.certFile == "" {
+			if s.opts.keyFile != "" {
+				s.certErr = exitErrorf(exitCertProblem, "--key given without --cert")
+			}
+			return
+		}
+		keyFile := s.opts.keyFile
+		if keyFile == "" {
+			keyFile = s.opts.certFile // curl reads the key from the certificate file then
+		}
+		certPEM, err := readBounded(s.opts.certFile, maxCAFileSize)
+		if err != nil {
+			s.certErr = exitErrorf(exitCertProblem, "could not load PEM client certificate from %s: %v", s.opts.certFile, fileProblem(err))
+			return
+		}
+		keyPEM, err := readBounded(keyFile, maxCAFileSize)
+		if err != nil {
+			s.certErr = exitErrorf(exitCertProblem, "could not load PEM client key from %s: %v", keyFile, fileProblem(err))
+			return
+		}
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			s.certErr = exitErrorf(exitCertProblem, "could not load PEM client certificate from %s and key from %s", s.opts.certFile, keyFile)
+			return
+		}
+		s.clientCert = []tls.Certificate{pair}
+	})
+	return s.clientCert, s.certErr
+}
+
+// loadCAPool reads a PEM bundle; a file with no certificate in it is curl's error 77.
+func loadCAPool(file string) (*x509.CertPool, error) {
+	pemBytes, err := readBounded(file, maxCAFileSize)
+	if err != nil {
+		return nil, exitErrorf(exitCACertProblem, "error setting certificate file: %s: %v", file, fileProblem(err))
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		return nil, exitErrorf(exitCACertProblem, "error setting certificate file: no root CA certificates parsed from %s", file)
+	}
+	return pool, nil
+}
+
+// errTooLarge is returned by readBounded for a file over its limit.
+var errTooLarge = errors.New("file too large")
+
+// readBounded reads at most limit bytes of file, failing on anything larger, so a
+// mistaken path (a device, a huge log) cannot exhaust memory.
+func readBounded(file string, limit int64) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("is a directory")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// fileProblem words a file error without repeating the path.
+func fileProblem(err error) string {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, errTooLarge):
+		return "larger than the limit"
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.As(err, &pe):
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
