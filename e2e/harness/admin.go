@@ -3,8 +3,10 @@ package harness
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -193,8 +195,11 @@ func (c *Cluster) CreateConfigMap(ctx context.Context, ns, name string, data map
 		nil, http.StatusCreated)
 }
 
-// CompactEtcd compacts etcd's history up to its current revision through etcd's HTTP gateway, so any list or
-// continue token at an older resourceVersion becomes too old (410 Gone). It returns that revision.
+// CompactEtcd compacts etcd's history up to its current revision the way kube-apiserver's own compactor does,
+// through etcd's HTTP gateway: it records the revision under compact_rev_key, then compacts. Any continue token or
+// resourceVersion older than that revision becomes too old (410 Gone). The API server's watch cache learns of the
+// compaction by watching compact_rev_key and drops its older list snapshots on its next poll, within about 15 s;
+// until then it may still serve an old continue token from memory. It returns the compacted revision.
 func (c *Cluster) CompactEtcd(ctx context.Context) (int64, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	post := func(path string, in, out any) error {
@@ -213,14 +218,15 @@ func (c *Cluster) CompactEtcd(ctx context.Context) (int64, error) {
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("etcd %s: %s", path, resp.Status)
+			msg, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("etcd %s: %s: %s", path, resp.Status, msg)
 		}
 		if out == nil {
 			return nil
 		}
 		return json.NewDecoder(resp.Body).Decode(out)
 	}
-	// The gateway speaks proto3 JSON: 64-bit integers are strings.
+	// The gateway speaks proto3 JSON: 64-bit integers are strings, bytes are base64.
 	var status struct {
 		Header struct {
 			Revision string `json:"revision"`
@@ -233,7 +239,14 @@ func (c *Cluster) CompactEtcd(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("etcd revision %q: %w", status.Header.Revision, err)
 	}
-	if err := post("/v3/kv/compaction", map[string]any{"revision": strconv.FormatInt(rev, 10), "physical": true}, nil); err != nil {
+	revText := strconv.FormatInt(rev, 10)
+	if err := post("/v3/kv/put", map[string]string{
+		"key":   base64.StdEncoding.EncodeToString([]byte("compact_rev_key")),
+		"value": base64.StdEncoding.EncodeToString([]byte(revText)),
+	}, nil); err != nil {
+		return 0, err
+	}
+	if err := post("/v3/kv/compaction", map[string]any{"revision": revText, "physical": true}, nil); err != nil {
 		return 0, err
 	}
 	return rev, nil
