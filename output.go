@@ -58,7 +58,8 @@ func (o *output) warn(format string, args ...any) {
 // fail writes err's line (and a Status line for HTTP errors) and returns its exit code.
 func (o *output) fail(err error) int {
 	code := exitCodeOf(err)
-	if !o.showErrors() {
+	// A bad command line is reported even under -s, as curl does.
+	if !o.showErrors() && code != exitFailedInit {
 		return code
 	}
 	line := fmt.Sprintf("kcurl: (%d) %s\n", code, err)

@@ -54,7 +54,7 @@ func (o tokenOptions) read() (token, source string, err error) {
 func readTokenFile(file string) (string, string, error) {
 	b, err := readBounded(file, maxTokenSize)
 	if err != nil {
-		return "", "", &exitError{code: exitReadError, err: fmt.Errorf("cannot read token file %s: %s: %w", file, fileProblem(err), err)}
+		return "", "", &exitError{code: exitReadError, err: &causedError{msg: fmt.Sprintf("cannot read token file %s: %s", file, fileProblem(err)), cause: err}}
 	}
 	return checkToken(strings.TrimSpace(string(b)), file)
 }

@@ -192,3 +192,12 @@ func fileProblem(err error) string {
 	}
 	return err.Error()
 }
+
+// causedError is a message of kcurl's own that still unwraps to the error behind it.
+type causedError struct {
+	msg   string
+	cause error
+}
+
+func (e *causedError) Error() string { return e.msg }
+func (e *causedError) Unwrap() error { return e.cause }

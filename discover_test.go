@@ -1,0 +1,99 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/matryer/is"
+)
+
+func TestDiscoverAPIServer(t *testing.T) {
+	tests := []struct {
+		name   string
+		server string
+		env    map[string]string
+		want   string
+		code   int
+	}{
+		{name: "server flag wins", server: "https://10.0.0.1:6443/", env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}, want: "https://10.0.0.1:6443"},
+		{name: "server flag without scheme", server: "127.0.0.1:6443", want: "https://127.0.0.1:6443"},
+		{name: "service env", env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "6443"}, want: "https://127.0.0.1:6443"},
+		{name: "service env IPv6", env: map[string]string{"KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"}, want: "https://[fd00::1]:443"},
+		{name: "service env without port", env: map[string]string{"KUBERNETES_SERVICE_HOST": "10.96.0.1"}, want: "https://10.96.0.1:443"},
+		{name: "nothing set", want: "https://kubernetes.default.svc"},
+		{name: "port not a number", env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "notaport"}, code: exitURLMalformed},
+		{name: "port out of range", env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "70000"}, code: exitURLMalformed},
+		{name: "host with a scheme", env: map[string]string{"KUBERNETES_SERVICE_HOST": "https://10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}, code: exitURLMalformed},
+		{name: "server flag ftp", server: "ftp://x", code: exitURLMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			api, err := discoverAPIServer(tt.server, func(k string) string { return tt.env[k] })
+			if tt.code != 0 {
+				is.Equal(exitCodeOf(err), tt.code) // exit code of the failure
+				return
+			}
+			is.NoErr(err)
+			is.Equal(api.base.String(), tt.want)
+		})
+	}
+}
+
+func TestResolveURL(t *testing.T) {
+	api, err := discoverAPIServer("", func(k string) string {
+		return map[string]string{"KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "6443"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		arg   string
+		want  string
+		isAPI bool
+		code  int
+	}{
+		{name: "path", arg: "/api/v1/namespaces/default/pods", want: "https://[fd00::1]:6443/api/v1/namespaces/default/pods", isAPI: true},
+		{name: "path with query", arg: "/api/v1/pods?watch=1&limit=2", want: "https://[fd00::1]:6443/api/v1/pods?watch=1&limit=2", isAPI: true},
+		{name: "escaped path kept", arg: "/api/v1/namespaces/a%2Fb", want: "https://[fd00::1]:6443/api/v1/namespaces/a%2Fb", isAPI: true},
+		{name: "full https URL", arg: "https://example.test:8443/x?y=1", want: "https://example.test:8443/x?y=1"},
+		{name: "no scheme is http, as curl", arg: "example.test/x", want: "http://example.test/x"},
+		{name: "host only gets a slash", arg: "https://example.test", want: "https://example.test/"},
+		{name: "fragment dropped", arg: "https://example.test/a#frag", want: "https://example.test/a"},
+		{name: "empty", arg: "", code: exitURLMalformed},
+		{name: "space", arg: "/api/v1/a b", code: exitURLMalformed},
+		{name: "control character", arg: "/api/\x01", code: exitURLMalformed},
+		{name: "space in host", arg: "http://exa mple/", code: exitURLMalformed},
+		{name: "bad port", arg: "https://example.test:99999/", code: exitURLMalformed},
+		{name: "no host", arg: "https:///x", code: exitURLMalformed},
+		{name: "other scheme", arg: "ftp://example.test/", code: exitUnsupportedProtocol},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			u, isAPI, err := resolveURL(tt.arg, api)
+			if tt.code != 0 {
+				is.Equal(exitCodeOf(err), tt.code) // exit code of the failure
+				return
+			}
+			is.NoErr(err)
+			is.Equal(u.String(), tt.want)
+			is.Equal(isAPI, tt.isAPI)
+		})
+	}
+}
+
+func TestNotInPod(t *testing.T) {
+	is := is.New(t)
+	r := kcurl(t, invocation{args: []string{"-sS", "/api/v1/namespaces/default/pods"}})
+	is.Equal(r.code, 6) // curl's could-not-resolve code
+	is.Equal(r.stderr, "kcurl: (6) Could not resolve host: kubernetes.default.svc (not in a pod? set --server or KUBERNETES_SERVICE_HOST)\n")
+	is.Equal(r.stdout, "")
+}
+
+func TestResolveFailureOtherHostHasNoHint(t *testing.T) {
+	is := is.New(t)
+	r := kcurl(t, invocation{args: []string{"-sS", "https://nowhere.invalid/"}, env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1"}})
+	is.Equal(r.code, 6)
+	is.Equal(r.stderr, "kcurl: (6) Could not resolve host: nowhere.invalid\n") // the pod hint is only for the guessed name
+}

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+)
+
+// secretPrefix starts every token the tests use, so one check can prove that no run
+// ever printed one.
+const secretPrefix = "kcurltest-secret-"
+
+// testPKI is a CA the test makes, and the files that hold it.
+type testPKI struct {
+	ca     *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+	caPEM  []byte
+	caFile string
+}
+
+func newPKI(t *testing.T) *testPKI {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "kcurl test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(der)
+	p := &testPKI{ca: ca, caKey: key, caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	p.caFile = writeFile(t, "ca.crt", string(p.caPEM))
+	return p
+}
+
+// certOptions shape a leaf certificate.
+type certOptions struct {
+	names     []string
+	notBefore time.Time
+	notAfter  time.Time
+	client    bool
+}
+
+// issue signs a leaf for names (IP addresses or DNS names).
+func (p *testPKI) issue(t *testing.T, o certOptions) (tls.Certificate, []byte, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.notBefore.IsZero() {
+		o.notBefore = time.Now().Add(-time.Hour)
+	}
+	if o.notAfter.IsZero() {
+		o.notAfter = time.Now().Add(time.Hour)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "kcurl test leaf"},
+		NotBefore:    o.notBefore,
+		NotAfter:     o.notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if o.client {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	}
+	for _, n := range o.names {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair, certPEM, keyPEM
+}
+
+// serverOptions shape a test server.
+type serverOptions struct {
+	names  []string
+	http1  bool
+	cert   *tls.Certificate
+	listen string
+	// clientCAs, when set, makes the server require a client certificate.
+	clientCAs *x509.CertPool
+}
+
+// newTLSServer starts an httptest TLS server with a certificate from p, HTTP/2 on.
+func newTLSServer(t *testing.T, p *testPKI, h http.Handler, o serverOptions) *httptest.Server {
+	t.Helper()
+	if o.names == nil {
+		o.names = []string{"127.0.0.1", "localhost", "kubernetes.default.svc"}
+	}
+	srv := httptest.NewUnstartedServer(h)
+	if o.listen != "" {
+		l, err := net.Listen("tcp", o.listen)
+		if err != nil {
+			t.Skipf("cannot listen on %s: %v", o.listen, err)
+		}
+		srv.Listener.Close()
+		srv.Listener = l
+	}
+	srv.EnableHTTP2 = !o.http1
+	cert := o.cert
+	if cert == nil {
+		c, _, _ := p.issue(t, certOptions{names: o.names})
+		cert = &c
+	}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
+	if o.clientCAs != nil {
+		srv.TLS.ClientCAs = o.clientCAs
+		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	srv.Config.ErrorLog = nil
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// recorded is what a test server saw of one request.
+type recorded struct {
+	method string
+	uri    string
+	proto  string
+	host   string
+	header http.Header
+	body   string
+}
+
+// recorder keeps every request a server gets.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+func (r *recorder) add(req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, recorded{method: req.Method, uri: req.RequestURI, proto: req.Proto, host: req.Host, header: req.Header.Clone(), body: string(b)})
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.reqs...)
+}
+
+func (r *recorder) last(t *testing.T) recorded {
+	t.Helper()
+	all := r.all()
+	if len(all) == 0 {
+		t.Fatal("the server got no request")
+	}
+	return all[len(all)-1]
+}
+
+// replying records each request and answers with status and body, no Date header so
+// output is byte-exact.
+func replying(rec *recorder, status int, contentType, body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rec != nil {
+			rec.add(r)
+		}
+		w.Header()["Date"] = nil
+		if contentType != "" {
+			w.Header().Set("Content-Type", contentType)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	})
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newSADir writes a service-account directory with ca.crt, namespace and, if given, token.
+func newSADir(t *testing.T, caPEM []byte, token string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{"ca.crt": string(caPEM), "namespace": "kcurl-test"}
+	if token != "" {
+		files["token"] = token + "\n"
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// result is what one kcurl run did.
+type result struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+// invocation is a kcurl run: its arguments and its world.
+type invocation struct {
+	args   []string
+	env    map[string]string
+	stdin  string
+	stdout io.Writer
+	// sleep, when set, replaces the retry wait (it gets the duration asked for).
+	sleep func(time.Duration)
+	// terminal pretends stdout is a terminal.
+	terminal bool
+}
+
+// closedPort is a loopback address nothing listens on: a DNS lookup sent there fails
+// at once, so no test ever asks a real resolver.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// kcurl runs kcurl in-process and fails the test if a test token shows in its output.
+func kcurl(t *testing.T, inv invocation) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	dns := closedPort(t)
+	e := env{
+		getenv:           func(k string) string { return inv.env[k] },
+		stdin:            strings.NewReader(inv.stdin),
+		stdout:           &stdout,
+		stderr:           &stderr,
+		stdoutIsTerminal: inv.terminal,
+		dialDNS: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, dns)
+		},
+		sleep: func(ctx context.Context, d time.Duration) error {
+			if inv.sleep != nil {
+				inv.sleep(d)
+			}
+			return ctx.Err()
+		},
+	}
+	if inv.stdout != nil {
+		e.stdout = inv.stdout
+	}
+	code := run(inv.args, e)
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	assertNoToken(t, r.stdout+r.stderr)
+	return r
+}
+
+// assertNoToken is the suite-wide check that no test token was ever printed.
+func assertNoToken(t *testing.T, output string) {
+	t.Helper()
+	if strings.Contains(output, secretPrefix) {
+		t.Errorf("a token leaked into the output:\n%s", output)
+	}
+}
+
+// apiEnv is the pod's environment for a server at srv and a service-account dir.
+func apiEnv(srv *httptest.Server, saDir string) map[string]string {
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "https://"))
+	return map[string]string{
+		"KUBERNETES_SERVICE_HOST":   host,
+		"KUBERNETES_SERVICE_PORT":   port,
+		"KCURL_SERVICE_ACCOUNT_DIR": saDir,
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, flag := range []string{"--version", "-V"} {
+		t.Run(flag, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, invocation{args: []string{flag}})
+			is.Equal(r.code, 0)
+			is.True(strings.HasPrefix(r.stdout, "kcurl "))              // names the program
+			is.True(strings.Contains(r.stdout, "go1."))                 // names the Go version
+			// go test may link with cgo; the built binary's "static" is checked in static_test.go.
+			is.True(strings.HasSuffix(r.stdout, ", static)\n") || strings.HasSuffix(r.stdout, ", dynamic (cgo))\n")) // says how it is linked
+			is.Equal(r.stderr, "")
+		})
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"unknown long option", []string{"--frobnicate", "/x"}, "kcurl: (2) option --frobnicate: is unknown; try 'kcurl --help'\n"},
+		{"missing value", []string{"/x", "-d"}, "kcurl: (2) option --data: requires parameter; try 'kcurl --help'\n"},
+		{"missing header value", []string{"/x", "-H"}, "kcurl: (2) option --header: requires parameter; try 'kcurl --help'\n"},
+		{"max-time negative", []string{"--max-time", "-1", "/x"}, "kcurl: (2) option --max-time: expected a proper numerical parameter; try 'kcurl --help'\n"},
+		{"max-time not a number", []string{"--max-time", "abc", "/x"}, "kcurl: (2) option --max-time: expected a proper numerical parameter; try 'kcurl --help'\n"},
+		{"no URL", []string{"-s"}, "kcurl: (2) no URL specified; try 'kcurl --help'\n"},
+		{"header without colon", []string{"-H", "X-Thing", "/x"}, "kcurl: (2) header \"X-Thing\" has no colon\n"},
+		{"header injection", []string{"-H", "X-A: 1\r\nX-B: 2", "/x"}, "kcurl: (2) header \"X-A\" holds a CR, LF or NUL: refused\n"},
+		{"write-out unknown variable", []string{"-w", "%{nope}", "/x"}, "kcurl: (2) --write-out: unknown variable \"nope\"\n"},
+		{"write-out unterminated", []string{"-w", "%{http_code", "/x"}, "kcurl: (2) --write-out: unterminated %{ in the format\n"},
+		{"http1.1 and http2", []string{"--http1.1", "--http2", "/x"}, "kcurl: (2) --http1.1 and --http2 cannot be used together\n"},
+		{"bad resolve", []string{"--resolve", "nonsense", "/x"}, "kcurl: (2) option --resolve: \"nonsense\" is not HOST:PORT:ADDR\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, invocation{args: tt.args, env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1"}})
+			is.Equal(r.code, 2)           // curl's code for a bad command line
+			is.Equal(r.stderr, tt.stderr) // one line, curl's words
+			is.Equal(r.stdout, "")        // nothing half-written
+		})
+	}
+}
+
+func TestHelpHasGroups(t *testing.T) {
+	is := is.New(t)
+	r := kcurl(t, invocation{args: []string{"--help"}})
+	is.Equal(r.code, 0)
+	for _, g := range []string{"Request:", "Output:", "TLS:", "Kubernetes:", "--service-account-dir"} {
+		is.True(strings.Contains(r.stdout, g)) // help shows each group
+	}
+}
+
+// errWriter fails every write, as a closed pipe does.
+type errWriter struct{}
+
+func (errWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/matryer/is"
+)
+
+func TestTokenSources(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "application/json", `{}`), serverOptions{})
+	fileToken := writeFile(t, "token", "  "+secretPrefix+"file\n\n")
+	tests := []struct {
+		name string
+		args []string
+		sa   string
+		want string
+	}{
+		{name: "service-account directory", sa: secretPrefix + "sa", want: "Bearer " + secretPrefix + "sa"},
+		{name: "--token wins over everything", args: []string{"--token", secretPrefix + "flag", "--token-file", fileToken, "--oauth2-bearer", secretPrefix + "oauth"}, sa: secretPrefix + "sa", want: "Bearer " + secretPrefix + "flag"},
+		{name: "--token-file next, trimmed", args: []string{"--token-file", fileToken, "--oauth2-bearer", secretPrefix + "oauth"}, sa: secretPrefix + "sa", want: "Bearer " + secretPrefix + "file"},
+		{name: "--oauth2-bearer before the directory", args: []string{"--oauth2-bearer", secretPrefix + "oauth"}, sa: secretPrefix + "sa", want: "Bearer " + secretPrefix + "oauth"},
+		{name: "no token anywhere sends none", want: ""},
+		{name: "the user's Authorization header wins", args: []string{"-H", "Authorization: Basic dXNlcg=="}, sa: secretPrefix + "sa", want: "Basic dXNlcg=="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			sa := newSADir(t, pki.caPEM, tt.sa)
+			r := kcurl(t, invocation{args: append([]string{"-sS", "/api"}, tt.args...), env: apiEnv(srv, sa)})
+			is.Equal(r.code, 0)
+			is.Equal(r.stderr, "")
+			is.Equal(rec.last(t).header.Get("Authorization"), tt.want) // the credential the server got
+		})
+	}
+}
+
+func TestTokenOnlyToTheAPIServer(t *testing.T) {
+	pki := newPKI(t)
+	apiRec, otherRec := &recorder{}, &recorder{}
+	api := newTLSServer(t, pki, replying(apiRec, 200, "text/plain", "api"), serverOptions{})
+	// The other host is a second loopback address that records every header it gets.
+	other := newTLSServer(t, pki, replying(otherRec, 200, "text/plain", "other"), serverOptions{listen: "127.0.0.2:0", names: []string{"127.0.0.2"}})
+	plain := httptest.NewServer(replying(otherRec, 200, "text/plain", "plain"))
+	t.Cleanup(plain.Close)
+	redirectToOther := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiRec.add(r)
+		http.Redirect(w, r, other.URL+"/landed", http.StatusFound)
+	}), serverOptions{})
+	sa := newSADir(t, pki.caPEM, secretPrefix+"sa")
+	tests := []struct {
+		name string
+		srv  string
+		args []string
+		// wantOther is whether the request reached the recording other host.
+		wantOther bool
+		wantToken bool
+	}{
+		{name: "path on the API server gets it", srv: api.URL, args: []string{"/x"}, wantToken: true},
+		{name: "full URL of the API server gets it", srv: api.URL, args: []string{api.URL + "/x"}, wantToken: true},
+		{name: "another host does not", srv: api.URL, args: []string{"--cacert", pki.caFile, other.URL + "/x"}, wantOther: true},
+		{name: "plain http does not", srv: api.URL, args: []string{plain.URL + "/x"}, wantOther: true},
+		{name: "-k without --token does not", srv: api.URL, args: []string{"-k", "/x"}},
+		{name: "redirect to another host drops it", srv: redirectToOther.URL, args: []string{"-L", "--cacert", pki.caFile, "/x"}, wantOther: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			apiRec.reqs, otherRec.reqs = nil, nil
+			srv := api
+			if tt.srv == redirectToOther.URL {
+				srv = redirectToOther
+			}
+			r := kcurl(t, invocation{args: append([]string{"-sS"}, tt.args...), env: apiEnv(srv, sa)})
+			is.Equal(r.code, 0)
+			for _, req := range otherRec.all() {
+				is.Equal(req.header.Get("Authorization"), "") // the other host never sees a credential
+			}
+			is.Equal(len(otherRec.all()) > 0, tt.wantOther)
+			if !tt.wantOther {
+				is.Equal(apiRec.last(t).header.Get("Authorization") != "", tt.wantToken)
+			}
+		})
+	}
+}
+
+func TestInsecureWithExplicitToken(t *testing.T) {
+	is := is.New(t)
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
+	r := kcurl(t, invocation{args: []string{"-skv", "--token", secretPrefix + "typed", "/x"}, env: apiEnv(srv, t.TempDir())})
+	is.Equal(r.code, 0)
+	is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"typed") // an explicit --token travels over -k
+	is.True(strings.Contains(r.stderr, "* skipping certificate verification (-k)\n"))  // -v says verification is off
+}
+
+func TestVerboseRedactsAndExplains(t *testing.T) {
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 200, "text/plain", "ok"), serverOptions{})
+	for _, tt := range []struct{ name, flag, line string }{
+		{"HTTP/2", "--http2", "> authorization: Bearer <redacted>\r\n"},
+		{"HTTP/1.1", "--http1.1", "> Authorization: Bearer <redacted>\r\n"},
+	} {
+		t.Run("token redacted over "+tt.name, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, invocation{args: []string{"-sv", tt.flag, "/x"}, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"sa"))})
+			is.Equal(r.code, 0)
+			is.True(strings.Contains(r.stderr, tt.line)) // the header is shown, redacted
+		})
+	}
+	t.Run("no token says why", func(t *testing.T) {
+		is := is.New(t)
+		sa := newSADir(t, pki.caPEM, "")
+		r := kcurl(t, invocation{args: []string{"-sv", "/x"}, env: apiEnv(srv, sa)})
+		is.Equal(r.code, 0)
+		is.True(strings.Contains(r.stderr, "* no token sent: "+filepath.Join(sa, "token")+" does not exist\n"))
+	})
+}
+
+func TestTokenFileProblems(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
+	dir := t.TempDir()
+	empty := writeFile(t, "empty", "\n")
+	garbage := writeFile(t, "garbage", strings.Repeat("\x00\xff", 5<<20))
+	spaced := writeFile(t, "spaced", "abc def")
+	unreadable := writeFile(t, "unreadable", secretPrefix+"x")
+	os.Chmod(unreadable, 0)
+	tests := []struct {
+		name   string
+		file   string
+		stderr string
+	}{
+		{"missing", filepath.Join(dir, "nope"), "kcurl: (26) cannot read token file " + filepath.Join(dir, "nope") + ": no such file\n"},
+		{"empty", empty, "kcurl: (26) token " + empty + " is empty\n"},
+		{"a directory", dir, "kcurl: (26) cannot read token file " + dir + ": is a directory\n"},
+		{"10 MB of garbage", garbage, "kcurl: (26) cannot read token file " + garbage + ": larger than the limit\n"},
+		{"not a bearer token", spaced, "kcurl: (26) token " + spaced + " does not hold a bearer token (byte 4 of 7 is not visible ASCII)\n"},
+	}
+	if os.Geteuid() != 0 {
+		tests = append(tests, struct{ name, file, stderr string }{"unreadable", unreadable, "kcurl: (26) cannot read token file " + unreadable + ": permission denied\n"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			rec.reqs = nil
+			r := kcurl(t, invocation{args: []string{"-sS", "--token-file", tt.file, "/x"}, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+			is.Equal(r.code, 26) // curl's read error
+			is.Equal(r.stderr, tt.stderr)
+			is.Equal(len(rec.all()), 0) // no request was sent
+		})
+	}
+}
+
+// kubeletDir writes the kubelet's layout: token -> ..data/token, ..data -> a
+// timestamped directory, and returns a function that rotates the token atomically.
+func kubeletDir(t *testing.T, caPEM []byte, token string) (string, func(string)) {
+	t.Helper()
+	dir := t.TempDir()
+	n := 0
+	write := func(tok string) {
+		n++
+		ts := filepath.Join(dir, "..2026_12_01_00_00_0"+string(rune('0'+n)))
+		os.Mkdir(ts, 0o755)
+		os.WriteFile(filepath.Join(ts, "token"), []byte(tok), 0o600)
+		os.WriteFile(filepath.Join(ts, "ca.crt"), caPEM, 0o600)
+		tmp := filepath.Join(dir, "..data_tmp")
+		os.Remove(tmp)
+		if err := os.Symlink(filepath.Base(ts), tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(token)
+	for _, f := range []string{"token", "ca.crt"} {
+		if err := os.Symlink(filepath.Join("..data", f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, write
+}
+
+func TestTokenReadFreshForEachAttempt(t *testing.T) {
+	is := is.New(t)
+	pki := newPKI(t)
+	rec := &recorder{}
+	attempts := 0
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		attempts++
+		if attempts == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok"))
+	}), serverOptions{})
+	dir, rotate := kubeletDir(t, pki.caPEM, secretPrefix+"old")
+	var waited []time.Duration
+	r := kcurl(t, invocation{
+		args:  []string{"-sS", "--retry", "2", "/x"},
+		env:   apiEnv(srv, dir),
+		sleep: func(d time.Duration) { waited = append(waited, d); rotate(secretPrefix + "new") },
+	})
+	is.Equal(r.code, 0)
+	is.Equal(r.stdout, "ok")
+	reqs := rec.all()
+	is.Equal(len(reqs), 2)
+	is.Equal(reqs[0].header.Get("Authorization"), "Bearer "+secretPrefix+"old")
+	is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"new") // the rotated token, not a cached one
+	is.Equal(waited, []time.Duration{time.Second})                               // curl's first backoff
+}
