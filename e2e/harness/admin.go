@@ -179,10 +179,11 @@ func (c *Cluster) Authenticated(ctx context.Context, token string) (bool, error)
 	return out.Status.Authenticated, err
 }
 
-// WaitForRevoked polls Authenticated until the API server refuses token, for up to 10 s; the authenticator reads
-// ServiceAccounts from a cache that learns of a deletion shortly after it.
+// WaitForRevoked polls Authenticated until the API server refuses token, for up to 30 s: kube-apiserver caches a
+// successful token authentication for 10 s (its TokenSuccessCacheTTL), so a revoked token that was just used
+// stays accepted that long, on a real cluster too.
 func (c *Cluster) WaitForRevoked(ctx context.Context, token string) error {
-	return poll(ctx, 10*time.Second, func() (bool, error) {
+	return poll(ctx, 30*time.Second, func() (bool, error) {
 		ok, err := c.Authenticated(ctx, token)
 		return !ok, err
 	})

@@ -96,6 +96,8 @@ func (ca *CA) Issue(cn string, orgs []string, dnsNames []string, ips []net.IP) (
 // PKI is every file the API server needs, written under one folder.
 type PKI struct {
 	CA *CA
+	// SAKey signs service-account tokens; tests re-sign a real token with it to make one that has expired.
+	SAKey *rsa.PrivateKey
 	// Files, by their role.
 	CAFile, ServingCertFile, ServingKeyFile, AdminCertFile, AdminKeyFile, SAKeyFile, SAPubFile string
 }
@@ -134,6 +136,7 @@ func NewPKI(dir string) (*PKI, error) {
 	}
 	p := &PKI{
 		CA:              ca,
+		SAKey:           saKey,
 		CAFile:          filepath.Join(dir, "ca.crt"),
 		ServingCertFile: filepath.Join(dir, "apiserver.crt"),
 		ServingKeyFile:  filepath.Join(dir, "apiserver.key"),
