@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -123,6 +124,7 @@ type serverOptions struct {
 	http1  bool
 	cert   *tls.Certificate
 	listen string
+	tls12  bool
 	// clientCAs, when set, makes the server require a client certificate.
 	clientCAs *x509.CertPool
 }
@@ -149,11 +151,15 @@ func newTLSServer(t *testing.T, p *testPKI, h http.Handler, o serverOptions) *ht
 		cert = &c
 	}
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
+	if o.tls12 {
+		srv.TLS.MaxVersion = tls.VersionTLS12
+	}
 	if o.clientCAs != nil {
 		srv.TLS.ClientCAs = o.clientCAs
 		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
 	}
-	srv.Config.ErrorLog = nil
+	// Handshake failures are what several tests provoke; they are not news.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -325,8 +331,8 @@ func TestVersion(t *testing.T) {
 			is := is.New(t)
 			r := kcurl(t, invocation{args: []string{flag}})
 			is.Equal(r.code, 0)
-			is.True(strings.HasPrefix(r.stdout, "kcurl "))              // names the program
-			is.True(strings.Contains(r.stdout, "go1."))                 // names the Go version
+			is.True(strings.HasPrefix(r.stdout, "kcurl ")) // names the program
+			is.True(strings.Contains(r.stdout, "go1."))    // names the Go version
 			// go test may link with cgo; the built binary's "static" is checked in static_test.go.
 			is.True(strings.HasSuffix(r.stdout, ", static)\n") || strings.HasSuffix(r.stdout, ", dynamic (cgo))\n")) // says how it is linked
 			is.Equal(r.stderr, "")

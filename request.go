@@ -722,7 +722,7 @@ func (p *plan) finish(t *transfer, info *transferInfo, err error, out *output) i
 
 // retryable reports whether curl's --retry would try again after this outcome.
 func (p *plan) retryable(err error, status int) (bool, string) {
-	if p.c.RetryAll && (err != nil || status >= 400) {
+	if p.c.RetryAll && (err != nil || (status >= 400 && (p.c.Fail || p.c.FailWithBody))) {
 		return true, "retrying all errors"
 	}
 	if err != nil {
@@ -753,41 +753,44 @@ func (e *errRetry) Error() string { return fmt.Sprintf("HTTP error %d", e.status
 // runTransfer makes attempts until one succeeds or curl's retry rules say stop.
 func (p *plan) runTransfer(ctx context.Context, t *transfer, out *output) (*transferInfo, error) {
 	start := time.Now()
-	delay := time.Second
+	backoff := time.Second
 	for left := p.c.Retry; ; left-- {
-		info, err := p.attempt(ctx, t, out, left > 0)
-		var rt *errRetry
-		isRetry := errors.As(err, &rt)
-		if err == nil && !isRetry {
+		// decide is whether, and after how long, this outcome is tried again.
+		decide := func(err error, status int, after time.Duration) (time.Duration, string, bool) {
+			retry, why := p.retryable(err, status)
+			if left <= 0 || !retry {
+				return 0, "", false
+			}
+			wait := backoff
+			if p.c.RetryDelay.set {
+				wait = p.c.RetryDelay.d
+			}
+			if after > 0 {
+				wait = after
+			}
+			if p.c.RetryMaxTime.set && p.c.RetryMaxTime.d > 0 && time.Since(start)+wait > p.c.RetryMaxTime.d {
+				return 0, "", false
+			}
+			return wait, why, true
+		}
+		info, err := p.attempt(ctx, t, out, func(status int, after time.Duration) bool {
+			_, _, ok := decide(nil, status, after)
+			return ok
+		})
+		if err == nil {
 			return info, nil
 		}
-		status := 0
-		if isRetry {
-			status = rt.status
+		var held *errRetry
+		status, after := 0, time.Duration(0)
+		if errors.As(err, &held) {
+			status, after, err = held.status, held.retryAfter, nil
 		}
-		retry, why := p.retryable(func() error {
-			if isRetry {
-				return nil
-			}
-			return err
-		}(), status)
-		if isRetry && !retry {
-			retry, why = true, "HTTP error"
-		}
-		if left <= 0 || !retry {
+		wait, why, ok := decide(err, status, after)
+		if !ok {
 			return info, err
 		}
-		wait := delay
-		if p.c.RetryDelay.set {
-			wait = p.c.RetryDelay.d
-		} else {
-			delay = min(delay*2, 10*time.Minute)
-		}
-		if isRetry && rt.retryAfter > 0 {
-			wait = rt.retryAfter
-		}
-		if p.c.RetryMaxTime.set && p.c.RetryMaxTime.d > 0 && time.Since(start)+wait > p.c.RetryMaxTime.d {
-			return info, err
+		if !p.c.RetryDelay.set {
+			backoff = min(backoff*2, 10*time.Minute)
 		}
 		out.warn("problem: %s; will retry in %s seconds, %d retr%s left", why, strconv.FormatFloat(wait.Seconds(), 'f', -1, 64), left, map[bool]string{true: "y", false: "ies"}[left == 1])
 		if err := p.e.sleep(ctx, wait); err != nil {
@@ -796,9 +799,9 @@ func (p *plan) runTransfer(ctx context.Context, t *transfer, out *output) (*tran
 	}
 }
 
-// attempt is one try at a transfer, following redirects with -L. willRetry says
-// whether a transient response should be held back for another attempt.
-func (p *plan) attempt(ctx context.Context, t *transfer, out *output, willRetry bool) (*transferInfo, error) {
+// attempt is one try at a transfer, following redirects with -L. holdBack says
+// whether a response is transient and will be tried again, so it is not written out.
+func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack func(status int, after time.Duration) bool) (*transferInfo, error) {
 	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String()}
 	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
 		var cancel context.CancelFunc
@@ -828,11 +831,10 @@ func (p *plan) attempt(ctx context.Context, t *transfer, out *output, willRetry 
 			}
 		}
 		out.responseHead(resp)
-		if willRetry {
-			if retry, _ := p.retryable(nil, resp.StatusCode); retry || (p.c.RetryAll && resp.StatusCode >= 400) {
-				drain(resp.Body)
-				return info, &errRetry{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
-			}
+		if after := retryAfter(resp.Header.Get("Retry-After"), time.Now()); holdBack(resp.StatusCode, after) {
+			drain(resp.Body)
+			sink.abort()
+			return info, &errRetry{status: resp.StatusCode, retryAfter: after}
 		}
 		if p.c.Include || p.c.Head {
 			if err := writeHead(sink, resp); err != nil {
@@ -1161,7 +1163,7 @@ func portOf(u *url.URL) string {
 
 func certInvalidReason(e x509.CertificateInvalidError) string {
 	if e.Reason == x509.Expired {
-		if strings.Contains(e.Detail, "before") || strings.Contains(e.Error(), "not yet valid") {
+		if strings.Contains(e.Detail, " is before ") {
 			return "certificate is not yet valid"
 		}
 		return "certificate has expired"

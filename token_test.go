@@ -99,7 +99,7 @@ func TestInsecureWithExplicitToken(t *testing.T) {
 	r := kcurl(t, invocation{args: []string{"-skv", "--token", secretPrefix + "typed", "/x"}, env: apiEnv(srv, t.TempDir())})
 	is.Equal(r.code, 0)
 	is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"typed") // an explicit --token travels over -k
-	is.True(strings.Contains(r.stderr, "* skipping certificate verification (-k)\n"))  // -v says verification is off
+	is.True(strings.Contains(r.stderr, "* skipping certificate verification (-k)\n")) // -v says verification is off
 }
 
 func TestVerboseRedactsAndExplains(t *testing.T) {
@@ -218,5 +218,5 @@ func TestTokenReadFreshForEachAttempt(t *testing.T) {
 	is.Equal(len(reqs), 2)
 	is.Equal(reqs[0].header.Get("Authorization"), "Bearer "+secretPrefix+"old")
 	is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"new") // the rotated token, not a cached one
-	is.Equal(waited, []time.Duration{time.Second})                               // curl's first backoff
+	is.Equal(waited, []time.Duration{time.Second})                              // curl's first backoff
 }
