@@ -25,6 +25,7 @@ type configMap struct {
 // as kcurl sends them, and checks that -f turns each kind of refusal into curl's exit code 22.
 // The cases run in order, each on the state the one before left.
 func TestConfigMapCRUD(t *testing.T) {
+	t.Parallel()
 	c := needCluster(t)
 	needKcurl(t)
 	ns := newNamespace(t)

@@ -24,6 +24,7 @@ type configMapList struct {
 // TestPagination pages a list with limit and continue as a controller would, and checks the answers a client must
 // handle: a continue token older than etcd's compacted history is 410 Expired, a garbled one is 400.
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	c := needCluster(t)
 	needKcurl(t)
 	ns := newNamespace(t)

@@ -51,6 +51,7 @@ func curlUserAgent(t *testing.T, curl string) string {
 // TestHarnessWalkWithCurl checks the harness itself with curl, independent of kcurl: if this fails, the cluster
 // and not kcurl is wrong.
 func TestHarnessWalkWithCurl(t *testing.T) {
+	t.Parallel()
 	c := needCluster(t)
 	curl := peer(t, "curl")
 	ns := newNamespace(t)
@@ -100,6 +101,7 @@ func TestHarnessWalkWithCurl(t *testing.T) {
 // pretty-prints JSON for User-Agents that start with curl). One object, not a list: a list's resourceVersion moves
 // with the API server's own lease renewals between two requests.
 func TestPeerParity(t *testing.T) {
+	t.Parallel()
 	c := needCluster(t)
 	needKcurl(t)
 	ns := newNamespace(t)

@@ -16,6 +16,7 @@ import (
 // a ServiceAccount without roles is authenticated but forbidden, and a RoleBinding opens exactly what it grants.
 // The cases run in order: the binding made before the last one must not leak into the others.
 func TestDocsWalk(t *testing.T) {
+	t.Parallel()
 	c := needCluster(t)
 	needKcurl(t)
 	ns := newNamespace(t)

@@ -28,6 +28,7 @@ type watchEvent struct {
 // TestWatch shows that kcurl -N streams: an object created while the watch runs shows on kcurl's stdout as it
 // happens, not when the response ends.
 func TestWatch(t *testing.T) {
+	t.Parallel()
 	c := needCluster(t)
 	needKcurl(t)
 
