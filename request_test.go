@@ -141,7 +141,7 @@ func TestSeveralURLsReuseTheConnection(t *testing.T) {
 			t.Cleanup(srv.Close)
 			r := kcurl(t, invocation{args: []string{"-sS", proto, "/a", "/b", "/c"}, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
 			is.Equal(r.code, 0)
-			is.Equal(r.stdout, "/a/b/c")      // each body in order
+			is.Equal(r.stdout, "/a/b/c")     // each body in order
 			is.Equal(conns.Load(), int32(1)) // one connection for three URLs
 		})
 	}
@@ -151,9 +151,18 @@ func TestRedirects(t *testing.T) {
 	pki := newPKI(t)
 	rec := &recorder{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/one", func(w http.ResponseWriter, r *http.Request) { rec.add(r); http.Redirect(w, r, "/two", http.StatusFound) })
-	mux.HandleFunc("/two", func(w http.ResponseWriter, r *http.Request) { rec.add(r); http.Redirect(w, r, "/end", http.StatusSeeOther) })
-	mux.HandleFunc("/keep", func(w http.ResponseWriter, r *http.Request) { rec.add(r); http.Redirect(w, r, "/end", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/one", func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		http.Redirect(w, r, "/two", http.StatusFound)
+	})
+	mux.HandleFunc("/two", func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		http.Redirect(w, r, "/end", http.StatusSeeOther)
+	})
+	mux.HandleFunc("/keep", func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		http.Redirect(w, r, "/end", http.StatusTemporaryRedirect)
+	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/end", func(w http.ResponseWriter, r *http.Request) { rec.add(r); io.WriteString(w, "end") })
 	srv := newTLSServer(t, pki, mux, serverOptions{})
@@ -359,7 +368,7 @@ func TestProxy(t *testing.T) {
 			is.Equal(r.stdout, "through")
 			is.Equal(tunnels.Load(), tt.tunnels)
 			is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"proxied") // the API server still gets the token
-			is.True(!strings.Contains(seen.String(), secretPrefix))                            // the proxy never sees it in clear
+			is.True(!strings.Contains(seen.String(), secretPrefix))                             // the proxy never sees it in clear
 		})
 	}
 }
