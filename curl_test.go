@@ -90,7 +90,10 @@ func TestDifferentialWithCurl(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
 	})
 	empty := faultServer(t, func(c net.Conn) { readRequest(c) })
-	plainPort := faultServer(t, func(c net.Conn) { readRequest(c); io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") })
+	plainPort := faultServer(t, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+	})
 	refused := closedPort(t)
 	w := "%{http_code} %{response_code} %{http_version} %{method} %{num_redirects} %{size_download} %{content_type} %{url_effective} %{remote_ip} %{remote_port} %{exitcode}"
 	tests := []struct {

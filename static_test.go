@@ -141,7 +141,7 @@ func TestEmptyRoot(t *testing.T) {
 		code, stdout, stderr := runRoot([]string{"KUBERNETES_SERVICE_HOST=" + env["KUBERNETES_SERVICE_HOST"], "KUBERNETES_SERVICE_PORT=" + env["KUBERNETES_SERVICE_PORT"]}, "-sS", "/api/v1/namespaces/default/pods")
 		is.Equal(stderr, "")
 		is.Equal(code, 0)
-		is.Equal(stdout, `{"kind":"PodList"}`)                                      // verified with ca.crt from the mounted directory
+		is.Equal(stdout, `{"kind":"PodList"}`)                                             // verified with ca.crt from the mounted directory
 		is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"chroot") // and the mounted token
 	})
 	t.Run("not in a pod", func(t *testing.T) {
