@@ -507,6 +507,8 @@ type transferInfo struct {
 	exitCode     int
 	errorMsg     string
 	redirectURL  string
+	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
+	sendErr error
 }
 
 // client sends requests: two transports, because the API server and every other host
@@ -1087,6 +1089,13 @@ func (p *plan) trace(u *url.URL, info *transferInfo, out *output, caDesc string,
 		WroteHeaders: func() {
 			out.requestHead(req, proto, sent)
 		},
+		WroteRequest: func(wi httptrace.WroteRequestInfo) {
+			if wi.Err != nil {
+				info.mu.Lock()
+				info.sendErr = wi.Err
+				info.mu.Unlock()
+			}
+		},
 		GotFirstResponseByte: func() {
 			info.mu.Lock()
 			info.starttrans = since()
@@ -1115,6 +1124,8 @@ func (p *plan) classify(ctx context.Context, err error, u *url.URL, info *transf
 		return ee
 	case ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
 		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", elapsed, info.sizeDownload)
+	case info.sendError() != nil:
+		return exitErrorf(exitSendError, "Send failure: %v", sendFailure(info.sendError()))
 	case errors.As(err, &dnsErr):
 		if isProxy {
 			return exitErrorf(exitProxyResolve, "Could not resolve proxy: %s", dnsErr.Name)
@@ -1146,6 +1157,23 @@ func (p *plan) classify(ctx context.Context, err error, u *url.URL, info *transf
 		return exitErrorf(exitTLSConnect, "TLS connect error: %v", unwrapURLError(err))
 	}
 	return exitErrorf(exitRecvError, "Recv failure: %v", unwrapURLError(err))
+}
+
+func (info *transferInfo) sendError() error {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	return info.sendErr
+}
+
+// sendFailure words a write error as curl does.
+func sendFailure(err error) string {
+	switch {
+	case errors.Is(err, syscall.EPIPE):
+		return "Broken pipe"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "Connection reset by peer"
+	}
+	return unwrapURLError(err).Error()
 }
 
 func unwrapURLError(err error) error {

@@ -428,6 +428,7 @@ func TestExitCodes(t *testing.T) {
 	stall := faultServer(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * time.Second) })
 	notTLS := faultServer(t, func(c net.Conn) { io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n") })
 	refused := closedPort(t)
+	bigFile := writeFile(t, "big", strings.Repeat("x", 32<<20))
 	sa := newSADir(t, pki.caPEM, "")
 	wrongSA := newSADir(t, otherPKI.caPEM, "")
 	env := apiEnv(ok, sa)
@@ -458,6 +459,10 @@ func TestExitCodes(t *testing.T) {
 			io.WriteString(c, "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
 		}) + "/"}, code: 47, stderr: "kcurl: (47) Maximum (0) redirects followed\n"},
 		{name: "52 empty reply", args: []string{"http://" + empty + "/"}, code: 52, stderr: "kcurl: (52) Empty reply from server\n"},
+		{name: "55 send failure", args: []string{"--data-binary", "@" + bigFile, "http://" + faultServer(t, func(c net.Conn) {
+			readRequest(c)
+			c.(*net.TCPConn).SetLinger(0)
+		}) + "/"}, code: 55},
 		{name: "56 reset in the body", args: []string{"http://" + reset + "/"}, code: 56, stderr: "kcurl: (56) Recv failure: Connection reset by peer\n"},
 		{name: "58 client certificate", args: []string{"--cert", pki.caFile, "/"}, code: 58},
 		{name: "60 unknown CA", args: []string{"/"}, env: envWrong, code: 60},
