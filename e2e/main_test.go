@@ -35,6 +35,7 @@ var suite struct {
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
+		fmt.Fprintln(os.Stderr, shortSkip)
 		os.Exit(m.Run())
 	}
 	os.Exit(runSuite(m))
