@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"path/filepath"
 	"net/url"
 	"strconv"
 	"strings"
@@ -133,4 +134,51 @@ func notInPodHint(api apiServer, host string) string {
 // describeAPIServer is the -v line that says where paths go.
 func describeAPIServer(api apiServer) string {
 	return fmt.Sprintf("API server %s (from %s)", api.base.Host, api.source)
+}
+
+// placeholders expands {namespace} and {pod} in a URL. Other braces are left alone;
+// to send a literal "{namespace}", percent-encode it as %7Bnamespace%7D.
+type placeholders struct {
+	namespaceFlag string
+	saDir         string
+	getenv        func(string) string
+	hostname      func() (string, error)
+}
+
+func (p placeholders) expand(arg string) (string, error) {
+	if strings.Contains(arg, "{namespace}") {
+		ns, err := p.namespace()
+		if err != nil {
+			return "", err
+		}
+		arg = strings.ReplaceAll(arg, "{namespace}", ns)
+	}
+	if strings.Contains(arg, "{pod}") {
+		pod := p.getenv("POD_NAME")
+		if pod == "" && p.hostname != nil {
+			pod, _ = p.hostname()
+		}
+		if pod == "" {
+			return "", exitErrorf(exitURLMalformed, "{pod} needs POD_NAME or a host name")
+		}
+		arg = strings.ReplaceAll(arg, "{pod}", url.PathEscape(pod))
+	}
+	return arg, nil
+}
+
+// namespace is --namespace, else the service account's namespace file.
+func (p placeholders) namespace() (string, error) {
+	if p.namespaceFlag != "" {
+		return url.PathEscape(p.namespaceFlag), nil
+	}
+	file := filepath.Join(p.saDir, "namespace")
+	b, err := readBounded(file, 4096)
+	if err != nil {
+		return "", exitErrorf(exitURLMalformed, "{namespace} needs --namespace or a namespace file (%s: %s)", file, fileProblem(err))
+	}
+	ns := strings.TrimSpace(string(b))
+	if ns == "" {
+		return "", exitErrorf(exitURLMalformed, "{namespace} needs --namespace or a namespace file (%s is empty)", file)
+	}
+	return url.PathEscape(ns), nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/matryer/is"
@@ -96,4 +97,40 @@ func TestResolveFailureOtherHostHasNoHint(t *testing.T) {
 	r := kcurl(t, invocation{args: []string{"-sS", "https://nowhere.invalid/"}, env: map[string]string{"KUBERNETES_SERVICE_HOST": "127.0.0.1"}})
 	is.Equal(r.code, 6)
 	is.Equal(r.stderr, "kcurl: (6) Could not resolve host: nowhere.invalid\n") // the pod hint is only for the guessed name
+}
+
+func TestPlaceholders(t *testing.T) {
+	sa := newSADir(t, nil, "")
+	tests := []struct {
+		name   string
+		flag   string
+		saDir  string
+		env    map[string]string
+		host   string
+		arg    string
+		want   string
+		stderr string
+	}{
+		{name: "namespace from the service account", saDir: sa, arg: "/api/v1/namespaces/{namespace}/configmaps", want: "/api/v1/namespaces/kcurl-test/configmaps"},
+		{name: "--namespace wins", flag: "other", saDir: sa, arg: "/api/v1/namespaces/{namespace}/pods/{namespace}", want: "/api/v1/namespaces/other/pods/other"},
+		{name: "pod from POD_NAME", saDir: sa, env: map[string]string{"POD_NAME": "web-0"}, host: "ignored", arg: "/api/v1/namespaces/{namespace}/pods/{pod}", want: "/api/v1/namespaces/kcurl-test/pods/web-0"},
+		{name: "pod from the host name", saDir: sa, host: "web-1", arg: "/x/{pod}", want: "/x/web-1"},
+		{name: "other braces stay", saDir: sa, arg: "/x/{name}?q={pod", want: "/x/{name}?q={pod"},
+		{name: "percent-encoded braces stay literal", saDir: sa, arg: "/x/%7Bnamespace%7D", want: "/x/%7Bnamespace%7D"},
+		{name: "no namespace anywhere", saDir: t.TempDir(), arg: "/api/v1/namespaces/{namespace}/pods", stderr: "{namespace} needs --namespace or a namespace file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			p := placeholders{namespaceFlag: tt.flag, saDir: tt.saDir, getenv: func(k string) string { return tt.env[k] }, hostname: func() (string, error) { return tt.host, nil }}
+			got, err := p.expand(tt.arg)
+			if tt.stderr != "" {
+				is.Equal(exitCodeOf(err), exitURLMalformed)
+				is.True(strings.HasPrefix(err.Error(), tt.stderr))
+				return
+			}
+			is.NoErr(err)
+			is.Equal(got, tt.want)
+		})
+	}
 }

@@ -83,6 +83,7 @@ type cli struct {
 	Token             string `group:"kubernetes" placeholder:"TOKEN" help:"Bearer token to send to the API server."`
 	TokenFile         string `name:"token-file" group:"kubernetes" placeholder:"FILE" help:"Read the bearer token from FILE at each attempt."`
 	OAuth2Bearer      string `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN" help:"Bearer token (curl's name for --token)."`
+	Namespace         string `group:"kubernetes" placeholder:"NS" help:"Namespace for {namespace} in a path (default: the service account's namespace file)."`
 	ServiceAccountDir string `name:"service-account-dir" group:"kubernetes" placeholder:"DIR" help:"Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."`
 }
 
@@ -94,10 +95,14 @@ type env struct {
 	stderr io.Writer
 	// stdoutIsTerminal decides the progress meter, as curl does.
 	stdoutIsTerminal bool
+	// stderrIsTerminal means a person reads the error lines.
+	stderrIsTerminal bool
 	// dialDNS, when set, is how the resolver reaches a DNS server (tests point it at loopback).
 	dialDNS func(ctx context.Context, network, address string) (net.Conn, error)
 	// sleep waits between retries; tests shorten it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// hostname is the pod's name when POD_NAME is not set.
+	hostname func() (string, error)
 }
 
 func main() {
@@ -113,7 +118,9 @@ func osEnv() env {
 		stdout:           os.Stdout,
 		stderr:           os.Stderr,
 		stdoutIsTerminal: isTerminal(os.Stdout),
+		stderrIsTerminal: isTerminal(os.Stderr),
 		sleep:            sleepContext,
+		hostname:         os.Hostname,
 	}
 }
 

@@ -8,7 +8,6 @@ package main
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -62,13 +61,16 @@ func (o *output) fail(err error) int {
 	if !o.showErrors() && code != exitFailedInit {
 		return code
 	}
-	line := fmt.Sprintf("kcurl: (%d) %s\n", code, err)
-	var hf *httpFailure
-	if errors.As(err, &hf) && hf.status != nil && hf.status.Message != "" {
-		line += "kcurl: " + hf.status.summary() + "\n"
-	}
-	o.stderrLine(line)
+	o.stderrLine(fmt.Sprintf("kcurl: (%d) %s\n", code, err))
 	return code
+}
+
+// statusNote is the line for a non-2xx Status without -f: shown with -S or when
+// stderr is a terminal, where a person is reading.
+func (o *output) statusNote(code int, s *apiStatus, auth authState) {
+	if (o.c.ShowError || (o.e.stderrIsTerminal && !o.c.Silent)) && !o.c.Verbose {
+		o.stderrLine("kcurl: " + (&httpFailure{code: code, status: s, auth: auth}).Error() + "\n")
+	}
 }
 
 // requestHead writes the "> " lines of a request under -v, token redacted.
@@ -183,18 +185,30 @@ func tlsVersionName(v uint16) string {
 	return tls.VersionName(v)
 }
 
-// httpFailure is -f's error: curl's line, plus the API server's Status when it sent one.
+// httpFailure is -f's error: curl's words, or the API server's Status when it sent one,
+// and for a 401 what to check.
 type httpFailure struct {
 	code   int
 	status *apiStatus
+	auth   authState
 }
 
 func (h *httpFailure) Error() string {
-	return fmt.Sprintf("The requested URL returned error: %d", h.code)
+	if h.status == nil {
+		if h.code == http.StatusUnauthorized {
+			return fmt.Sprintf("The requested URL returned error: %d (%s)", h.code, unauthorizedHint(h.auth, time.Now()))
+		}
+		return fmt.Sprintf("The requested URL returned error: %d", h.code)
+	}
+	line := h.status.summary(h.code)
+	if h.code == http.StatusUnauthorized {
+		line += " (" + unauthorizedHint(h.auth, time.Now()) + ")"
+	}
+	return line
 }
 
-func httpError(code int, status *apiStatus) error {
-	return &exitError{code: exitHTTPError, err: &httpFailure{code: code, status: status}}
+func httpError(code int, status *apiStatus, auth authState) error {
+	return &exitError{code: exitHTTPError, err: &httpFailure{code: code, status: status, auth: auth}}
 }
 
 // apiStatus is the part of a Kubernetes Status body an error line needs.
@@ -205,12 +219,20 @@ type apiStatus struct {
 	Code    int    `json:"code"`
 }
 
-func (s *apiStatus) summary() string {
+// summary is "403 Forbidden: message"; the HTTP code stands in for a Status without one.
+func (s *apiStatus) summary(httpCode int) string {
+	code := s.Code
+	if code == 0 {
+		code = httpCode
+	}
 	reason := s.Reason
 	if reason == "" {
-		reason = http.StatusText(s.Code)
+		reason = http.StatusText(code)
 	}
-	return fmt.Sprintf("%d %s: %s", s.Code, reason, s.Message)
+	if s.Message == "" || s.Message == reason {
+		return fmt.Sprintf("%d %s", code, reason)
+	}
+	return fmt.Sprintf("%d %s: %s", code, reason, s.Message)
 }
 
 // maxStatusSize bounds how much of an error body is read to find a Status.

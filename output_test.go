@@ -76,6 +76,7 @@ func TestVerboseOrder(t *testing.T) {
 func TestFail(t *testing.T) {
 	pki := newPKI(t)
 	status := `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods is forbidden: User \"system:serviceaccount:ns:sa\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"","reason":"Forbidden","details":{"kind":"pods"},"code":403}`
+	forbidden := "403 Forbidden: pods is forbidden: User \"system:serviceaccount:ns:sa\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n"
 	srv := newTLSServer(t, pki, replying(nil, 403, "application/json", status), serverOptions{})
 	plain := newTLSServer(t, pki, replying(nil, 404, "text/html", "<h1>gone</h1>"), serverOptions{})
 	tests := []struct {
@@ -86,10 +87,11 @@ func TestFail(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{name: "no -f writes the body and exits 0", args: []string{"-sS"}, stdout: status},
-		{name: "-f: no body, code 22, the Status message next", args: []string{"-sSf"}, code: 22, stderr: "kcurl: (22) The requested URL returned error: 403\nkcurl: 403 Forbidden: pods is forbidden: User \"system:serviceaccount:ns:sa\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"\n"},
+		{name: "no -f writes the body and exits 0; -S adds the Status line", args: []string{"-sS"}, stdout: status, stderr: "kcurl: " + forbidden},
+		{name: "no -f, -s: the body alone", args: []string{"-s"}, stdout: status},
+		{name: "-f: no body, code 22, the Status in the error line", args: []string{"-sSf"}, code: 22, stderr: "kcurl: (22) " + forbidden},
 		{name: "-f -s is silent", args: []string{"-sf"}, code: 22},
-		{name: "--fail-with-body writes the body too", args: []string{"-sS", "--fail-with-body"}, code: 22, stdout: status, stderr: "kcurl: (22) The requested URL returned error: 403\n"},
+		{name: "--fail-with-body writes the body too", args: []string{"-sS", "--fail-with-body"}, code: 22, stdout: status, stderr: "kcurl: (22) " + forbidden},
 		{name: "-f on a body that is not a Status", srv: "plain", args: []string{"-sSf"}, code: 22, stderr: "kcurl: (22) The requested URL returned error: 404\n"},
 	}
 	for _, tt := range tests {

@@ -436,7 +436,12 @@ func newPlan(c *cli, e env) (*plan, error) {
 			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", c.UploadFile)
 		}
 	}
+	places := placeholders{namespaceFlag: c.Namespace, saDir: saDir, getenv: e.getenv, hostname: e.hostname}
 	for i, arg := range c.URLs {
+		arg, err := places.expand(arg)
+		if err != nil {
+			return nil, err
+		}
 		u, _, err := resolveURL(arg, api)
 		if err != nil {
 			return nil, err
@@ -507,6 +512,8 @@ type transferInfo struct {
 	exitCode     int
 	errorMsg     string
 	redirectURL  string
+	// auth is whether a token went with the last request, for a 401's hint.
+	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
 	sendErr error
 }
@@ -873,9 +880,13 @@ func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack f
 			status := readStatus(resp.Body)
 			resp.Body.Close()
 			sink.abort()
-			return info, httpError(resp.StatusCode, status)
+			return info, httpError(resp.StatusCode, status, info.auth)
 		}
-		n, err := p.copyBody(ctx, sink, resp, out)
+		var capture *bytes.Buffer
+		if resp.StatusCode >= 300 {
+			capture = new(bytes.Buffer)
+		}
+		n, err := p.copyBody(ctx, sink, resp, out, capture)
 		info.sizeDownload += n
 		if err != nil {
 			sink.abort()
@@ -884,8 +895,15 @@ func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack f
 		if err := sink.commit(); err != nil {
 			return info, err
 		}
+		var status *apiStatus
+		if capture != nil {
+			status = decodeStatus(capture.Bytes())
+		}
 		if failing {
-			return info, httpError(resp.StatusCode, nil)
+			return info, httpError(resp.StatusCode, status, info.auth)
+		}
+		if status != nil {
+			out.statusNote(resp.StatusCode, status, info.auth)
 		}
 		return info, nil
 	}
@@ -915,7 +933,8 @@ func (p *plan) send(ctx context.Context, t *transfer, u *url.URL, method string,
 		}
 		info.sizeUpload = max(size, 0)
 	}
-	sent, err := p.headersFor(t, req, body != nil, userAuthHost, out)
+	sent, auth, err := p.headersFor(t, req, body != nil, userAuthHost, out)
+	info.auth = auth
 	if err != nil {
 		return nil, err
 	}
@@ -930,7 +949,7 @@ func (p *plan) send(ctx context.Context, t *transfer, u *url.URL, method string,
 
 // headersFor sets the request's headers: curl's defaults, the user's -H, the bearer
 // token where it may go. It returns them in curl's order for -v, token redacted.
-func (p *plan) headersFor(t *transfer, req *http.Request, hasBody bool, userAuthHost string, out *output) ([]headerArg, error) {
+func (p *plan) headersFor(t *transfer, req *http.Request, hasBody bool, userAuthHost string, out *output) ([]headerArg, authState, error) {
 	c := p.c
 	sameHost := hostPort(req.URL) == userAuthHost
 	api := isAPIServer(req.URL, p.api)
@@ -987,14 +1006,17 @@ func (p *plan) headersFor(t *transfer, req *http.Request, hasBody bool, userAuth
 		set(h)
 	}
 	send, why := tokenDecision(req.URL, p.api, c.Insecure, p.tokens.explicit(), userAuth)
+	auth := authState{why: why}
 	if send {
 		token, source, err := p.tokens.read()
 		if err != nil {
-			return nil, err
+			return nil, auth, err
 		}
 		if token == "" {
+			auth.why = source
 			out.info("%s", source)
 		} else {
+			auth = authState{sent: true, source: source, claims: decodeClaims(token)}
 			out.info("sending the bearer token from %s", source)
 			req.Header["Authorization"] = []string{"Bearer " + token}
 			auth := headerArg{name: "Authorization", value: "Bearer " + redactedToken}
@@ -1020,7 +1042,7 @@ func (p *plan) headersFor(t *transfer, req *http.Request, hasBody bool, userAuth
 		}
 		shown = append(shown, h)
 	}
-	return shown, nil
+	return shown, auth, nil
 }
 
 func userAgent(c *cli) string {
@@ -1122,7 +1144,7 @@ func (p *plan) classify(ctx context.Context, err error, u *url.URL, info *transf
 	switch {
 	case errors.As(err, &ee):
 		return ee
-	case ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() == context.DeadlineExceeded:
 		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", elapsed, info.sizeDownload)
 	case info.sendError() != nil:
 		return exitErrorf(exitSendError, "Send failure: %v", sendFailure(info.sendError()))
@@ -1132,7 +1154,12 @@ func (p *plan) classify(ctx context.Context, err error, u *url.URL, info *transf
 		}
 		return exitErrorf(exitHostResolve, "Could not resolve host: %s%s", u.Hostname(), notInPodHint(p.api, u.Hostname()))
 	case errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Timeout():
-		return exitErrorf(exitTimeout, "Failed to connect to %s port %s after %d ms: Connection timed out", u.Hostname(), u.Port(), elapsed)
+		return exitErrorf(exitTimeout, "Failed to connect to %s port %s after %d ms: Timeout was reached", u.Hostname(), portOf(u), elapsed)
+	case isTimeout(err):
+		// The dial worked, so this is --connect-timeout running out in the TLS handshake.
+		return exitErrorf(exitTimeout, "SSL connection timeout")
+	case errors.Is(err, context.DeadlineExceeded):
+		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", elapsed, info.sizeDownload)
 	case errors.As(err, &opErr) && (opErr.Op == "dial" || isProxy):
 		return exitErrorf(exitConnect, "Failed to connect to %s port %s after %d ms: Couldn't connect to server", u.Hostname(), portOf(u), elapsed)
 	case errors.As(err, &hostErr):
@@ -1176,6 +1203,12 @@ func sendFailure(err error) string {
 	return unwrapURLError(err).Error()
 }
 
+// isTimeout reports a net-style timeout, such as the transport's TLS handshake timeout.
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
 func unwrapURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -1203,6 +1236,9 @@ func certInvalidReason(e x509.CertificateInvalidError) string {
 func (p *plan) bodyError(ctx context.Context, err error, received int64, start time.Time, resp *http.Response) error {
 	switch {
 	case ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
+		if resp.ContentLength > 0 {
+			return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d out of %d bytes received", time.Since(start).Milliseconds(), received, resp.ContentLength)
+		}
 		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", time.Since(start).Milliseconds(), received)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		if resp.ContentLength > 0 {
@@ -1222,7 +1258,8 @@ func (p *plan) bodyError(ctx context.Context, err error, received int64, start t
 const copyBufferSize = 128 << 10
 
 // copyBody streams the response body to the sink, decoding --compressed bodies.
-func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response, out *output) (int64, error) {
+// capture, when not nil, keeps the first bytes of the body for a Status.
+func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response, out *output, capture *bytes.Buffer) (int64, error) {
 	defer resp.Body.Close()
 	var r io.Reader = resp.Body
 	counted := &countingReader{r: resp.Body}
@@ -1249,6 +1286,9 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 	for {
 		n, rerr := r.Read(buf)
 		if n > 0 {
+			if capture != nil && capture.Len() < maxStatusSize {
+				capture.Write(buf[:min(n, maxStatusSize-capture.Len())])
+			}
 			if _, werr := sink.Write(buf[:n]); werr != nil {
 				meter.done()
 				return counted.n, werr

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
 )
 
 // serviceAccountDir is where the kubelet mounts a pod's service-account token, CA and namespace.
@@ -104,4 +108,92 @@ func tokenDecision(u *url.URL, api apiServer, insecure, explicit, userAuthorizat
 		return false, "no token sent: -k does not verify the server (give --token to send one anyway)"
 	}
 	return true, ""
+}
+
+// authState is what happened to the token for one request; it never holds the token.
+type authState struct {
+	sent   bool
+	source string
+	why    string
+	claims *tokenClaims
+}
+
+// tokenClaims are the claims of a service-account token that help explain a 401;
+// they are decoded without verifying the signature, and never trusted for anything else.
+type tokenClaims struct {
+	Issuer     string   `json:"iss"`
+	Subject    string   `json:"sub"`
+	Audience   audience `json:"aud"`
+	Expiry     int64    `json:"exp"`
+	IssuedAt   int64    `json:"iat"`
+	NotBefore  int64    `json:"nbf"`
+	Kubernetes struct {
+		Namespace      string    `json:"namespace"`
+		ServiceAccount *namedUID `json:"serviceaccount"`
+		Pod            *namedUID `json:"pod"`
+		Node           *namedUID `json:"node"`
+		WarnAfter      int64     `json:"warnafter"`
+	} `json:"kubernetes.io"`
+}
+
+// namedUID is a Kubernetes object reference in a token.
+type namedUID struct {
+	Name string `json:"name"`
+	UID  string `json:"uid"`
+}
+
+// audience is a JWT "aud": one string or a list.
+type audience []string
+
+// UnmarshalJSON takes both forms of "aud".
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*a = many
+	return nil
+}
+
+// maxJWTPayload bounds the claims kcurl decodes.
+const maxJWTPayload = 16 << 10
+
+// decodeClaims reads a JWT's payload, or nil when the token is not a JWT.
+func decodeClaims(token string) *tokenClaims {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || len(parts[1]) > maxJWTPayload {
+		return nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil
+	}
+	var c tokenClaims
+	if json.Unmarshal(payload, &c) != nil {
+		return nil
+	}
+	return &c
+}
+
+// unauthorizedHint says what to check after a 401, from what kcurl knows locally.
+func unauthorizedHint(a authState, now time.Time) string {
+	switch {
+	case !a.sent && a.why != "":
+		return a.why
+	case !a.sent:
+		return "no token was sent"
+	case a.claims == nil:
+		return "the token from " + a.source + " is not a JWT; is it a service-account token?"
+	case a.claims.Expiry > 0 && now.Unix() >= a.claims.Expiry:
+		exp := time.Unix(a.claims.Expiry, 0).UTC()
+		return fmt.Sprintf("the token from %s expired at %s, %s ago", a.source, exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second))
+	case a.claims.NotBefore > 0 && now.Unix() < a.claims.NotBefore:
+		return "the token from " + a.source + " is not valid yet; is this machine's clock right?"
+	}
+	return fmt.Sprintf("the token from %s was refused: is its audience (%s) one the API server accepts, and do its service account and pod still exist?", a.source, strings.Join(a.claims.Audience, ", "))
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +221,56 @@ func TestTokenReadFreshForEachAttempt(t *testing.T) {
 	is.Equal(reqs[0].header.Get("Authorization"), "Bearer "+secretPrefix+"old")
 	is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"new") // the rotated token, not a cached one
 	is.Equal(waited, []time.Duration{time.Second})                              // curl's first backoff
+}
+
+// fakeJWT is a token shaped like a service-account JWT; its signature part carries the
+// secret prefix, so the leak check covers it.
+func fakeJWT(claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256"}`)) + "." + enc([]byte(claims)) + "." + secretPrefix + "sig"
+}
+
+func TestUnauthorizedHints(t *testing.T) {
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 401, "application/json", `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`), serverOptions{})
+	expired := time.Now().Add(-time.Hour).Unix()
+	tests := []struct {
+		name  string
+		token string
+		want  string
+	}{
+		{name: "no token", want: "kcurl: (22) 401 Unauthorized (no token sent: %DIR%/token does not exist)\n"},
+		{name: "expired", token: fakeJWT(`{"aud":["https://kubernetes.default.svc"],"exp":` + strconv.FormatInt(expired, 10) + `}`), want: "kcurl: (22) 401 Unauthorized (the token from %DIR%/token expired at " + time.Unix(expired, 0).UTC().Format(time.RFC3339) + ", 1h0m0s ago)\n"},
+		{name: "valid but refused", token: fakeJWT(`{"aud":"api","exp":4102444800}`), want: "kcurl: (22) 401 Unauthorized (the token from %DIR%/token was refused: is its audience (api) one the API server accepts, and do its service account and pod still exist?)\n"},
+		{name: "not a JWT", token: secretPrefix + "opaque", want: "kcurl: (22) 401 Unauthorized (the token from %DIR%/token is not a JWT; is it a service-account token?)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			sa := newSADir(t, pki.caPEM, tt.token)
+			r := kcurl(t, invocation{args: []string{"-sSf", "/api"}, env: apiEnv(srv, sa)})
+			is.Equal(r.code, 22)
+			want := strings.ReplaceAll(tt.want, "%DIR%", sa)
+			if tt.name == "expired" {
+				// the age is rounded to the second; allow the run to straddle one
+				is.True(r.stderr == want || r.stderr == strings.Replace(want, "1h0m0s ago", "1h0m1s ago", 1))
+				return
+			}
+			is.Equal(r.stderr, want)
+		})
+	}
+}
+
+func TestDecodeClaims(t *testing.T) {
+	is := is.New(t)
+	c := decodeClaims(fakeJWT(`{"iss":"https://kubernetes.default.svc.cluster.local","aud":"one","exp":1,"kubernetes.io":{"namespace":"ns","serviceaccount":{"name":"sa","uid":"u1"},"pod":{"name":"p","uid":"u2"},"warnafter":5}}`))
+	is.True(c != nil)
+	is.Equal(c.Issuer, "https://kubernetes.default.svc.cluster.local")
+	is.Equal([]string(c.Audience), []string{"one"}) // a single aud string
+	is.Equal(c.Kubernetes.ServiceAccount.Name, "sa")
+	is.Equal(c.Kubernetes.Pod.Name, "p")
+	is.Equal(c.Kubernetes.WarnAfter, int64(5))
+	is.True(decodeClaims("a.b") == nil)            // not three parts
+	is.True(decodeClaims("a.!!!.c") == nil)        // not base64url
+	is.True(decodeClaims(fakeJWT("[1,2]")) == nil) // not an object
 }
