@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"net"
-	"path/filepath"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
