@@ -1,0 +1,244 @@
+// Command bench measures kcurl beside curl and kubectl, in the same run and alternating between them: it builds
+// kcurl as it ships (static, stripped), starts a Go TLS server on 127.0.0.1 with a CA of its own (and, with
+// -apiserver, a real kube-apiserver and etcd through the e2e harness), runs each scenario many times and writes
+// min/median/max wall time and peak RSS, watch latency, binary sizes and the machine to a Markdown file.
+//
+//	cd bench && go run . -out RESULTS.md
+//
+// Every process gets stdout and stderr on /dev/null (or a pipe, for watch latency) and a clean environment
+// (PATH, HOME in a temporary folder, the pod's variables for kcurl); no address but loopback is ever used.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	out          string
+	reps         int
+	bigReps      int
+	seqReps      int
+	watchEvents  int
+	watchRuns    int
+	apiserver    bool
+	kubectlBig   bool
+	only         string
+	kcurlBinary  string
+	keep         bool
+	skipNMReport bool
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.out, "out", "RESULTS.md", "Markdown file to write the results to (- for stdout)")
+	flag.IntVar(&cfg.reps, "reps", 40, "runs of each tool for the quick scenarios")
+	flag.IntVar(&cfg.bigReps, "big-reps", 3, "runs of each tool for the 1 GiB body")
+	flag.IntVar(&cfg.seqReps, "seq-reps", 10, "runs of each tool for 100 sequential requests (kubectl: 3 at most, 100 processes each)")
+	flag.IntVar(&cfg.watchEvents, "watch-events", 1000, "events per watch run")
+	flag.IntVar(&cfg.watchRuns, "watch-runs", 3, "watch runs per tool, alternating")
+	flag.BoolVar(&cfg.apiserver, "apiserver", true, "also measure against a real kube-apiserver from the e2e harness (cached binaries start in seconds; a cold build takes minutes)")
+	flag.BoolVar(&cfg.kubectlBig, "kubectl-big", true, "run kubectl (once) on the 1 GiB body too; kubectl holds the whole body in memory")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated scenario ids to run (default all)")
+	flag.StringVar(&cfg.kcurlBinary, "kcurl", "", "measure this kcurl binary instead of building one")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (binaries, CA, kubeconfig)")
+	flag.BoolVar(&cfg.skipNMReport, "no-nm", false, "skip the unstripped build and the per-package symbol sizes")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, cfg)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
+
+func run(ctx context.Context, cfg config) error {
+	started := time.Now()
+	dir, err := os.MkdirTemp("", "kcurl-bench-")
+	if err != nil {
+		return err
+	}
+	if cfg.keep {
+		logf("keeping %s", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+
+	bins, err := buildBinaries(ctx, cfg, root, dir)
+	if err != nil {
+		return err
+	}
+	rep := &report{cfg: cfg, started: started, bins: bins, root: root}
+	rep.machine = describeMachine(ctx, bins)
+	if f, err := rssFloor(ctx, bins.launcher); err == nil {
+		rep.machine = append(rep.machine, fmt.Sprintf("peak-RSS floor of the measurement: %.2f MiB (`/bin/true` under the launcher; a tool's figure is exact when above it)", f))
+	}
+	if !cfg.skipNMReport && cfg.kcurlBinary == "" {
+		if rep.symbols, err = symbolSizes(ctx, root, dir, bins.kcurl); err != nil {
+			logf("per-package symbol sizes: %v", err)
+		}
+	}
+
+	home := filepath.Join(dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	local, err := localTarget(dir, home)
+	if err != nil {
+		return err
+	}
+	defer local.close()
+	b := &bench{cfg: cfg, bins: bins, home: home, pretty: supportsPretty(ctx, bins.kcurl)}
+	rep.pretty = b.pretty
+
+	rep.results = append(rep.results, b.runScenarios(ctx, b.localScenarios(local.target))...)
+	if cfg.watchEvents > 0 && cfg.watchRuns > 0 && wanted(cfg, "watch") {
+		rep.watch = b.watchLatency(ctx, local)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	if cfg.apiserver {
+		api, stopAPI, err := apiServerTarget(ctx, dir, home)
+		if err != nil {
+			logf("kube-apiserver: %v; its rows are left out", err)
+			rep.apiErr = err.Error()
+		} else {
+			rep.apiVersion = api.version
+			rep.results = append(rep.results, b.runScenarios(ctx, b.apiScenarios(api))...)
+			stopAPI()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep.elapsed = time.Since(started)
+	md := rep.markdown()
+	if cfg.out == "-" {
+		_, err = os.Stdout.WriteString(md)
+		return err
+	}
+	if err := os.WriteFile(cfg.out, []byte(md), 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s in %s", cfg.out, rep.elapsed.Round(time.Second))
+	return nil
+}
+
+func wanted(cfg config, id string) bool {
+	if cfg.only == "" {
+		return true
+	}
+	for _, s := range strings.Split(cfg.only, ",") {
+		if strings.TrimSpace(s) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// binaries are the programs measured.
+type binaries struct {
+	kcurl, floor, curl, kubectl string
+	// launcher starts every measured process; see launcher/main.go.
+	launcher string
+}
+
+// buildFlags are how kcurl ships into pods.
+var buildFlags = []string{"build", "-trimpath", "-ldflags=-s -w"}
+
+func buildBinaries(ctx context.Context, cfg config, root, dir string) (binaries, error) {
+	var b binaries
+	var err error
+	if b.curl, err = exec.LookPath("curl"); err != nil {
+		return b, fmt.Errorf("curl is not installed: %w", err)
+	}
+	if b.kubectl, err = exec.LookPath("kubectl"); err != nil {
+		return b, fmt.Errorf("kubectl is not installed: %w", err)
+	}
+	b.kcurl = cfg.kcurlBinary
+	if b.kcurl == "" {
+		b.kcurl = filepath.Join(dir, "kcurl")
+		logf("building kcurl: CGO_ENABLED=0 go %s -o %s . (in %s)", strings.Join(buildFlags, " "), b.kcurl, root)
+		if err := goBuild(ctx, root, b.kcurl, "."); err != nil {
+			return b, err
+		}
+	}
+	b.floor = filepath.Join(dir, "floor")
+	if err := goBuild(ctx, filepath.Join(root, "bench"), b.floor, "./floor"); err != nil {
+		return b, err
+	}
+	b.launcher = filepath.Join(dir, "launcher")
+	if err := goBuild(ctx, filepath.Join(root, "bench"), b.launcher, "./launcher"); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+func goBuild(ctx context.Context, dir, out, pkg string, extra ...string) error {
+	args := append(append(append([]string{}, buildFlags...), extra...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), dir, err, b)
+	}
+	return nil
+}
+
+// repoRoot is the kcurl repository: the parent of the folder holding this module's go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for range 64 {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module kcurl/bench") {
+			return filepath.Dir(dir), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", errors.New("run from inside the bench folder (cd bench && go run .)")
+}
+
+// rssFloor is the median peak RSS the launcher reports for /bin/true, in MiB: what a child inherits from it.
+func rssFloor(ctx context.Context, launcher string) (float64, error) {
+	var xs []float64
+	for range 5 {
+		s, err := measure(ctx, launcher, command{path: "/bin/true"})
+		if err != nil {
+			return 0, err
+		}
+		xs = append(xs, float64(s.maxRSS)/mibF)
+	}
+	return summarize(xs).median, nil
+}
+
+// supportsPretty reports whether this kcurl has --pretty yet; until it does, that row is marked pending.
+func supportsPretty(ctx context.Context, kcurl string) bool {
+	out, _ := exec.CommandContext(ctx, kcurl, "--help").Output()
+	return strings.Contains(string(out), "--pretty")
+}
