@@ -556,3 +556,152 @@ func TestBinaryFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryTransientSet checks which outcomes --retry tries again: curl's transient set
+// (a timeout, a name that does not resolve, HTTP 408, 429, 500, 502, 503 and 504) and
+// nothing else.
+func TestRetryTransientSet(t *testing.T) {
+	pki := newPKI(t)
+	var status atomic.Int32
+	var requests atomic.Int32
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if r.URL.Path == "/stall" {
+			<-r.Context().Done()
+			return
+		}
+		w.WriteHeader(int(status.Load()))
+	}), serverOptions{})
+	stallTLS := faultServer(t, func(c net.Conn) { requests.Add(1); time.Sleep(3 * time.Second) })
+	env := apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"retry"))
+	for _, code := range []int{408, 429, 500, 502, 503, 504, 400, 401, 403, 404, 409, 410, 501, 505, 200, 204, 304} {
+		transient := code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			is := is.New(t)
+			status.Store(int32(code))
+			requests.Store(0)
+			waits := 0
+			r := kcurl(t, invocation{args: []string{"-s", "--retry", "2", "/x"}, env: env, sleep: func(time.Duration) { waits++ }})
+			is.Equal(r.code, 0) // without -f an HTTP status is not a failure
+			want := int32(1)
+			if transient {
+				want = 3
+			}
+			is.Equal(requests.Load(), want) // retried exactly when curl would
+			is.Equal(waits, int(want)-1)
+		})
+	}
+	t.Run("timeout with -m", func(t *testing.T) {
+		is := is.New(t)
+		requests.Store(0)
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "2", "-m", "0.3", "/stall"}, env: env})
+		is.Equal(r.code, 28)
+		is.Equal(requests.Load(), int32(3)) // a timeout is transient
+	})
+	t.Run("timeout in the TLS handshake", func(t *testing.T) {
+		is := is.New(t)
+		requests.Store(0)
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "1", "--connect-timeout", "0.3", "--cacert", pki.caFile, "https://" + stallTLS + "/"}, env: env})
+		is.Equal(r.code, 28)
+		is.Equal(requests.Load(), int32(2)) // so is --connect-timeout running out
+	})
+	t.Run("host name that does not resolve", func(t *testing.T) {
+		is := is.New(t)
+		waits := 0
+		// The in-process resolver asks a closed loopback port: the lookup fails at once.
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "2", "https://kubernetes.default.svc/api"}, sleep: func(time.Duration) { waits++ }})
+		is.Equal(r.code, 6)
+		is.Equal(waits, 2) // curl's retrycheck counts CURLE_COULDNT_RESOLVE_HOST as transient
+	})
+	t.Run("proxy name that does not resolve", func(t *testing.T) {
+		is := is.New(t)
+		waits := 0
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "2", "-x", "http://proxy.invalid:3128", "http://127.0.0.1:1/"}, sleep: func(time.Duration) { waits++ }})
+		is.Equal(r.code, 5)
+		is.Equal(waits, 2) // and CURLE_COULDNT_RESOLVE_PROXY
+	})
+	t.Run("connection refused is not, without --retry-connrefused", func(t *testing.T) {
+		is := is.New(t)
+		waits := 0
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "2", "http://" + closedPort(t) + "/"}, sleep: func(time.Duration) { waits++ }})
+		is.Equal(r.code, 7)
+		is.Equal(waits, 0)
+	})
+	t.Run("empty reply is not", func(t *testing.T) {
+		is := is.New(t)
+		waits := 0
+		empty := faultServer(t, func(c net.Conn) { readRequest(c) })
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "2", "http://" + empty + "/"}, sleep: func(time.Duration) { waits++ }})
+		is.Equal(r.code, 52)
+		is.Equal(waits, 0)
+	})
+}
+
+// TestRetryTiming runs retries on the real clock: Retry-After in seconds and as an HTTP
+// date, --retry-max-time, and a token file rotated between attempts.
+func TestRetryTiming(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	var n atomic.Int32
+	var retryAfter atomic.Value
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		if n.Add(1) == 1 || r.URL.Path == "/always" {
+			if v, _ := retryAfter.Load().(string); v != "" {
+				w.Header().Set("Retry-After", v)
+			}
+			w.WriteHeader(503)
+			return
+		}
+		io.WriteString(w, "ok")
+	}), serverOptions{})
+	realSleep := func(d time.Duration) { time.Sleep(d) }
+	t.Run("Retry-After seconds", func(t *testing.T) {
+		is := is.New(t)
+		n.Store(0)
+		retryAfter.Store("1")
+		var waited []time.Duration
+		start := time.Now()
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "1", "/x"}, env: apiEnv(srv, newSADir(t, pki.caPEM, "")), sleep: func(d time.Duration) { waited = append(waited, d); time.Sleep(d) }})
+		is.Equal(r.code, 0)
+		is.Equal(r.stdout, "ok")
+		is.Equal(waited, []time.Duration{time.Second}) // the server's wait, not curl's backoff
+		is.True(time.Since(start) >= time.Second)
+	})
+	t.Run("Retry-After HTTP date", func(t *testing.T) {
+		is := is.New(t)
+		n.Store(0)
+		retryAfter.Store(time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat))
+		var waited []time.Duration
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "1", "/x"}, env: apiEnv(srv, newSADir(t, pki.caPEM, "")), sleep: func(d time.Duration) { waited = append(waited, d) }})
+		is.Equal(r.code, 0)
+		is.Equal(len(waited), 1)
+		is.True(waited[0] >= time.Second && waited[0] <= 3*time.Second) // until the date (whole seconds)
+	})
+	t.Run("--retry-max-time stops the retries", func(t *testing.T) {
+		is := is.New(t)
+		retryAfter.Store("")
+		n.Store(0)
+		start := time.Now()
+		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "10", "--retry-delay", "0.3", "--retry-max-time", "0.5", "/always"}, env: apiEnv(srv, newSADir(t, pki.caPEM, "")), sleep: realSleep})
+		is.Equal(r.code, 0)
+		is.Equal(n.Load(), int32(2)) // at 0 s and 0.3 s; a third at 0.6 s would pass 0.5 s
+		is.True(time.Since(start) < 2*time.Second)
+	})
+	t.Run("the token file is read again for each attempt", func(t *testing.T) {
+		is := is.New(t)
+		retryAfter.Store("")
+		n.Store(0)
+		rec.reqs = nil
+		tokenFile := writeFile(t, "token", secretPrefix+"first\n")
+		r := kcurl(t, invocation{
+			args: []string{"-sS", "--retry", "1", "--token-file", tokenFile, "/x"}, env: apiEnv(srv, newSADir(t, pki.caPEM, "")),
+			sleep: func(time.Duration) { os.WriteFile(tokenFile, []byte(secretPrefix+"second\n"), 0o600) },
+		})
+		is.Equal(r.code, 0)
+		reqs := rec.all()
+		is.Equal(len(reqs), 2)
+		is.Equal(reqs[0].header.Get("Authorization"), "Bearer "+secretPrefix+"first")
+		is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"second") // the new token, not a cached one
+	})
+}
