@@ -67,6 +67,8 @@ type cli struct {
 	Fail            bool     `short:"f" group:"output" help:"Fail fast with no output on HTTP errors (exit 22)."`
 	FailWithBody    bool     `name:"fail-with-body" group:"output" help:"Fail on HTTP errors (exit 22) but write the body."`
 	WriteOut        string   `short:"w" name:"write-out" group:"output" placeholder:"FORMAT" help:"Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."`
+	Pretty          bool     `group:"output" help:"Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."`
+	NoPretty        bool     `name:"no-pretty" group:"output" help:"Write JSON bodies exactly as received."`
 	ProgressBar     bool     `short:"#" name:"progress-bar" group:"output" help:"Display transfer progress as a bar."`
 	NoProgressMeter bool     `name:"no-progress-meter" group:"output" help:"Do not show the progress meter."`
 	Version         bool     `short:"V" group:"output" help:"Show version number and quit."`

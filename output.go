@@ -7,6 +7,7 @@ package main
 // the data and -w; -S brings the error lines back. No line ever holds the token.
 
 import (
+	"bytes"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -606,4 +607,157 @@ func (info *transferInfo) httpVersionOrZero() string {
 		return "0"
 	}
 	return info.httpVersion
+}
+
+// prettyIndent is the API server's own indentation, so --pretty matches what it
+// sends curl's User-Agent.
+const prettyIndent = "  "
+
+// prettyJSON indents a stream of JSON values as they pass through, keeping key order
+// and number text, in constant memory: it holds only its nesting depth, never a value.
+// Bytes that are not JSON pass through with their structure characters indented.
+type prettyJSON struct {
+	w        io.Writer
+	out      []byte
+	depth    int
+	inString bool
+	escaped  bool
+	// open is a '{' or '[' written whose first element has not been seen, so that
+	// empty ones stay "{}" and "[]", as json.Indent keeps them.
+	open bool
+	// started is set once a value's first byte is out, so leading space is dropped.
+	started bool
+}
+
+func newPrettyJSON(w io.Writer) *prettyJSON {
+	return &prettyJSON{w: w, out: make([]byte, 0, 2*copyBufferSize)}
+}
+
+// prettySpaces is enough indentation for 64 levels in one append; deeper levels loop.
+var prettySpaces = strings.Repeat(prettyIndent, 64)
+
+func (p *prettyJSON) newline() {
+	p.out = append(p.out, '\n')
+	n := p.depth * len(prettyIndent)
+	for n > len(prettySpaces) {
+		p.out = append(p.out, prettySpaces...)
+		n -= len(prettySpaces)
+	}
+	p.out = append(p.out, prettySpaces[:n]...)
+}
+
+// Write indents b and writes the result at once, so a watch event shows as it arrives.
+func (p *prettyJSON) Write(b []byte) (int, error) {
+	p.out = p.out[:0]
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if p.inString {
+			// Copy a run of ordinary string bytes in one go.
+			j := i
+			if k := indexQuoteOrBackslash(b[i:]); k < 0 {
+				j = len(b)
+			} else {
+				j = i + k
+			}
+			if p.escaped && j > i {
+				p.escaped = false
+			}
+			p.out = append(p.out, b[i:j]...)
+			if j == len(b) {
+				break
+			}
+			i, c = j, b[j]
+			p.out = append(p.out, c)
+			switch {
+			case p.escaped:
+				p.escaped = false
+			case c == '\\':
+				p.escaped = true
+			case c == '"':
+				p.inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			if p.depth == 0 && p.started && !p.open {
+				p.out = append(p.out, c) // space between top-level values is kept, as json.Indent keeps trailing space
+			}
+			continue
+		}
+		if p.open {
+			p.open = false
+			if c == '}' || c == ']' {
+				p.depth--
+				p.out = append(p.out, c)
+				continue
+			}
+			p.newline()
+		}
+		p.started = true
+		switch c {
+		case '{', '[':
+			p.out = append(p.out, c)
+			p.depth++
+			p.open = true
+		case '}', ']':
+			if p.depth > 0 {
+				p.depth--
+			}
+			p.newline()
+			p.out = append(p.out, c)
+		case ',':
+			p.out = append(p.out, ',')
+			p.newline()
+		case ':':
+			p.out = append(p.out, ':', ' ')
+		case '"':
+			p.out = append(p.out, c)
+			p.inString = true
+		default:
+			// A number or literal: copy its run at once.
+			j := i + 1
+			for j < len(b) && !prettySpecial[b[j]] {
+				j++
+			}
+			p.out = append(p.out, b[i:j]...)
+			i = j - 1
+		}
+	}
+	if len(p.out) > 0 {
+		if _, err := p.w.Write(p.out); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
+}
+
+// indexQuoteOrBackslash finds the next byte that can end a string run.
+func indexQuoteOrBackslash(b []byte) int {
+	q := bytes.IndexByte(b, '"')
+	if q < 0 {
+		q = len(b)
+	}
+	if k := bytes.IndexByte(b[:q], '\\'); k >= 0 {
+		return k
+	}
+	if q == len(b) {
+		return -1
+	}
+	return q
+}
+
+// prettySpecial marks the bytes that end a number or literal.
+var prettySpecial = func() (t [256]bool) {
+	for _, c := range []byte("{}[],:\" \t\r\n") {
+		t[c] = true
+	}
+	return t
+}()
+
+// isJSONType reports a JSON media type: application/json or any +json.
+func isJSONType(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }

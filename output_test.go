@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -257,5 +260,122 @@ func TestProgressMeter(t *testing.T) {
 				is.Equal(r.stderr, "")
 			}
 		})
+	}
+}
+
+func TestPrettyJSONMatchesIndent(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"object", `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"42"},"items":[]}` + "\n"},
+		{"nested arrays and empties", `{"a":[1,2,[],{}],"b":{"c":[{"d":null}]},"e":true,"f":-1.50e+10}`},
+		{"strings with escapes and structure bytes", `{"s":"a \"quoted\" {value}, [x]: y\\","u":"\u00e9\n","k\"ey":"\\\\"}`},
+		{"key order kept", `{"z":1,"a":2,"m":3}`},
+		{"leading space dropped, trailing kept", "  \n {\"a\":1}\n"},
+		{"scalar", `"just a string"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			var want bytes.Buffer
+			is.NoErr(json.Indent(&want, []byte(tt.in), "", "  "))
+			for _, chunk := range []int{1, 3, 7, len(tt.in)} {
+				var got bytes.Buffer
+				p := newPrettyJSON(&got)
+				for i := 0; i < len(tt.in); i += chunk {
+					p.Write([]byte(tt.in[i:min(i+chunk, len(tt.in))]))
+				}
+				is.Equal(got.String(), want.String()) // byte for byte what json.Indent makes, whatever the chunking
+			}
+		})
+	}
+}
+
+func TestPrettyWatchStream(t *testing.T) {
+	is := is.New(t)
+	var got bytes.Buffer
+	p := newPrettyJSON(&got)
+	p.Write([]byte(`{"type":"ADDED","object":{}}` + "\n"))
+	is.Equal(got.String(), "{\n  \"type\": \"ADDED\",\n  \"object\": {}\n}\n") // the first event is out before the second arrives
+	p.Write([]byte(`{"type":"DELETED","object":{}}` + "\n"))
+	is.Equal(got.String(), "{\n  \"type\": \"ADDED\",\n  \"object\": {}\n}\n{\n  \"type\": \"DELETED\",\n  \"object\": {}\n}\n")
+}
+
+func TestPrettyChoice(t *testing.T) {
+	pki := newPKI(t)
+	jsonSrv := newTLSServer(t, pki, replying(nil, 200, "application/json", `{"a":[1]}`), serverOptions{})
+	textSrv := newTLSServer(t, pki, replying(nil, 200, "text/plain", `{"a":[1]}`), serverOptions{})
+	pretty := "{\n  \"a\": [\n    1\n  ]\n}"
+	tests := []struct {
+		name     string
+		srv      string
+		path     string
+		args     []string
+		terminal bool
+		want     string
+	}{
+		{name: "pipe: as received", path: "/x", want: `{"a":[1]}`},
+		{name: "terminal: pretty", path: "/x", terminal: true, want: pretty},
+		{name: "terminal, --no-pretty", path: "/x", terminal: true, args: []string{"--no-pretty"}, want: `{"a":[1]}`},
+		{name: "terminal, a watch stays one line", path: "/x?watch=1", terminal: true, want: `{"a":[1]}`},
+		{name: "--pretty on a pipe", path: "/x", args: []string{"--pretty"}, want: pretty},
+		{name: "--pretty leaves non-JSON alone", srv: "text", path: "/x", args: []string{"--pretty"}, want: `{"a":[1]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			srv := jsonSrv
+			if tt.srv == "text" {
+				srv = textSrv
+			}
+			r := kcurl(t, invocation{args: append([]string{"-sS", tt.path}, tt.args...), terminal: tt.terminal, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+			is.Equal(r.code, 0)
+			is.Equal(r.stdout, tt.want)
+		})
+	}
+}
+
+func FuzzPrettyJSON(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{}],"b":"x\"y"}`, `[]`, `"s"`, `{"k":{"n":[[],[{}]]}}` + "\n", `{"a":"\\"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var got bytes.Buffer
+		p := newPrettyJSON(&got)
+		half := len(in) / 2
+		p.Write([]byte(in[:half]))
+		p.Write([]byte(in[half:]))
+		if !json.Valid([]byte(in)) {
+			return // anything goes for non-JSON, as long as it does not panic
+		}
+		var want bytes.Buffer
+		if err := json.Indent(&want, []byte(in), "", "  "); err != nil {
+			t.Skip()
+		}
+		if got.String() != want.String() {
+			t.Fatalf("pretty %q\n got %q\nwant %q", in, got.String(), want.String())
+		}
+	})
+}
+
+func BenchmarkPrettyJSON(b *testing.B) {
+	var list bytes.Buffer
+	list.WriteString(`{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[`)
+	for i := 0; list.Len() < 10<<20; i++ {
+		if i > 0 {
+			list.WriteByte(',')
+		}
+		list.WriteString(`{"metadata":{"name":"cm-` + strconv.Itoa(i) + `","namespace":"default","labels":{"app":"web","tier":"front"}},"data":{"key":"value with \"quotes\" and \\ slashes","n":"12345"}}`)
+	}
+	list.WriteString("]}\n")
+	in := list.Bytes()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	p := newPrettyJSON(io.Discard)
+	for b.Loop() {
+		for i := 0; i < len(in); i += copyBufferSize {
+			p.Write(in[i:min(i+copyBufferSize, len(in))])
+		}
 	}
 }

@@ -737,7 +737,8 @@ func (p *plan) retryable(err error, status int) (bool, string) {
 	if err != nil {
 		code := exitCodeOf(err)
 		switch {
-		case code == exitTimeout:
+		case code == exitTimeout, code == exitHostResolve, code == exitProxyResolve:
+			// curl counts a name that does not resolve as transient, like a timeout.
 			return true, "timeout"
 		case code == exitConnect && p.c.RetryConnRef:
 			return true, "connection refused"
@@ -1280,6 +1281,10 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 			r = zr
 		}
 	}
+	var w io.Writer = sink
+	if p.pretty(resp) {
+		w = newPrettyJSON(sink)
+	}
 	meter := out.meter(resp.ContentLength)
 	buf := make([]byte, copyBufferSize)
 	start := time.Now()
@@ -1289,7 +1294,7 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 			if capture != nil && capture.Len() < maxStatusSize {
 				capture.Write(buf[:min(n, maxStatusSize-capture.Len())])
 			}
-			if _, werr := sink.Write(buf[:n]); werr != nil {
+			if _, werr := w.Write(buf[:n]); werr != nil {
 				meter.done()
 				return counted.n, werr
 			}
@@ -1304,6 +1309,20 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 			return counted.n, p.bodyError(ctx, rerr, counted.n, start, resp)
 		}
 	}
+}
+
+// pretty decides --pretty: asked for, or by default when a person reads a JSON body
+// on a terminal; a watch stays one event per line unless asked.
+func (p *plan) pretty(resp *http.Response) bool {
+	if p.c.NoPretty || !isJSONType(resp.Header.Get("Content-Type")) {
+		return false
+	}
+	if p.c.Pretty {
+		return true
+	}
+	q := resp.Request.URL.Query().Get("watch")
+	watching := q == "1" || q == "true"
+	return p.e.stdoutIsTerminal && !watching && len(p.c.Output) == 0
 }
 
 // countingReader counts the bytes that came over the wire.
