@@ -41,6 +41,7 @@ func TestWatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			is := is.New(t)
 			// A namespace each, so one case's objects are not in the other's initial events.
 			ns := newNamespace(t)
