@@ -89,7 +89,7 @@ func BenchmarkCopyBody(b *testing.B) {
 		name string
 		c    *cli
 	}{
-		{"silent", &cli{Silent: true}},
+		{"silent", &cli{ConnFlags: ConnFlags{Silent: true}}},
 		{"meter", &cli{}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -107,7 +107,7 @@ func BenchmarkCopyBody(b *testing.B) {
 // 1024-chunk copy minus those of a 1-chunk copy, over 1023, so copyBody's fixed cost per transfer cancels out.
 func BenchmarkCopyBodyAllocsPerChunk(b *testing.B) {
 	const chunks = 1024
-	bc := newBenchCopy(&cli{Silent: true})
+	bc := newBenchCopy(&cli{ConnFlags: ConnFlags{Silent: true}})
 	one := testing.AllocsPerRun(50, func() { bc.run(b, benchChunk) })
 	many := testing.AllocsPerRun(50, func() { bc.run(b, chunks*benchChunk) })
 	b.ReportAllocs()

@@ -44,7 +44,7 @@ func discoverAPIServer(serverFlag string, getenv func(string) string) (apiServer
 		if port == "" {
 			port = "443"
 		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		if !validPort(port) {
 			return apiServer{}, exitErrorf(exitURLMalformed, "KUBERNETES_SERVICE_PORT %q is not a port number", port)
 		}
 		return apiServer{
@@ -99,16 +99,23 @@ func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
 	if err != nil || u.Host == "" || u.Hostname() == "" {
 		return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
-		}
+	if p := u.Port(); p != "" && !validPort(p) {
+		return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
 	}
 	u.Fragment = ""
 	if u.Path == "" && u.RawQuery == "" {
 		u.Path = "/"
 	}
 	return u, false, nil
+}
+
+// validPort is a decimal port number from 1 to 65535, digits only (no sign, no space).
+func validPort(s string) bool {
+	if s == "" || len(s) > 5 || strings.Trim(s, "0123456789") != "" {
+		return false
+	}
+	n, _ := strconv.Atoi(s)
+	return n >= 1 && n <= 65535
 }
 
 // hostPort is u's host and port with the scheme's default port filled in.

@@ -29,41 +29,33 @@ type cli struct {
 	URLs []string `arg:"" optional:"" name:"url" help:"URL, or a path such as /api/v1/namespaces/default/pods on the API server."`
 
 	// Request.
-	Request        string      `short:"X" group:"request" placeholder:"METHOD" help:"Request method to use."`
-	Header         []string    `short:"H" sep:"none" group:"request" placeholder:"HEADER" help:"Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."`
-	Data           dataFlag    `short:"d" group:"request" placeholder:"DATA" help:"HTTP POST data; @file or @- reads it (newlines stripped)."`
-	DataASCII      dataFlag    `name:"data-ascii" group:"request" placeholder:"DATA" help:"Same as --data."`
-	DataRaw        dataFlag    `name:"data-raw" group:"request" placeholder:"DATA" help:"HTTP POST data, '@' has no meaning."`
-	DataBinary     dataFlag    `name:"data-binary" group:"request" placeholder:"DATA" help:"HTTP POST data, byte for byte; @file reads it unchanged."`
-	DataURLEncode  dataFlag    `name:"data-urlencode" group:"request" placeholder:"DATA" help:"HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."`
-	JSON           dataFlag    `name:"json" group:"request" placeholder:"DATA" help:"HTTP POST JSON; sets Content-Type and Accept to application/json."`
-	Get            bool        `short:"G" group:"request" help:"Put the post data in the URL and use GET."`
-	UploadFile     string      `short:"T" name:"upload-file" group:"request" placeholder:"FILE" help:"Transfer a local file (PUT); - is stdin."`
-	Head           bool        `short:"I" group:"request" help:"Show document info only (HEAD)."`
-	UserAgent      string      `short:"A" name:"user-agent" group:"request" placeholder:"NAME" help:"Send User-Agent NAME (default kcurl/VERSION)."`
-	Compressed     bool        `group:"request" help:"Request a compressed response and decompress it."`
-	Location       bool        `short:"L" group:"request" help:"Follow redirects."`
-	MaxRedirs      int         `name:"max-redirs" default:"50" group:"request" placeholder:"NUM" help:"Maximum number of redirects allowed."`
-	HTTP11         bool        `name:"http1.1" group:"request" help:"Use HTTP/1.1."`
-	HTTP2          bool        `name:"http2" group:"request" help:"Use HTTP/2 (the default over TLS)."`
-	MaxTime        secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for each transfer."`
-	ConnectTimeout secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for the connection."`
-	Retry          int         `group:"request" placeholder:"NUM" help:"Retry request if transient problems occur."`
-	RetryDelay     secondsFlag `name:"retry-delay" group:"request" placeholder:"SECONDS" help:"Wait time between retries."`
-	RetryMaxTime   secondsFlag `name:"retry-max-time" group:"request" placeholder:"SECONDS" help:"Retry only within this period."`
-	RetryAll       bool        `name:"retry-all-errors" group:"request" help:"Retry all errors (use with --retry)."`
-	RetryConnRef   bool        `name:"retry-connrefused" group:"request" help:"Retry on connection refused (use with --retry)."`
-	NoBuffer       bool        `short:"N" name:"no-buffer" group:"request" help:"Disable buffering of the output stream (kcurl never buffers it)."`
-	Resolve        []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR" help:"Resolve the host and port to this address."`
-	Proxy          string      `short:"x" group:"request" placeholder:"[PROTOCOL://]HOST[:PORT]" help:"Use this proxy."`
-	NoProxy        string      `name:"noproxy" group:"request" placeholder:"HOSTS" help:"List of hosts which do not use a proxy."`
+	Request       string      `short:"X" group:"request" placeholder:"METHOD" help:"Request method to use."`
+	Header        []string    `short:"H" sep:"none" group:"request" placeholder:"HEADER" help:"Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."`
+	Data          dataFlag    `short:"d" group:"request" placeholder:"DATA" help:"HTTP POST data; @file or @- reads it (newlines stripped)."`
+	DataASCII     dataFlag    `name:"data-ascii" group:"request" placeholder:"DATA" help:"Same as --data."`
+	DataRaw       dataFlag    `name:"data-raw" group:"request" placeholder:"DATA" help:"HTTP POST data, '@' has no meaning."`
+	DataBinary    dataFlag    `name:"data-binary" group:"request" placeholder:"DATA" help:"HTTP POST data, byte for byte; @file reads it unchanged."`
+	DataURLEncode dataFlag    `name:"data-urlencode" group:"request" placeholder:"DATA" help:"HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."`
+	JSON          dataFlag    `name:"json" group:"request" placeholder:"DATA" help:"HTTP POST JSON; sets Content-Type and Accept to application/json."`
+	Get           bool        `short:"G" group:"request" help:"Put the post data in the URL and use GET."`
+	UploadFile    string      `short:"T" name:"upload-file" group:"request" placeholder:"FILE" help:"Transfer a local file (PUT); - is stdin."`
+	Head          bool        `short:"I" group:"request" help:"Show document info only (HEAD)."`
+	UserAgent     string      `short:"A" name:"user-agent" group:"request" placeholder:"NAME" help:"Send User-Agent NAME (default kcurl/VERSION)."`
+	Compressed    bool        `group:"request" help:"Request a compressed response and decompress it."`
+	Location      bool        `short:"L" group:"request" help:"Follow redirects."`
+	MaxRedirs     int         `name:"max-redirs" default:"50" group:"request" placeholder:"NUM" help:"Maximum number of redirects allowed."`
+	HTTP11        bool        `name:"http1.1" group:"request" help:"Use HTTP/1.1."`
+	HTTP2         bool        `name:"http2" group:"request" help:"Use HTTP/2 (the default over TLS)."`
+	Retry         int         `group:"request" placeholder:"NUM" help:"Retry request if transient problems occur."`
+	RetryDelay    secondsFlag `name:"retry-delay" group:"request" placeholder:"SECONDS" help:"Wait time between retries."`
+	RetryMaxTime  secondsFlag `name:"retry-max-time" group:"request" placeholder:"SECONDS" help:"Retry only within this period."`
+	RetryAll      bool        `name:"retry-all-errors" group:"request" help:"Retry all errors (use with --retry)."`
+	RetryConnRef  bool        `name:"retry-connrefused" group:"request" help:"Retry on connection refused (use with --retry)."`
+	NoBuffer      bool        `short:"N" name:"no-buffer" group:"request" help:"Disable buffering of the output stream (kcurl never buffers it)."`
 
 	// Output.
 	Output          []string `short:"o" sep:"none" group:"output" placeholder:"FILE" help:"Write to FILE instead of stdout (one per URL)."`
 	Include         bool     `short:"i" group:"output" help:"Include the response headers in the output."`
-	Verbose         bool     `short:"v" group:"output" help:"Make the operation more talkative (on stderr)."`
-	Silent          bool     `short:"s" group:"output" help:"Silent mode: no progress meter, no error messages."`
-	ShowError       bool     `short:"S" name:"show-error" group:"output" help:"Show error messages even when -s is used."`
 	Fail            bool     `short:"f" group:"output" help:"Fail fast with no output on HTTP errors (exit 22)."`
 	FailWithBody    bool     `name:"fail-with-body" group:"output" help:"Fail on HTTP errors (exit 22) but write the body."`
 	WriteOut        string   `short:"w" name:"write-out" group:"output" placeholder:"FORMAT" help:"Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."`
@@ -74,19 +66,34 @@ type cli struct {
 	Version         bool     `short:"V" group:"output" help:"Show version number and quit."`
 
 	// TLS.
-	Insecure      bool   `short:"k" group:"tls" help:"Do not verify the server's certificate (no service-account token is sent then)."`
-	CACert        string `name:"cacert" group:"tls" placeholder:"FILE" help:"CA certificates to verify the server with (default: the service-account ca.crt for the API server)."`
-	TLSServerName string `name:"tls-server-name" group:"tls" placeholder:"NAME" help:"Verify the server's certificate against NAME (as kubectl's flag)."`
-	Cert          string `short:"E" group:"tls" placeholder:"FILE" help:"Client certificate file (PEM)."`
-	Key           string `group:"tls" placeholder:"FILE" help:"Client private key file (PEM)."`
 
 	// Kubernetes.
-	Server            string `group:"kubernetes" placeholder:"URL" help:"API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."`
-	Token             string `group:"kubernetes" placeholder:"TOKEN" help:"Bearer token to send to the API server."`
-	TokenFile         string `name:"token-file" group:"kubernetes" placeholder:"FILE" help:"Read the bearer token from FILE at each attempt."`
-	OAuth2Bearer      string `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN" help:"Bearer token (curl's name for --token)."`
-	Namespace         string `group:"kubernetes" placeholder:"NS" help:"Namespace for {namespace} in a path (default: the service account's namespace file)."`
-	ServiceAccountDir string `name:"service-account-dir" group:"kubernetes" placeholder:"DIR" help:"Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."`
+
+	ConnFlags `embed:""`
+}
+
+// ConnFlags are the flags that say how to reach and authenticate to a server; the
+// subcommands share them with the curl command line.
+type ConnFlags struct {
+	MaxTime           secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for each transfer."`
+	ConnectTimeout    secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for the connection."`
+	Resolve           []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR" help:"Resolve the host and port to this address."`
+	Proxy             string      `short:"x" group:"request" placeholder:"[PROTOCOL://]HOST[:PORT]" help:"Use this proxy."`
+	NoProxy           string      `name:"noproxy" group:"request" placeholder:"HOSTS" help:"List of hosts which do not use a proxy."`
+	Verbose           bool        `short:"v" group:"output" help:"Make the operation more talkative (on stderr)."`
+	Silent            bool        `short:"s" group:"output" help:"Silent mode: no progress meter, no error messages."`
+	ShowError         bool        `short:"S" name:"show-error" group:"output" help:"Show error messages even when -s is used."`
+	Insecure          bool        `short:"k" group:"tls" help:"Do not verify the server's certificate (no service-account token is sent then)."`
+	CACert            string      `name:"cacert" group:"tls" placeholder:"FILE" help:"CA certificates to verify the server with (default: the service-account ca.crt for the API server)."`
+	TLSServerName     string      `name:"tls-server-name" group:"tls" placeholder:"NAME" help:"Verify the server's certificate against NAME (as kubectl's flag)."`
+	Cert              string      `short:"E" group:"tls" placeholder:"FILE" help:"Client certificate file (PEM)."`
+	Key               string      `group:"tls" placeholder:"FILE" help:"Client private key file (PEM)."`
+	Server            string      `group:"kubernetes" placeholder:"URL" help:"API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."`
+	Token             string      `group:"kubernetes" placeholder:"TOKEN" help:"Bearer token to send to the API server."`
+	TokenFile         string      `name:"token-file" group:"kubernetes" placeholder:"FILE" help:"Read the bearer token from FILE at each attempt."`
+	OAuth2Bearer      string      `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN" help:"Bearer token (curl's name for --token)."`
+	Namespace         string      `group:"kubernetes" placeholder:"NS" help:"Namespace for {namespace} in a path (default: the service account's namespace file)."`
+	ServiceAccountDir string      `name:"service-account-dir" group:"kubernetes" placeholder:"DIR" help:"Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."`
 }
 
 // env is everything kcurl takes from the outside world; tests pass their own.

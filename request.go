@@ -220,7 +220,7 @@ func parseHeaders(args []string, stdin io.Reader) ([]headerArg, error) {
 // headerNameOf is the part of a header argument safe to echo: its name, never a value
 // (which may be a credential).
 func headerNameOf(l string) string {
-	if i := strings.IndexAny(l, ":;\r\n"); i >= 0 {
+	if i := strings.IndexAny(l, ":; \t\r\n"); i >= 0 {
 		l = l[:i]
 	}
 	if len(l) > 64 {
@@ -612,7 +612,7 @@ func validateResolves(args []string) error {
 		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
 			return exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
 		}
-		if n, err := strconv.Atoi(parts[1]); err != nil || n < 1 || n > 65535 {
+		if !validPort(parts[1]) {
 			return exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
 		}
 		if net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")) == nil {
@@ -1007,6 +1007,10 @@ func (p *plan) headersFor(t *transfer, req *http.Request, hasBody bool, userAuth
 		set(h)
 	}
 	send, why := tokenDecision(req.URL, p.api, c.Insecure, p.tokens.explicit(), userAuth)
+	if send && !isAPIServer(t.url, p.api) {
+		// A redirect from another host must not borrow the token for the API server.
+		send, why = false, "no token sent: the request started at "+t.url.Host+", not at the API server"
+	}
 	auth := authState{why: why}
 	if send {
 		token, source, err := p.tokens.read()
@@ -1108,8 +1112,8 @@ func (p *plan) trace(u *url.URL, info *transferInfo, out *output, caDesc string,
 			if gc.Reused {
 				out.info("Re-using existing connection with host %s", u.Hostname())
 			}
-		},
-		WroteHeaders: func() {
+			// Here, not at WroteHeaders: HTTP/2 writes on another goroutine, and its
+			// response could be printed first.
 			out.requestHead(req, proto, sent)
 		},
 		WroteRequest: func(wi httptrace.WroteRequestInfo) {
