@@ -144,3 +144,58 @@ func TestTransportFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestServerStopped runs kcurl against an API server of its own, which answers first and is then stopped: the same
+// request must then fail to connect, exit 7, as curl does when nothing listens any more.
+func TestServerStopped(t *testing.T) {
+	t.Parallel()
+	needKcurl(t)
+	is := is.New(t)
+	c, err := harness.Start(t.Context(), harness.Options{Binaries: suite.bins, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("starting a second cluster: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	is.NoErr(c.CreateNamespace(t.Context(), "stopped"))
+	is.NoErr(c.CreateServiceAccount(t.Context(), "stopped", "pod"))
+	token, err := c.RequestToken(t.Context(), "stopped", "pod", harness.TokenOptions{})
+	is.NoErr(err)
+	saDir, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
+		harness.Projection{Token: token, CACert: c.PKI.CA.CertPEM, Namespace: "stopped"})
+	is.NoErr(err)
+
+	tests := []struct {
+		name       string
+		before     func()
+		args       []string
+		wantExit   int
+		wantStdout string
+	}{
+		{
+			name:       "while it runs, an authenticated request is answered",
+			args:       []string{"-s", "-o", "/dev/null", "-w", "%{http_code}", "/"},
+			wantStdout: "403",
+		},
+		{
+			name:     "after it stopped, the same request exits 7",
+			before:   c.StopAPIServer,
+			args:     []string{"-s", "-o", "/dev/null", "-w", "%{http_code}", "/"},
+			wantExit: 7,
+			// curl's -w still runs after a failed connect and prints 000.
+			wantStdout: "000",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			if tt.before != nil {
+				tt.before()
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			r := runCommand(t, kcurlCommandAt(ctx, t, c.Host, c.Port, saDir.Dir, tt.args...))
+			is.Equal(r.code, tt.wantExit)             // kcurl's exit code
+			is.Equal(string(r.stdout), tt.wantStdout) // what -w printed
+		})
+	}
+}

@@ -26,6 +26,7 @@ const shortSkip = "e2e: skipped in -short mode (needs kube-apiserver and etcd)"
 // suite is what TestMain sets up once per test process: building kube-apiserver takes minutes cold, starting it
 // seconds, so the tests share one cluster and isolate themselves by namespace.
 var suite struct {
+	bins     harness.Binaries
 	cluster  *harness.Cluster
 	kcurl    string
 	kcurlErr error
@@ -72,6 +73,7 @@ func runSuite(m *testing.M) int {
 		logf("e2e: %v", err)
 		return 1
 	}
+	suite.bins = bins
 	start := time.Now()
 	cluster, err := harness.Start(ctx, harness.Options{Binaries: bins, Dir: dir})
 	if err != nil {

@@ -53,12 +53,29 @@ type Cluster struct {
 	stopOnce  sync.Once
 }
 
+// errExited says a server ended before it was ready; the usual cause is a port taken between freePorts and bind.
+var errExited = errors.New("exited before it was ready")
+
 // Start makes the PKI in opts.Dir, starts etcd, waits for it, starts kube-apiserver and waits for /readyz.
-// On any failure it stops what it started and returns the tail of the servers' logs in the error.
+// On any failure it stops what it started and returns the tail of the servers' logs in the error. A server that
+// exits early is retried on new ports, twice, since another process may have taken a port picked for it.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if opts.ReadyTimeout == 0 {
 		opts.ReadyTimeout = 60 * time.Second
 	}
+	for attempt := 1; ; attempt++ {
+		c, err := start(ctx, opts)
+		if err == nil || !errors.Is(err, errExited) || attempt == 3 {
+			return c, err
+		}
+		// A fresh etcd member needs an empty data dir.
+		if err := os.RemoveAll(filepath.Join(opts.Dir, "etcd-data")); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func start(ctx context.Context, opts Options) (*Cluster, error) {
 	pki, err := NewPKI(filepath.Join(opts.Dir, "pki"))
 	if err != nil {
 		return nil, err
@@ -157,7 +174,7 @@ func (c *Cluster) waitFor(ctx context.Context, p *process, client *http.Client, 
 		last = err
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited: %v", filepath.Base(p.cmd.Path), p.err)
+			return fmt.Errorf("%s %w: %v", filepath.Base(p.cmd.Path), errExited, p.err)
 		case <-ctx.Done():
 			return fmt.Errorf("%w; last: %v", ctx.Err(), last)
 		case <-time.After(100 * time.Millisecond):
