@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,9 @@ import (
 	"strconv"
 	"time"
 )
+
+// errStatus reports an answer other than the wanted one, with its body, which is usually a Status saying why.
+var errStatus = errors.New("unexpected status")
 
 // call sends in as JSON as the admin and decodes the answer into out (when not nil), failing unless the status is
 // one of want.

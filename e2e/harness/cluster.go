@@ -328,6 +328,3 @@ func (c *Cluster) Do(ctx context.Context, method, path, contentType string, body
 	}
 	return resp.StatusCode, buf.Bytes(), nil
 }
-
-// errStatus reports an answer other than the wanted one, with its body, which is usually a Status saying why.
-var errStatus = errors.New("unexpected status")
