@@ -2,10 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log"
 	"net"
@@ -704,4 +708,46 @@ func TestRetryTiming(t *testing.T) {
 		is.Equal(reqs[0].header.Get("Authorization"), "Bearer "+secretPrefix+"first")
 		is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"second") // the new token, not a cached one
 	})
+}
+
+// countingWriter counts and hashes what it is given, keeping none of it.
+type countingWriter struct {
+	n int64
+	h hash.Hash
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.n += int64(len(b))
+	w.h.Write(b)
+	return len(b), nil
+}
+
+// TestPrettyDeepNesting sends a JSON body nested 8,000 levels deep (16 KB) to --pretty:
+// the indented output is quadratic (64 MB, as json.Indent's), but it must stream out,
+// not pile up in memory, and it must be json.Indent's bytes.
+func TestPrettyDeepNesting(t *testing.T) {
+	is := is.New(t)
+	const depth = 8000
+	body := strings.Repeat("[", depth) + strings.Repeat("]", depth)
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 200, "application/json", body), serverOptions{})
+	w := &countingWriter{h: sha256.New()}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	stop := heapWatch()
+	start := time.Now()
+	r := kcurl(t, invocation{args: []string{"-sS", "--pretty", "-m", "60", "/deep"}, stdout: w, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+	peak := stop()
+	grew := int64(peak) - int64(base)
+	t.Logf("%d bytes out in %v; heap in use grew by at most %.1f MiB", w.n, time.Since(start).Round(time.Millisecond), float64(grew)/(1<<20))
+	is.Equal(r.code, 0)
+	is.Equal(r.stderr, "")
+	var want bytes.Buffer
+	is.NoErr(stdjson.Indent(&want, []byte(body), "", "  "))
+	sum := sha256.Sum256(want.Bytes())
+	is.Equal(w.n, int64(want.Len())) // as long as json.Indent's
+	is.Equal(w.h.Sum(nil), sum[:])   // and the same bytes
+	is.True(grew < 16<<20)           // streamed: the heap did not hold the output
 }
