@@ -154,25 +154,21 @@ func run(args []string, e env) int {
 	if e.sleep == nil {
 		e.sleep = sleepContext
 	}
-	var c cli
-	parser, err := kong.New(&c,
-		kong.Name("kcurl"),
-		kong.Description("curl for the Kubernetes API server, from inside a pod."),
-		kong.Writers(e.stdout, e.stderr),
-		kong.WithHyphenPrefixedParameters(true),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.ExplicitGroups([]kong.Group{
-			{Key: "request", Title: "Request:"},
-			{Key: "output", Title: "Output:"},
-			{Key: "tls", Title: "TLS:"},
-			{Key: "kubernetes", Title: "Kubernetes:"},
-		}),
-	)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "kcurl: (2) %v\n", err)
-		return exitFailedInit
+	if len(args) > 0 {
+		switch args[0] {
+		case "whoami":
+			return runWhoami(args[1:], e)
+		case "can-i":
+			return runCanI(args[1:], e)
+		case "completion":
+			return runCompletion(args[1:], e)
+		}
 	}
-	parser.Exit = func(int) { panic(kongExit{}) }
+	var c cli
+	parser, code, ok := newParser(&c, "kcurl", "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl completion.", e)
+	if !ok {
+		return code
+	}
 	if code, done := parse(parser, args, e); done {
 		return code
 	}
@@ -186,6 +182,159 @@ func run(args []string, e env) int {
 		return out.fail(err)
 	}
 	return plan.execute(context.Background(), out)
+}
+
+// newParser is kong set up as curl users expect: values may start with '-', help in
+// curl's groups, and no exit of its own.
+func newParser(target any, name, description string, e env) (*kong.Kong, int, bool) {
+	parser, err := kong.New(target,
+		kong.Name(name),
+		kong.Description(description),
+		kong.Writers(e.stdout, e.stderr),
+		kong.WithHyphenPrefixedParameters(true),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.ExplicitGroups([]kong.Group{
+			{Key: "request", Title: "Request:"},
+			{Key: "output", Title: "Output:"},
+			{Key: "tls", Title: "TLS:"},
+			{Key: "kubernetes", Title: "Kubernetes:"},
+		}),
+	)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kcurl: (2) %v\n", err)
+		return nil, exitFailedInit, false
+	}
+	parser.Exit = func(int) { panic(kongExit{}) }
+	return parser, 0, true
+}
+
+// whoamiCmd is "kcurl whoami": who the API server thinks you are, and what the token says.
+type whoamiCmd struct {
+	ConnFlags `embed:""`
+	Format    string `enum:"text,json" default:"text" help:"Output format: text or json."`
+}
+
+// runWhoami asks the API server (selfsubjectreviews) and decodes the token locally;
+// the local part is printed even when the server cannot be reached.
+func runWhoami(args []string, e env) int {
+	var cmd whoamiCmd
+	parser, code, ok := newParser(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", e)
+	if !ok {
+		return code
+	}
+	if code, done := parse(parser, args, e); done {
+		return code
+	}
+	c := &cli{ConnFlags: cmd.ConnFlags}
+	out := newOutput(e, c)
+	p, err := newConnection(c, e)
+	if err != nil {
+		return out.fail(err)
+	}
+	w := whoami{apiServer: p.api.base.String()}
+	token, source, err := p.tokens.read()
+	if err != nil {
+		return out.fail(err)
+	}
+	w.tokenSource = source
+	if token != "" {
+		w.claims = decodeClaims(token)
+	}
+	w.user, w.serverErr = p.selfSubjectReview(context.Background(), out)
+	if err := w.write(e.stdout, cmd.Format, time.Now()); err != nil {
+		return out.fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
+	}
+	if w.serverErr != nil {
+		return out.fail(w.serverErr)
+	}
+	return exitOK
+}
+
+// canICmd is "kcurl can-i": kubectl auth can-i from inside the pod.
+type canICmd struct {
+	ConnFlags   `embed:""`
+	Verb        string `arg:"" optional:"" help:"Verb: get, list, watch, create, update, patch, delete, … (not with --all)."`
+	Resource    string `arg:"" optional:"" help:"Resource (pods, deployments.apps, pods/log) or a non-resource path (/healthz)."`
+	Name        string `arg:"" optional:"" help:"Resource name."`
+	Subresource string `help:"Subresource, e.g. log or status."`
+	Group       string `help:"API group (the part after the dot of deployments.apps)."`
+	All         bool   `help:"List every rule the identity has in the namespace (selfsubjectrulesreviews)."`
+}
+
+// runCanI exits 0 for yes and 1 for no, as kubectl auth can-i; curl's codes otherwise.
+func runCanI(args []string, e env) int {
+	var cmd canICmd
+	parser, code, ok := newParser(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", e)
+	if !ok {
+		return code
+	}
+	if code, done := parse(parser, args, e); done {
+		return code
+	}
+	c := &cli{ConnFlags: cmd.ConnFlags}
+	out := newOutput(e, c)
+	if !cmd.All && (cmd.Verb == "" || cmd.Resource == "") {
+		return out.fail(exitErrorf(exitFailedInit, "can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"))
+	}
+	p, err := newConnection(c, e)
+	if err != nil {
+		return out.fail(err)
+	}
+	ns, err := (placeholders{namespaceFlag: cmd.Namespace, saDir: p.tokens.saDir}).namespace()
+	if err != nil && (cmd.All || !strings.HasPrefix(cmd.Resource, "/")) {
+		return out.fail(err)
+	}
+	ctx := context.Background()
+	if cmd.All {
+		rules, err := p.selfSubjectRules(ctx, out, ns)
+		if err != nil {
+			return out.fail(err)
+		}
+		if err := writeRules(e.stdout, rules); err != nil {
+			return out.fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
+		}
+		return exitOK
+	}
+	attrs := accessAttributes(cmd.Verb, cmd.Resource, cmd.Name, cmd.Subresource, cmd.Group, ns)
+	allowed, reason, err := p.selfSubjectAccess(ctx, out, attrs)
+	if err != nil {
+		return out.fail(err)
+	}
+	answer := map[bool]string{true: "yes", false: "no"}[allowed]
+	if reason != "" && c.Verbose {
+		answer += " - " + reason
+	}
+	fmt.Fprintln(e.stdout, answer)
+	if !allowed {
+		return exitCanINo
+	}
+	return exitOK
+}
+
+// completionCmd is "kcurl completion SHELL".
+type completionCmd struct {
+	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
+}
+
+// runCompletion prints a completion script made from the command line's own model.
+func runCompletion(args []string, e env) int {
+	var cmd completionCmd
+	parser, code, ok := newParser(&cmd, "kcurl completion", "Print a shell completion script: kcurl completion bash > /etc/bash_completion.d/kcurl", e)
+	if !ok {
+		return code
+	}
+	if code, done := parse(parser, args, e); done {
+		return code
+	}
+	var c cli
+	model, code, ok := newParser(&c, "kcurl", "", e)
+	if !ok {
+		return code
+	}
+	if err := writeCompletion(e.stdout, cmd.Shell, model.Model.Flags); err != nil {
+		return newOutput(e, &c).fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
+	}
+	return exitOK
 }
 
 // kongExit unwinds parsing when kong wants to exit (after --help).

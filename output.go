@@ -15,11 +15,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
+	"github.com/alecthomas/kong"
 	json "github.com/goccy/go-json"
 )
 
@@ -650,6 +653,13 @@ func (p *prettyJSON) newline() {
 func (p *prettyJSON) Write(b []byte) (int, error) {
 	p.out = p.out[:0]
 	for i := 0; i < len(b); i++ {
+		if len(p.out) >= copyBufferSize {
+			// Deep nesting makes output grow faster than input: pass it on in pieces.
+			if _, err := p.w.Write(p.out); err != nil {
+				return 0, err
+			}
+			p.out = p.out[:0]
+		}
 		c := b[i]
 		if p.inString {
 			// Copy a run of ordinary string bytes in one go.
@@ -760,4 +770,205 @@ func isJSONType(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// whoami is what "kcurl whoami" found out.
+type whoami struct {
+	apiServer   string
+	user        *userInfo
+	serverErr   error
+	tokenSource string
+	claims      *tokenClaims
+}
+
+// write prints the server's view, then the token's, as text or JSON.
+func (w *whoami) write(out io.Writer, format string, now time.Time) error {
+	if format == "json" {
+		return w.writeJSON(out, now)
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "API server %s says:\n", w.apiServer)
+	if w.user == nil {
+		fmt.Fprintf(tw, "  (unavailable: %v; the token below is decoded locally)\n", w.serverErr)
+	} else {
+		fmt.Fprintf(tw, "  username\t%s\n", w.user.Username)
+		fmt.Fprintf(tw, "  uid\t%s\n", w.user.UID)
+		fmt.Fprintf(tw, "  groups\t%s\n", strings.Join(w.user.Groups, ", "))
+		for _, k := range sortedKeys(w.user.Extra) {
+			fmt.Fprintf(tw, "  extra\t%s=%s\n", k, strings.Join(w.user.Extra[k], ","))
+		}
+	}
+	tw.Flush()
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	switch {
+	case w.tokenSource == "" || strings.HasPrefix(w.tokenSource, "no token"):
+		fmt.Fprintf(tw, "token: none (%s)\n", w.tokenSource)
+	case w.claims == nil:
+		fmt.Fprintf(tw, "token from %s: not a JWT, nothing to decode\n", w.tokenSource)
+	default:
+		c := w.claims
+		fmt.Fprintf(tw, "token from %s (decoded locally, not verified):\n", w.tokenSource)
+		fmt.Fprintf(tw, "  issuer\t%s\n", c.Issuer)
+		fmt.Fprintf(tw, "  audiences\t%s\n", strings.Join(c.Audience, ", "))
+		if sa := c.Kubernetes.ServiceAccount; sa != nil {
+			fmt.Fprintf(tw, "  service account\t%s/%s (uid %s)\n", c.Kubernetes.Namespace, sa.Name, sa.UID)
+		}
+		fmt.Fprintf(tw, "  namespace\t%s\n", c.Kubernetes.Namespace)
+		for _, ref := range []struct {
+			kind string
+			obj  *namedUID
+		}{{"pod", c.Kubernetes.Pod}, {"node", c.Kubernetes.Node}} {
+			if ref.obj != nil {
+				fmt.Fprintf(tw, "  %s\t%s (uid %s)\n", ref.kind, ref.obj.Name, ref.obj.UID)
+			}
+		}
+		fmt.Fprintf(tw, "  issued\t%s\n", unixTime(c.IssuedAt))
+		fmt.Fprintf(tw, "  expires\t%s (%s)\n", unixTime(c.Expiry), timeLeft(c.Expiry, now))
+		if c.Kubernetes.WarnAfter > 0 {
+			fmt.Fprintf(tw, "  warnafter\t%s\n", unixTime(c.Kubernetes.WarnAfter))
+		}
+	}
+	tw.Flush()
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+func (w *whoami) writeJSON(out io.Writer, now time.Time) error {
+	doc := map[string]any{"apiServer": w.apiServer, "user": w.user}
+	if w.serverErr != nil {
+		doc["serverError"] = w.serverErr.Error()
+	}
+	if c := w.claims; c != nil {
+		tok := map[string]any{
+			"source": w.tokenSource, "issuer": c.Issuer, "audiences": []string(c.Audience),
+			"namespace": c.Kubernetes.Namespace, "serviceAccount": c.Kubernetes.ServiceAccount,
+			"pod": c.Kubernetes.Pod, "node": c.Kubernetes.Node,
+			"issuedAt": unixTime(c.IssuedAt), "expiresAt": unixTime(c.Expiry),
+			"expiresInSeconds": c.Expiry - now.Unix(),
+		}
+		if c.Kubernetes.WarnAfter > 0 {
+			tok["warnAfter"] = unixTime(c.Kubernetes.WarnAfter)
+		}
+		doc["token"] = tok
+	} else {
+		doc["token"] = nil
+		doc["tokenSource"] = w.tokenSource
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(append(b, '\n'))
+	return err
+}
+
+func unixTime(s int64) string {
+	if s == 0 {
+		return "-"
+	}
+	return time.Unix(s, 0).UTC().Format(time.RFC3339)
+}
+
+func timeLeft(exp int64, now time.Time) string {
+	if exp == 0 {
+		return "no expiry"
+	}
+	d := time.Unix(exp, 0).Sub(now).Round(time.Second)
+	if d < 0 {
+		return "expired " + (-d).String() + " ago"
+	}
+	return "in " + d.String()
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// writeRules prints a rules review as kubectl auth can-i --list does.
+func writeRules(out io.Writer, r *rulesReview) error {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 8, 3, ' ', 0)
+	list := func(v []string) string { return "[" + strings.Join(v, " ") + "]" }
+	fmt.Fprintln(tw, "Resources\tNon-Resource URLs\tResource Names\tVerbs")
+	for _, rule := range r.ResourceRules {
+		for _, res := range rule.Resources {
+			for _, g := range orEmpty(rule.APIGroups) {
+				name := res
+				if g != "" {
+					name += "." + g
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, "[]", list(rule.ResourceNames), list(rule.Verbs))
+			}
+		}
+	}
+	for _, rule := range r.NonResourceRules {
+		fmt.Fprintf(tw, "\t%s\t%s\t%s\n", list(rule.NonResourceURLs), "[]", list(rule.Verbs))
+	}
+	tw.Flush()
+	if r.Incomplete {
+		fmt.Fprintf(&b, "(incomplete: %s)\n", r.EvaluationError)
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+func orEmpty(v []string) []string {
+	if len(v) == 0 {
+		return []string{""}
+	}
+	return v
+}
+
+// writeCompletion prints a completion script for shell from kcurl's flags.
+func writeCompletion(out io.Writer, shell string, flags []*kong.Flag) error {
+	var b strings.Builder
+	var words []string
+	for _, f := range flags {
+		if f.Hidden {
+			continue
+		}
+		words = append(words, "--"+f.Name)
+		if f.Short != 0 {
+			words = append(words, "-"+string(f.Short))
+		}
+	}
+	subcommands := "whoami can-i completion"
+	switch shell {
+	case "bash":
+		fmt.Fprintf(&b, "# bash completion for kcurl: source <(kcurl completion bash)\n_kcurl() {\n")
+		fmt.Fprintf(&b, "  local cur=${COMP_WORDS[COMP_CWORD]}\n")
+		fmt.Fprintf(&b, "  if [ \"$COMP_CWORD\" -eq 1 ] && [[ $cur != -* ]]; then COMPREPLY=($(compgen -W '%s' -- \"$cur\")); return; fi\n", subcommands)
+		fmt.Fprintf(&b, "  COMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n}\ncomplete -o default -F _kcurl kcurl\n", strings.Join(words, " "))
+	case "zsh":
+		fmt.Fprintf(&b, "#compdef kcurl\n# zsh completion for kcurl: kcurl completion zsh > \"${fpath[1]}/_kcurl\"\n_kcurl() {\n  _arguments \\\n")
+		for _, f := range flags {
+			if f.Hidden {
+				continue
+			}
+			help := strings.NewReplacer("[", "(", "]", ")", "'", "", ":", " ").Replace(f.Help)
+			fmt.Fprintf(&b, "    '--%s[%s]' \\\n", f.Name, help)
+		}
+		fmt.Fprintf(&b, "    '1: :(%s)' \\\n    '*:url:_urls'\n}\n_kcurl \"$@\"\n", subcommands)
+	case "fish":
+		fmt.Fprintf(&b, "# fish completion for kcurl: kcurl completion fish > ~/.config/fish/completions/kcurl.fish\n")
+		fmt.Fprintf(&b, "complete -c kcurl -n '__fish_use_subcommand' -a '%s'\n", subcommands)
+		for _, f := range flags {
+			if f.Hidden {
+				continue
+			}
+			short := ""
+			if f.Short != 0 {
+				short = " -s '" + string(f.Short) + "'"
+			}
+			fmt.Fprintf(&b, "complete -c kcurl -l '%s'%s -d '%s'\n", f.Name, short, strings.ReplaceAll(f.Help, "'", "\\'"))
+		}
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
 }

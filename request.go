@@ -25,12 +25,14 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	json "github.com/goccy/go-json"
 )
 
 // Exit codes: curl's numbers, for the same meanings.
 const (
 	exitOK                  = 0  // success
 	exitUnsupportedProtocol = 1  // a URL scheme other than http and https
+	exitCanINo              = 1  // kcurl can-i: the answer is no (kubectl auth can-i's 1)
 	exitFailedInit          = 2  // bad option, missing value, bad command line
 	exitURLMalformed        = 3  // URL (or server address) that cannot be parsed
 	exitProxyResolve        = 5  // the proxy's name does not resolve
@@ -379,47 +381,18 @@ func newPlan(c *cli, e env) (*plan, error) {
 	if c.Retry < 0 || c.MaxRedirs < -1 {
 		return nil, exitErrorf(exitFailedInit, "option --retry/--max-redirs: expected a proper numerical parameter")
 	}
-	api, err := discoverAPIServer(c.Server, e.getenv)
+	p, err := newConnection(c, e)
 	if err != nil {
 		return nil, err
 	}
-	wo, err := parseWriteOut(c.WriteOut, e.stdin)
-	if err != nil {
+	if p.writeOut, err = parseWriteOut(c.WriteOut, e.stdin); err != nil {
 		return nil, err
 	}
 	headers, err := parseHeaders(c.Header, e.stdin)
 	if err != nil {
 		return nil, err
 	}
-	saDir := c.ServiceAccountDir
-	if saDir == "" {
-		saDir = e.getenv("KCURL_SERVICE_ACCOUNT_DIR")
-	}
-	if saDir == "" {
-		saDir = serviceAccountDir
-	}
-	if c.Token != "" {
-		if _, _, err := checkToken(strings.TrimSpace(c.Token), "--token"); err != nil {
-			return nil, &exitError{code: exitFailedInit, err: err}
-		}
-	}
-	if c.OAuth2Bearer != "" {
-		if _, _, err := checkToken(strings.TrimSpace(c.OAuth2Bearer), "--oauth2-bearer"); err != nil {
-			return nil, &exitError{code: exitFailedInit, err: err}
-		}
-	}
-	p := &plan{
-		c: c, e: e, api: api, writeOut: wo,
-		trust: &trustStore{
-			opts: trustOptions{
-				insecure: c.Insecure, caFile: c.CACert, serverName: c.TLSServerName,
-				certFile: c.Cert, keyFile: c.Key,
-			},
-			saDir:  saDir,
-			getenv: e.getenv,
-		},
-		tokens: tokenOptions{token: c.Token, tokenFile: c.TokenFile, oauth2: c.OAuth2Bearer, saDir: saDir},
-	}
+	saDir, api := p.tokens.saDir, p.api
 	pieces := orderedData(c)
 	var data []byte
 	if len(pieces) > 0 {
@@ -470,6 +443,93 @@ func newPlan(c *cli, e env) (*plan, error) {
 	}
 	return p, nil
 }
+
+// newConnection is what every command needs to reach the API server: where it is,
+// which roots and token to use, and the client that reuses connections.
+func newConnection(c *cli, e env) (*plan, error) {
+	api, err := discoverAPIServer(c.Server, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	saDir := c.ServiceAccountDir
+	if saDir == "" {
+		saDir = e.getenv("KCURL_SERVICE_ACCOUNT_DIR")
+	}
+	if saDir == "" {
+		saDir = serviceAccountDir
+	}
+	for _, typed := range []struct{ value, flag string }{{c.Token, "--token"}, {c.OAuth2Bearer, "--oauth2-bearer"}} {
+		if typed.value == "" {
+			continue
+		}
+		if _, _, err := checkToken(strings.TrimSpace(typed.value), typed.flag); err != nil {
+			return nil, &exitError{code: exitFailedInit, err: err}
+		}
+	}
+	p := &plan{
+		c: c, e: e, api: api,
+		trust: &trustStore{
+			opts: trustOptions{
+				insecure: c.Insecure, caFile: c.CACert, serverName: c.TLSServerName,
+				certFile: c.Cert, keyFile: c.Key,
+			},
+			saDir:  saDir,
+			getenv: e.getenv,
+		},
+		tokens: tokenOptions{token: c.Token, tokenFile: c.TokenFile, oauth2: c.OAuth2Bearer, saDir: saDir},
+	}
+	if err := validateResolves(c.Resolve); err != nil {
+		return nil, err
+	}
+	p.client = &client{p: p}
+	if e.dialDNS != nil {
+		p.client.resolver = &net.Resolver{PreferGo: true, Dial: e.dialDNS}
+	}
+	return p, nil
+}
+
+// call sends one request to the API server and decodes its JSON answer into v: the
+// subcommands' way in, with the same trust, token and error rules as a transfer.
+func (p *plan) call(ctx context.Context, out *output, method, path string, body any, v any) (int, error) {
+	u, _, err := resolveURL(path, p.api)
+	if err != nil {
+		return 0, err
+	}
+	t := &transfer{url: u, method: method, jsonBody: true}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		t.body = &requestBody{data: b}
+	}
+	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.c.MaxTime.d)
+		defer cancel()
+	}
+	info := &transferInfo{start: time.Now(), method: method, urlEffective: u.String()}
+	resp, err := p.send(ctx, t, u, method, t.body, hostPort(u), info, out)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	out.responseHead(resp)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerSize))
+	if err != nil {
+		return resp.StatusCode, p.bodyError(ctx, err, int64(len(b)), info.start, resp)
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, httpError(resp.StatusCode, decodeStatus(b), info.auth)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return resp.StatusCode, exitErrorf(exitRecvError, "the API server's answer to %s is not the JSON expected: %v", path, err)
+	}
+	return resp.StatusCode, nil
+}
+
+// maxAnswerSize bounds a review answer; a rules review of a very busy identity is tens of KiB.
+const maxAnswerSize = 8 << 20
 
 // defaultMethod is curl's choice of method.
 func defaultMethod(c *cli, hasBody bool) string {
@@ -693,13 +753,6 @@ func bypassProxy(host, list string) bool {
 // execute runs every transfer in order, as curl does with several URLs, and exits with
 // the code of the last transfer that failed.
 func (p *plan) execute(ctx context.Context, out *output) int {
-	if err := validateResolves(p.c.Resolve); err != nil {
-		return out.fail(err)
-	}
-	p.client = &client{p: p}
-	if p.e.dialDNS != nil {
-		p.client.resolver = &net.Resolver{PreferGo: true, Dial: p.e.dialDNS}
-	}
 	if p.c.Verbose {
 		out.info("%s", describeAPIServer(p.api))
 	}
@@ -1412,4 +1465,88 @@ func headerSize(resp *http.Response) int64 {
 		}
 	}
 	return n
+}
+
+// userInfo is the API server's view of the caller, from a SelfSubjectReview.
+type userInfo struct {
+	Username string              `json:"username"`
+	UID      string              `json:"uid"`
+	Groups   []string            `json:"groups"`
+	Extra    map[string][]string `json:"extra"`
+}
+
+// selfSubjectReview asks the API server who the caller is.
+func (p *plan) selfSubjectReview(ctx context.Context, out *output) (*userInfo, error) {
+	var answer struct {
+		Status struct {
+			UserInfo userInfo `json:"userInfo"`
+		} `json:"status"`
+	}
+	req := map[string]string{"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+	if _, err := p.call(ctx, out, http.MethodPost, "/apis/authentication.k8s.io/v1/selfsubjectreviews", req, &answer); err != nil {
+		return nil, err
+	}
+	return &answer.Status.UserInfo, nil
+}
+
+// accessAttributes is a SelfSubjectAccessReview's spec for can-i's arguments: a path
+// is a non-resource URL; "deployments.apps" names its group; "pods/log" its subresource.
+func accessAttributes(verb, resource, name, subresource, group, namespace string) map[string]any {
+	if strings.HasPrefix(resource, "/") {
+		return map[string]any{"nonResourceAttributes": map[string]string{"path": resource, "verb": verb}}
+	}
+	if r, sub, ok := strings.Cut(resource, "/"); ok {
+		resource, subresource = r, sub
+	}
+	if r, g, ok := strings.Cut(resource, "."); ok && group == "" {
+		resource, group = r, g
+	}
+	return map[string]any{"resourceAttributes": map[string]string{
+		"namespace": namespace, "verb": verb, "group": group,
+		"resource": resource, "subresource": subresource, "name": name,
+	}}
+}
+
+// selfSubjectAccess asks whether the caller may do what spec says.
+func (p *plan) selfSubjectAccess(ctx context.Context, out *output, spec map[string]any) (bool, string, error) {
+	var answer struct {
+		Status struct {
+			Allowed bool   `json:"allowed"`
+			Denied  bool   `json:"denied"`
+			Reason  string `json:"reason"`
+		} `json:"status"`
+	}
+	req := map[string]any{"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}
+	if _, err := p.call(ctx, out, http.MethodPost, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", req, &answer); err != nil {
+		return false, "", err
+	}
+	return answer.Status.Allowed && !answer.Status.Denied, answer.Status.Reason, nil
+}
+
+// rulesReview is a SelfSubjectRulesReview's answer.
+type rulesReview struct {
+	ResourceRules []struct {
+		Verbs         []string `json:"verbs"`
+		APIGroups     []string `json:"apiGroups"`
+		Resources     []string `json:"resources"`
+		ResourceNames []string `json:"resourceNames"`
+	} `json:"resourceRules"`
+	NonResourceRules []struct {
+		Verbs           []string `json:"verbs"`
+		NonResourceURLs []string `json:"nonResourceURLs"`
+	} `json:"nonResourceRules"`
+	Incomplete      bool   `json:"incomplete"`
+	EvaluationError string `json:"evaluationError"`
+}
+
+// selfSubjectRules lists what the caller may do in namespace.
+func (p *plan) selfSubjectRules(ctx context.Context, out *output, namespace string) (*rulesReview, error) {
+	var answer struct {
+		Status rulesReview `json:"status"`
+	}
+	req := map[string]any{"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": map[string]string{"namespace": namespace}}
+	if _, err := p.call(ctx, out, http.MethodPost, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", req, &answer); err != nil {
+		return nil, err
+	}
+	return &answer.Status, nil
 }
