@@ -37,6 +37,7 @@ type config struct {
 	kcurlBinary  string
 	keep         bool
 	skipNMReport bool
+	serve        time.Duration
 }
 
 func main() {
@@ -53,10 +54,16 @@ func main() {
 	flag.StringVar(&cfg.kcurlBinary, "kcurl", "", "measure this kcurl binary instead of building one")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (binaries, CA, kubeconfig)")
 	flag.BoolVar(&cfg.skipNMReport, "no-nm", false, "skip the unstripped build and the per-package symbol sizes")
+	flag.DurationVar(&cfg.serve, "serve", 0, "only start the local server, print the pod's environment and serve for this long (for profiling by hand)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, cfg)
+	var err error
+	if cfg.serve > 0 {
+		err = serve(ctx, cfg.serve)
+	} else {
+		err = run(ctx, cfg)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -108,6 +115,11 @@ func run(ctx context.Context, cfg config) error {
 	defer local.close()
 	b := &bench{cfg: cfg, bins: bins, home: home, pretty: supportsPretty(ctx, bins.kcurl)}
 	rep.pretty = b.pretty
+	rep.loadBefore = loadAverage()
+	if devNullIsTerminal(ctx, b, local.target) {
+		rep.findings = append(rep.findings, "kcurl treats /dev/null as a terminal: with stdout on /dev/null and no -s it draws no progress meter, "+
+			"where curl does, and JSON bodies get the terminal default (--pretty). A character device is not a terminal; isatty (TCGETS) is the test")
+	}
 
 	rep.results = append(rep.results, b.runScenarios(ctx, b.localScenarios(local.target))...)
 	if cfg.watchEvents > 0 && cfg.watchRuns > 0 && wanted(cfg, "watch") {
@@ -132,6 +144,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	rep.elapsed = time.Since(started)
+	rep.loadAfter = loadAverage()
 	md := rep.markdown()
 	if cfg.out == "-" {
 		_, err = os.Stdout.WriteString(md)
@@ -224,6 +237,28 @@ func repoRoot() (string, error) {
 	return "", errors.New("run from inside the bench folder (cd bench && go run .)")
 }
 
+// serve runs the local server alone for d, printing what a shell needs to point kcurl and curl at it.
+func serve(ctx context.Context, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "kcurl-bench-serve-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	local, err := localTarget(dir, dir)
+	if err != nil {
+		return err
+	}
+	defer local.close()
+	t := local.target
+	fmt.Printf("export KUBERNETES_SERVICE_HOST=%s KUBERNETES_SERVICE_PORT=%s KCURL_SERVICE_ACCOUNT_DIR=%s\n", t.host, t.port, t.saDir)
+	fmt.Printf("# kcurl -s %s   |   curl -s --cacert %s -H 'Authorization: Bearer %s' %s%s\n", t.object, t.caFile, t.token, t.url, t.object)
+	fmt.Printf("# paths: %s, %s (10 MB), %s?bytes=N; serving for %s\n", objectPath, listPath, bodyPath, d)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	<-ctx.Done()
+	return nil
+}
+
 // rssFloor is the median peak RSS the launcher reports for /bin/true, in MiB: what a child inherits from it.
 func rssFloor(ctx context.Context, launcher string) (float64, error) {
 	var xs []float64
@@ -235,6 +270,34 @@ func rssFloor(ctx context.Context, launcher string) (float64, error) {
 		xs = append(xs, float64(s.maxRSS)/mibF)
 	}
 	return summarize(xs).median, nil
+}
+
+// devNullIsTerminal reports whether kcurl, with stdout on /dev/null and no -s, stays as quiet as it is on a terminal:
+// curl draws its progress meter on stderr there, because /dev/null is not a tty.
+func devNullIsTerminal(ctx context.Context, b *bench, t *target) bool {
+	c := b.kcurl(t, t.object)
+	cmd := exec.CommandContext(ctx, c.path, c.args...)
+	cmd.Env = c.env
+	cmd.Stdout = devNull
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return false
+	}
+	return stderr.Len() == 0
+}
+
+// loadAverage is /proc/loadavg's first three fields: other work on the machine skews every figure.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // supportsPretty reports whether this kcurl has --pretty yet; until it does, that row is marked pending.

@@ -30,6 +30,10 @@ type report struct {
 	pretty     bool
 	apiVersion string
 	apiErr     string
+	// loadBefore and loadAfter are the load average when the runs started and ended.
+	loadBefore, loadAfter string
+	// findings are behaviours the run noticed that skew a figure.
+	findings []string
 }
 
 // describeMachine is the machine and the tools' versions.
@@ -293,7 +297,15 @@ func (r *report) markdown() string {
 	if r.apiErr != "" {
 		w("- kube-apiserver: not measured: %s\n", firstLine(r.apiErr))
 	}
+	w("- load average (1, 5, 15 min) %s at the start, %s at the end; on 2 cores anything above 0 is other work sharing them\n", r.loadBefore, r.loadAfter)
 	w("\n")
+	if len(r.findings) > 0 {
+		w("## Found while measuring\n\n")
+		for _, f := range r.findings {
+			w("- %s.\n", f)
+		}
+		w("\n")
+	}
 
 	r.targetsTable(w)
 
@@ -314,7 +326,7 @@ func (r *report) markdown() string {
 			case res.skip != "":
 				continue
 			case len(res.samples) == 0:
-				w("%s | 0 | failed: %s | | | | | |\n", head, mdEscape(firstLine(res.err)))
+				w("%s | 0 | failed: %s | | | | | |\n", head, mdEscape(clip(firstLine(res.err), 160)))
 				continue
 			}
 			wall, rss := res.wallMS(), res.rssMiB()
@@ -419,6 +431,14 @@ func ratio(x, base float64) string {
 	return fmt.Sprintf("%.2f×", x/base)
 }
 
+// clip shortens s to n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // targetsTable checks the figures against issue 5's targets.
@@ -508,7 +528,7 @@ func (r *report) watchTable(w func(string, ...any)) {
 		case wr.skip != "":
 			w("| %s | – | %s | | |\n", wr.tool, wr.skip)
 		case len(wr.latencies) == 0:
-			w("| %s | 0 | failed: %s | | |\n", wr.tool, mdEscape(firstLine(wr.err)))
+			w("| %s | 0 | failed: %s | | |\n", wr.tool, mdEscape(clip(firstLine(wr.err), 160)))
 		default:
 			p50, p99, mx := latencyStats(wr.latencies)
 			w("| %s | %d | %.3f | %.3f | %.3f |\n", wr.tool, len(wr.latencies), p50, p99, mx)
