@@ -14,7 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/alecthomas/kong"
 	json "github.com/goccy/go-json"
 )
 
@@ -390,26 +389,12 @@ func FuzzPlaceholders(f *testing.F) {
 }
 
 // fuzzParse parses args as run does and builds the plan, stopping before any request.
-// It builds kong with run's options; keep the two in step.
 func fuzzParse(args []string, e env) (code int, planned *plan, err error) {
 	var c cli
-	parser, err := kong.New(&c,
-		kong.Name("kcurl"),
-		kong.Description("curl for the Kubernetes API server, from inside a pod."),
-		kong.Writers(e.stdout, e.stderr),
-		kong.WithHyphenPrefixedParameters(true),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.ExplicitGroups([]kong.Group{
-			{Key: "request", Title: "Request:"},
-			{Key: "output", Title: "Output:"},
-			{Key: "tls", Title: "TLS:"},
-			{Key: "kubernetes", Title: "Kubernetes:"},
-		}),
-	)
-	if err != nil {
-		return exitFailedInit, nil, err
+	parser, code, ok := newParser(&c, "kcurl", "fuzz", e)
+	if !ok {
+		return code, nil, nil
 	}
-	parser.Exit = func(int) { panic(kongExit{}) }
 	if code, done := parse(parser, args, e); done {
 		return code, nil, nil
 	}
@@ -475,4 +460,27 @@ func FuzzCommandLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFuzzParseIsRunsParse guards fuzzParse against drifting from run: the same
+// flags in the help, the same parse errors.
+func TestFuzzParseIsRunsParse(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"--frobnicate", "/x"}, {"/x", "-H"}, {"-m", "abc", "/x"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+			code, _, _ := fuzzParse(args, e)
+			r := kcurl(t, invocation{args: args})
+			flagsOnly := func(help string) string { _, flags, _ := strings.Cut(help, "\nArguments:"); return flags }
+			if args[0] == "--help" {
+				flags := flagsOnly(out.String())
+				out.Reset()
+				out.WriteString(flags)
+				r.stdout = flagsOnly(r.stdout)
+			}
+			if code != r.code || out.String() != r.stdout || errb.String() != r.stderr {
+				t.Fatalf("fuzzParse(%q) = %d %q %q, run = %d %q %q: keep fuzzParse in step with run", args, code, out.String(), errb.String(), r.code, r.stdout, r.stderr)
+			}
+		})
+	}
 }
