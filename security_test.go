@@ -286,11 +286,20 @@ func TestNoTokenInOutput(t *testing.T) {
 		{name: "--token typed, -v", args: []string{"-v", "--token", secretPrefix + "typed", "/ok"}, says: "from --token"},
 		{name: "--token typed, -k -v", args: []string{"-kv", "--token", secretPrefix + "typed", "/ok"}, says: "Bearer <redacted>"},
 		{name: "--token that is not a token", args: []string{"--token", secretPrefix + "a b", "/ok"}, says: "does not hold a bearer token"},
+		{name: "whoami", args: []string{"whoami", "-sS"}, says: "issuer     https://kubernetes.default.svc"},
+		{name: "whoami --format json -v", args: []string{"whoami", "-sSv", "--format", "json"}, says: `"issuer":"https://kubernetes.default.svc"`},
+		{name: "can-i -v", args: []string{"can-i", "-sSv", "--namespace", "default", "get", "pods"}, says: "Bearer <redacted>"},
+		{name: "can-i --all -v", args: []string{"can-i", "-sSv", "--namespace", "default", "--all"}, says: "Bearer <redacted>"},
+		{name: "completion bash", args: []string{"completion", "bash"}, says: "--token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
-			r := kcurl(t, invocation{args: append([]string{"-s", "-S"}, tt.args...), env: apiEnv(srv, newSADir(t, pki.caPEM, jwt))})
+			args := append([]string{"-s", "-S"}, tt.args...)
+			if !strings.HasPrefix(tt.args[0], "-") && !strings.HasPrefix(tt.args[0], "/") {
+				args = tt.args // a subcommand comes first
+			}
+			r := kcurl(t, invocation{args: args, env: apiEnv(srv, newSADir(t, pki.caPEM, jwt))})
 			out := r.stdout + r.stderr
 			is.True(strings.Contains(out, tt.says))                              // the mode said something
 			is.True(!strings.Contains(out, jwt))                                 // not the token
