@@ -42,6 +42,12 @@ func TestBadInput(t *testing.T) {
 		// root says the row means nothing as root, who reads any file.
 		root bool
 	}{
+		{name: "can-i without a verb", args: []string{"can-i", "-sS"}, code: 2, stderr: "kcurl: (2) can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"},
+		{name: "can-i with an unknown option", args: []string{"can-i", "--frobnicate", "get", "pods"}, code: 2, stderr: "kcurl: (2) option --frobnicate: is unknown; try 'kcurl --help'"},
+		{name: "whoami with an unknown format", args: []string{"whoami", "--format", "xml"}, code: 2, stderr: "kcurl: (2) option --format: must be one of \"text\",\"json\" but got \"xml\"; try 'kcurl --help'"},
+		{name: "whoami with an extra argument", args: []string{"whoami", "/api"}, code: 2, stderr: "kcurl: (2) unexpected argument /api; try 'kcurl --help'"},
+		{name: "completion for an unknown shell", args: []string{"completion", "tcsh"}, code: 2, stderr: "kcurl: (2) <shell> must be one of \"bash\",\"zsh\",\"fish\" but got \"tcsh\"; try 'kcurl --help'"},
+		{name: "completion without a shell", args: []string{"completion"}, code: 2, stderr: "kcurl: (2) expected \"<shell>\"; try 'kcurl --help'"},
 		{name: "unknown long option", args: []string{"--frobnicate", "/x"}, code: 2, stderr: "kcurl: (2) option --frobnicate: is unknown; try 'kcurl --help'"},
 		{name: "unknown short option", args: []string{"-Z", "/x"}, code: 2, stderr: "kcurl: (2) option -Z: is unknown; try 'kcurl --help'"},
 		{name: "option missing its value", args: []string{"/x", "-H"}, code: 2, stderr: "kcurl: (2) option --header: requires parameter; try 'kcurl --help'"},
@@ -109,7 +115,11 @@ func TestBadInput(t *testing.T) {
 				env[k] = v
 			}
 			// -sS: errors only, as a script would run it; bad input must still be reported.
-			r := kcurl(t, invocation{args: append([]string{"-sS"}, tt.args...), env: env})
+			args := append([]string{"-sS"}, tt.args...)
+			if !strings.HasPrefix(tt.args[0], "-") && !strings.HasPrefix(tt.args[0], "/") && tt.args[0] != "" && !strings.Contains(tt.args[0], ":") {
+				args = tt.args // a subcommand comes first
+			}
+			r := kcurl(t, invocation{args: args, env: env})
 			is.Equal(r.code, tt.code)                                                                   // curl's code
 			is.Equal(r.stderr, tt.stderr+"\n")                                                          // one exact line
 			is.Equal(r.stdout, "")                                                                      // nothing half-written
