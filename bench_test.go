@@ -76,7 +76,7 @@ func newBenchCopy(c *cli) *benchCopy {
 func (bc *benchCopy) run(tb testing.TB, n int64) {
 	bc.body.left = n
 	bc.resp.Body, bc.resp.ContentLength = &bc.body, n
-	got, err := bc.p.copyBody(context.Background(), bc.out.sink(""), bc.resp, bc.out, nil)
+	got, err := bc.p.copyBody(context.Background(), bc.out.sink(""), bc.resp, bc.out, nil, nil)
 	if err != nil || got != n {
 		tb.Fatalf("copyBody: %d bytes, %v; want %d bytes", got, err, n)
 	}

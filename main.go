@@ -75,6 +75,8 @@ type cli struct {
 // ConnFlags are the flags that say how to reach and authenticate to a server; the
 // subcommands share them with the curl command line.
 type ConnFlags struct {
+	Watch             bool        `group:"kubernetes" help:"Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."`
+	WatchReconnect    bool        `name:"watch-reconnect" group:"kubernetes" help:"With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."`
 	MaxTime           secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for each transfer."`
 	ConnectTimeout    secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for the connection."`
 	Resolve           []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR" help:"Resolve the host and port to this address."`

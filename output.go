@@ -264,6 +264,8 @@ type bodySink struct {
 	f       *os.File
 	created bool
 	failed  bool
+	// append adds to the file, for a reconnected watch.
+	append bool
 }
 
 func (o *output) sink(file string) *bodySink {
@@ -278,7 +280,11 @@ func (s *bodySink) open() error {
 		return nil
 	}
 	_, statErr := os.Stat(s.file)
-	f, err := os.OpenFile(s.file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	mode := os.O_TRUNC
+	if s.append {
+		mode = os.O_APPEND
+	}
+	f, err := os.OpenFile(s.file, os.O_WRONLY|os.O_CREATE|mode, 0o644)
 	if err != nil {
 		return exitErrorf(exitWriteError, "Failed to open the file %s: %s", s.file, fileProblem(err))
 	}

@@ -355,6 +355,10 @@ type transfer struct {
 	body     *requestBody
 	jsonBody bool
 	outFile  string
+	// watch follows the events of a --watch, for --watch-reconnect.
+	watch *watchTracker
+	// appendOutput makes a reconnected watch add to its -o file instead of replacing it.
+	appendOutput bool
 }
 
 // plan is a whole invocation: every transfer, the shared client, and the options.
@@ -420,6 +424,16 @@ func newPlan(c *cli, e env) (*plan, error) {
 			return nil, err
 		}
 		t := &transfer{url: u, headers: headers, jsonBody: jsonBody}
+		if c.Watch || c.WatchReconnect {
+			q := u.Query()
+			for k, v := range map[string]string{"watch": "1", "allowWatchBookmarks": "true"} {
+				if !q.Has(k) {
+					q.Set(k, v)
+				}
+			}
+			u.RawQuery = q.Encode()
+			t.watch = &watchTracker{}
+		}
 		if i < len(c.Output) {
 			t.outFile = c.Output[i]
 		}
@@ -758,7 +772,11 @@ func (p *plan) execute(ctx context.Context, out *output) int {
 	}
 	code := exitOK
 	for _, t := range p.transfers {
-		info, err := p.runTransfer(ctx, t, out)
+		run := p.runTransfer
+		if p.c.WatchReconnect {
+			run = p.watchLoop
+		}
+		info, err := run(ctx, t, out)
 		if c := p.finish(t, info, err, out); c != exitOK {
 			code = c
 		}
@@ -874,6 +892,7 @@ func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack f
 	u, method, body := t.url, t.method, t.body
 	userAuthHost := hostPort(u)
 	sink := out.sink(t.outFile)
+	sink.append = t.appendOutput
 	defer func() { info.total = time.Since(info.start) }()
 	for hop := 0; ; hop++ {
 		resp, err := p.send(ctx, t, u, method, body, userAuthHost, info, out)
@@ -940,7 +959,7 @@ func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack f
 		if resp.StatusCode >= 300 {
 			capture = new(bytes.Buffer)
 		}
-		n, err := p.copyBody(ctx, sink, resp, out, capture)
+		n, err := p.copyBody(ctx, sink, resp, out, capture, t.watch)
 		info.sizeDownload += n
 		if err != nil {
 			sink.abort()
@@ -1317,7 +1336,8 @@ const copyBufferSize = 128 << 10
 
 // copyBody streams the response body to the sink, decoding --compressed bodies.
 // capture, when not nil, keeps the first bytes of the body for a Status.
-func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response, out *output, capture *bytes.Buffer) (int64, error) {
+// watch, when not nil, sees every byte to follow a watch's resourceVersion.
+func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response, out *output, capture *bytes.Buffer, watch *watchTracker) (int64, error) {
 	defer resp.Body.Close()
 	var r io.Reader = resp.Body
 	counted := &countingReader{r: resp.Body}
@@ -1350,6 +1370,9 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 		if n > 0 {
 			if capture != nil && capture.Len() < maxStatusSize {
 				capture.Write(buf[:min(n, maxStatusSize-capture.Len())])
+			}
+			if watch != nil {
+				watch.observe(buf[:n])
 			}
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				meter.done()
@@ -1549,4 +1572,118 @@ func (p *plan) selfSubjectRules(ctx context.Context, out *output, namespace stri
 		return nil, err
 	}
 	return &answer.Status, nil
+}
+
+// maxEventSize bounds the one watch event kcurl holds to read its resourceVersion; a
+// larger event still streams out, it only is not followed.
+const maxEventSize = 8 << 20
+
+// watchTracker reads the watch events going by, one per line, for the last
+// resourceVersion and for the 410 that ends a watch for good.
+type watchTracker struct {
+	line            []byte
+	overflow        bool
+	resourceVersion string
+	gone            bool
+	events          int
+}
+
+func (w *watchTracker) observe(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			w.keep(b)
+			return
+		}
+		w.keep(b[:i])
+		w.event()
+		b = b[i+1:]
+	}
+}
+
+func (w *watchTracker) keep(b []byte) {
+	if w.overflow || len(w.line)+len(b) > maxEventSize {
+		w.overflow, w.line = true, w.line[:0]
+		return
+	}
+	w.line = append(w.line, b...)
+}
+
+// event reads one complete line.
+func (w *watchTracker) event() {
+	defer func() { w.line, w.overflow = w.line[:0], false }()
+	if w.overflow || len(bytes.TrimSpace(w.line)) == 0 {
+		return
+	}
+	var ev struct {
+		Type   string `json:"type"`
+		Object struct {
+			Code     int `json:"code"`
+			Metadata struct {
+				ResourceVersion string `json:"resourceVersion"`
+			} `json:"metadata"`
+		} `json:"object"`
+	}
+	if json.Unmarshal(w.line, &ev) != nil {
+		return
+	}
+	w.events++
+	switch {
+	case ev.Type == "ERROR" && ev.Object.Code == http.StatusGone:
+		w.gone = true
+	case ev.Type != "ERROR" && ev.Object.Metadata.ResourceVersion != "":
+		w.resourceVersion = ev.Object.Metadata.ResourceVersion
+	}
+}
+
+// watchLoop is --watch-reconnect: a watch that the server ends, or that breaks, starts
+// again from the last resourceVersion seen (the token read afresh), until --max-time,
+// a signal, an HTTP error, or a 410 that says the version is gone.
+func (p *plan) watchLoop(ctx context.Context, t *transfer, out *output) (*transferInfo, error) {
+	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.c.MaxTime.d)
+		defer cancel()
+	}
+	for {
+		info, err := p.runTransfer(ctx, t, out)
+		if t.watch.gone || info.httpCode == http.StatusGone {
+			gone := exitErrorf(exitHTTPError, "watch: resourceVersion %s is gone (410): list again, then watch from the list's resourceVersion", t.watch.resourceVersion)
+			if p.c.Fail || p.c.FailWithBody {
+				return info, gone
+			}
+			out.warn("%s", gone.err)
+			return info, nil
+		}
+		if ctx.Err() != nil || !watchBroke(err) || info.httpCode >= 300 {
+			return info, err
+		}
+		why := "the server ended it"
+		if err != nil {
+			why = err.Error()
+		}
+		if t.watch.resourceVersion != "" {
+			q := t.url.Query()
+			q.Set("resourceVersion", t.watch.resourceVersion)
+			t.url.RawQuery = q.Encode()
+		}
+		t.appendOutput = true
+		out.info("watch ended (%s); reconnecting from resourceVersion %q", why, t.watch.resourceVersion)
+		if err := p.e.sleep(ctx, time.Second); err != nil {
+			return info, err
+		}
+	}
+}
+
+// watchBroke reports an ending a watch can resume from: the server closing it, the
+// connection breaking, or the server not answering for a moment.
+func watchBroke(err error) bool {
+	if err == nil {
+		return true
+	}
+	switch exitCodeOf(err) {
+	case exitConnect, exitPartialFile, exitEmptyReply, exitRecvError:
+		return true
+	}
+	return false
 }

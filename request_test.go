@@ -487,3 +487,56 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+func TestWatchReconnect(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Query().Get("resourceVersion") {
+		case "":
+			io.WriteString(w, `{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"5"}}}`+"\n")
+			w.(http.Flusher).Flush()
+			io.WriteString(w, `{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"6"}}}`+"\n")
+		case "6":
+			io.WriteString(w, `{"type":"ADDED","object":{"metadata":{"name":"b","resourceVersion":"7"}}}`+"\n")
+			io.WriteString(w, `{"type":"ERROR","object":{"kind":"Status","status":"Failure","reason":"Expired","code":410}}`+"\n")
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}), serverOptions{})
+	events := `{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"5"}}}` + "\n" +
+		`{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"6"}}}` + "\n" +
+		`{"type":"ADDED","object":{"metadata":{"name":"b","resourceVersion":"7"}}}` + "\n" +
+		`{"type":"ERROR","object":{"kind":"Status","status":"Failure","reason":"Expired","code":410}}` + "\n"
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{name: "resumes, then stops at 410", args: []string{"--no-progress-meter"}, stderr: "kcurl: warning: watch: resourceVersion 7 is gone (410): list again, then watch from the list's resourceVersion\n"},
+		{name: "-f makes the 410 exit 22", args: []string{"-sSf"}, code: 22, stderr: "kcurl: (22) watch: resourceVersion 7 is gone (410): list again, then watch from the list's resourceVersion\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			rec.reqs = nil
+			dir, rotate := kubeletDir(t, pki.caPEM, secretPrefix+"first")
+			r := kcurl(t, invocation{
+				args:  append([]string{"--watch-reconnect", "/api/v1/namespaces/n/configmaps"}, tt.args...),
+				env:   apiEnv(srv, dir),
+				sleep: func(time.Duration) { rotate(secretPrefix + "second") },
+			})
+			is.Equal(r.code, tt.code)
+			is.Equal(r.stdout, events) // every event, in order, across the reconnect
+			is.Equal(r.stderr, tt.stderr)
+			reqs := rec.all()
+			is.Equal(len(reqs), 2)
+			is.Equal(reqs[0].uri, "/api/v1/namespaces/n/configmaps?allowWatchBookmarks=true&watch=1")
+			is.Equal(reqs[1].uri, "/api/v1/namespaces/n/configmaps?allowWatchBookmarks=true&resourceVersion=6&watch=1") // from the bookmark's version
+			is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"second")                             // the token read again
+		})
+	}
+}
