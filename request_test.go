@@ -536,7 +536,7 @@ func TestWatchReconnect(t *testing.T) {
 			is.Equal(len(reqs), 2)
 			is.Equal(reqs[0].uri, "/api/v1/namespaces/n/configmaps?allowWatchBookmarks=true&watch=1")
 			is.Equal(reqs[1].uri, "/api/v1/namespaces/n/configmaps?allowWatchBookmarks=true&resourceVersion=6&watch=1") // from the bookmark's version
-			is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"second")                             // the token read again
+			is.Equal(reqs[1].header.Get("Authorization"), "Bearer "+secretPrefix+"second")                              // the token read again
 		})
 	}
 }
