@@ -54,16 +54,18 @@ type cli struct {
 	NoBuffer      bool        `short:"N" name:"no-buffer" group:"request" help:"Disable buffering of the output stream (kcurl never buffers it)."`
 
 	// Output.
-	Output          []string `short:"o" sep:"none" group:"output" placeholder:"FILE" help:"Write to FILE instead of stdout (one per URL)."`
-	Include         bool     `short:"i" group:"output" help:"Include the response headers in the output."`
-	Fail            bool     `short:"f" group:"output" help:"Fail fast with no output on HTTP errors (exit 22)."`
-	FailWithBody    bool     `name:"fail-with-body" group:"output" help:"Fail on HTTP errors (exit 22) but write the body."`
-	WriteOut        string   `short:"w" name:"write-out" group:"output" placeholder:"FORMAT" help:"Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."`
-	Pretty          bool     `group:"output" help:"Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."`
-	NoPretty        bool     `name:"no-pretty" group:"output" help:"Write JSON bodies exactly as received."`
-	ProgressBar     bool     `short:"#" name:"progress-bar" group:"output" help:"Display transfer progress as a bar."`
-	NoProgressMeter bool     `name:"no-progress-meter" group:"output" help:"Do not show the progress meter."`
-	Version         bool     `short:"V" group:"output" help:"Show version number and quit."`
+	Output          []string  `short:"o" sep:"none" group:"output" placeholder:"FILE" help:"Write to FILE instead of stdout (one per URL)."`
+	Include         bool      `short:"i" group:"output" help:"Include the response headers in the output."`
+	Fail            bool      `short:"f" group:"output" help:"Fail fast with no output on HTTP errors (exit 22)."`
+	FailWithBody    bool      `name:"fail-with-body" group:"output" help:"Fail on HTTP errors (exit 22) but write the body."`
+	WriteOut        string    `short:"w" name:"write-out" group:"output" placeholder:"FORMAT" help:"Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."`
+	Table           tableFlag `group:"kubernetes" help:"Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."`
+	AllPages        bool      `name:"all-pages" group:"kubernetes" help:"Follow metadata.continue and write one merged List, page by page."`
+	Pretty          bool      `group:"output" help:"Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."`
+	NoPretty        bool      `name:"no-pretty" group:"output" help:"Write JSON bodies exactly as received."`
+	ProgressBar     bool      `short:"#" name:"progress-bar" group:"output" help:"Display transfer progress as a bar."`
+	NoProgressMeter bool      `name:"no-progress-meter" group:"output" help:"Do not show the progress meter."`
+	Version         bool      `short:"V" group:"output" help:"Show version number and quit."`
 
 	// TLS.
 

@@ -978,3 +978,47 @@ func writeCompletion(out io.Writer, shell string, flags []*kong.Flag) error {
 	_, err := io.WriteString(out, b.String())
 	return err
 }
+
+// writeTable prints a Table as kubectl get does: upper-case headers, columns of
+// priority 0 (and 1 with wide), padded by three spaces. An empty table is the caller's
+// to report, on stderr, as kubectl does.
+func writeTable(w io.Writer, t *table, wide bool) error {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 6, 4, 3, ' ', 0)
+	var cols []int
+	var head []string
+	for i, c := range t.Columns {
+		if c.Priority == 0 || wide {
+			cols = append(cols, i)
+			head = append(head, strings.ToUpper(c.Name))
+		}
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, r := range t.Rows {
+		cells := make([]string, len(cols))
+		for j, i := range cols {
+			if i < len(r.Cells) {
+				cells[j] = tableCell(r.Cells[i])
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	tw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// tableCell prints a cell: numbers without a decimal point when whole, nil as <none>.
+func tableCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "<none>"
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}

@@ -542,6 +542,35 @@ func (p *plan) call(ctx context.Context, out *output, method, path string, body 
 	return resp.StatusCode, nil
 }
 
+// callLimited is call with its own bound on the answer's size.
+func (p *plan) callLimited(ctx context.Context, out *output, path string, limit int64, v any) (*transferInfo, error) {
+	u, _, err := resolveURL(path, p.api)
+	if err != nil {
+		return nil, err
+	}
+	t := &transfer{url: u, method: http.MethodGet, jsonBody: true}
+	info := &transferInfo{start: time.Now(), method: http.MethodGet, urlEffective: u.String()}
+	resp, err := p.send(ctx, t, u, http.MethodGet, nil, hostPort(u), info, out)
+	if err != nil {
+		return info, err
+	}
+	defer resp.Body.Close()
+	info.httpCode, info.httpVersion, info.contentType = resp.StatusCode, versionOf(resp), resp.Header.Get("Content-Type")
+	out.responseHead(resp)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	info.sizeDownload = int64(len(b))
+	if err != nil {
+		return info, p.bodyError(ctx, err, int64(len(b)), info.start, resp)
+	}
+	if resp.StatusCode >= 300 {
+		return info, httpError(resp.StatusCode, decodeStatus(b), info.auth)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return info, exitErrorf(exitRecvError, "the answer to %s is not a List: %v", path, err)
+	}
+	return info, nil
+}
+
 // maxAnswerSize bounds a review answer; a rules review of a very busy identity is tens of KiB.
 const maxAnswerSize = 8 << 20
 
@@ -773,8 +802,11 @@ func (p *plan) execute(ctx context.Context, out *output) int {
 	code := exitOK
 	for _, t := range p.transfers {
 		run := p.runTransfer
-		if p.c.WatchReconnect {
+		switch {
+		case p.c.WatchReconnect:
 			run = p.watchLoop
+		case p.c.AllPages:
+			run = p.allPages
 		}
 		info, err := run(ctx, t, out)
 		if c := p.finish(t, info, err, out); c != exitOK {
@@ -955,6 +987,15 @@ func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack f
 			sink.abort()
 			return info, httpError(resp.StatusCode, status, info.auth)
 		}
+		if p.c.Table.on && resp.StatusCode < 300 {
+			err := p.copyTable(ctx, sink, resp)
+			if err == nil {
+				err = sink.commit()
+			} else {
+				sink.abort()
+			}
+			return info, err
+		}
 		var capture *bytes.Buffer
 		if resp.StatusCode >= 300 {
 			capture = new(bytes.Buffer)
@@ -1031,7 +1072,10 @@ func (p *plan) headersFor(t *transfer, req *http.Request, hasBody bool, userAuth
 		{name: "User-Agent", value: userAgent(c)},
 		{name: "Accept", value: "*/*"},
 	}
-	if t.jsonBody {
+	switch {
+	case c.Table.on:
+		defaults[2].value = tableAccept
+	case t.jsonBody:
 		defaults[2].value = "application/json"
 	}
 	if c.Compressed {
@@ -1394,14 +1438,17 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 // pretty decides --pretty: asked for, or by default when a person reads a JSON body
 // on a terminal; a watch stays one event per line unless asked.
 func (p *plan) pretty(resp *http.Response) bool {
-	if p.c.NoPretty || !isJSONType(resp.Header.Get("Content-Type")) {
+	q := resp.Request.URL.Query().Get("watch")
+	return p.wantPretty(isJSONType(resp.Header.Get("Content-Type")), q == "1" || q == "true")
+}
+
+func (p *plan) wantPretty(isJSON, watching bool) bool {
+	switch {
+	case p.c.NoPretty || !isJSON:
 		return false
-	}
-	if p.c.Pretty {
+	case p.c.Pretty:
 		return true
 	}
-	q := resp.Request.URL.Query().Get("watch")
-	watching := q == "1" || q == "true"
 	return p.e.stdoutIsTerminal && !watching && len(p.c.Output) == 0
 }
 
@@ -1686,4 +1733,146 @@ func watchBroke(err error) bool {
 		return true
 	}
 	return false
+}
+
+// tableAccept asks the API server for a Table, falling back to JSON, as kubectl get does.
+const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+// tableFlag is --table or --table=wide.
+type tableFlag struct{ on, wide bool }
+
+// IsBool lets --table stand alone.
+func (t *tableFlag) IsBool() bool { return true }
+
+// Decode implements kong.MapperValue: only an attached "=wide" is a value.
+func (t *tableFlag) Decode(ctx *kong.DecodeContext) error {
+	t.on = true
+	if tok := ctx.Scan.Peek(); tok.Type == kong.FlagValueToken {
+		ctx.Scan.Pop()
+		switch v := fmt.Sprint(tok.Value); v {
+		case "wide":
+			t.wide = true
+		case "true", "":
+		default:
+			return &badValueError{why: "expected nothing or =wide"}
+		}
+	}
+	return nil
+}
+
+// maxTableSize bounds a Table kcurl holds to align its columns, as kubectl holds it.
+const maxTableSize = 256 << 20
+
+// copyTable prints a Table answer as kubectl get does; anything else goes out as it came.
+func (p *plan) copyTable(ctx context.Context, sink *bodySink, resp *http.Response) error {
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxTableSize))
+	if err != nil {
+		return p.bodyError(ctx, err, int64(len(b)), time.Now(), resp)
+	}
+	var tbl table
+	if !isJSONType(resp.Header.Get("Content-Type")) || json.Unmarshal(b, &tbl) != nil || tbl.Kind != "Table" {
+		_, err := sink.Write(b)
+		return err
+	}
+	if len(tbl.Rows) == 0 {
+		if !p.c.Silent {
+			io.WriteString(p.e.stderr, "No resources found.\n")
+		}
+		return nil
+	}
+	return writeTable(sink, &tbl, p.c.Table.wide)
+}
+
+// table is a meta.k8s.io/v1 Table.
+type table struct {
+	Kind    string `json:"kind"`
+	Columns []struct {
+		Name     string `json:"name"`
+		Priority int    `json:"priority"`
+	} `json:"columnDefinitions"`
+	Rows []struct {
+		Cells []any `json:"cells"`
+	} `json:"rows"`
+}
+
+// pageLimit is the page size --all-pages asks for when the URL sets none, kubectl's chunk size.
+const pageLimit = "500"
+
+// maxPageSize bounds one page; only one page is held at a time.
+const maxPageSize = 512 << 20
+
+// listPage is one page of a List: its items are kept as the server wrote them.
+type listPage struct {
+	Kind       string `json:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Metadata   struct {
+		ResourceVersion string `json:"resourceVersion"`
+		Continue        string `json:"continue"`
+	} `json:"metadata"`
+	Items []json.RawMessage `json:"items"`
+}
+
+// allPages is --all-pages: it follows metadata.continue and writes one List whose items
+// are written page by page, so memory holds one page, never the whole list.
+func (p *plan) allPages(ctx context.Context, t *transfer, out *output) (*transferInfo, error) {
+	sink := out.sink(t.outFile)
+	var w io.Writer = sink
+	if p.wantPretty(true, false) {
+		w = newPrettyJSON(sink)
+	}
+	q := t.url.Query()
+	if !q.Has("limit") {
+		q.Set("limit", pageLimit)
+	}
+	var info *transferInfo
+	var total int64
+	items := 0
+	for page := 0; ; page++ {
+		u := *t.url
+		u.RawQuery = q.Encode()
+		var lp listPage
+		var err error
+		info, err = p.callLimited(ctx, out, u.RequestURI(), maxPageSize, &lp)
+		if info != nil {
+			total += info.sizeDownload
+		}
+		if err != nil {
+			sink.abort()
+			return info, err
+		}
+		if page == 0 {
+			// The API server's own field order, so the merged List reads like one page.
+			kind, _ := json.Marshal(lp.Kind)
+			apiVersion, _ := json.Marshal(lp.APIVersion)
+			rv, _ := json.Marshal(lp.Metadata.ResourceVersion)
+			head := `{"kind":` + string(kind) + `,"apiVersion":` + string(apiVersion) + `,"metadata":{"resourceVersion":` + string(rv) + `},"items":[`
+			if _, err := io.WriteString(w, head); err != nil {
+				sink.abort()
+				return info, err
+			}
+		}
+		for _, it := range lp.Items {
+			if items > 0 {
+				it = append([]byte{','}, it...)
+			}
+			items++
+			if _, err := w.Write(it); err != nil {
+				sink.abort()
+				return info, err
+			}
+		}
+		out.info("page %d: %d items", page+1, len(lp.Items))
+		if lp.Metadata.Continue == "" {
+			break
+		}
+		q.Set("continue", lp.Metadata.Continue)
+	}
+	if _, err := w.Write([]byte("]}\n")); err != nil {
+		sink.abort()
+		return info, err
+	}
+	info.sizeDownload = total
+	info.total = time.Since(info.start)
+	return info, sink.commit()
 }

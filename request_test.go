@@ -540,3 +540,68 @@ func TestWatchReconnect(t *testing.T) {
 		})
 	}
 }
+
+func TestAllPages(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	pages := map[string]string{
+		"":   `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"41","continue":"c1","remainingItemCount":3},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},"n":1.50}]}`,
+		"c1": `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"41","continue":"c2"},"items":[{"metadata":{"name":"c"}}]}`,
+		"c2": `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"41"},"items":[{"metadata":{"name":"d"}},{"z":2,"a":1}]}`,
+	}
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		page, ok := pages[r.URL.Query().Get("continue")]
+		if !ok {
+			w.WriteHeader(http.StatusGone)
+			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"The provided continue parameter is too old","reason":"Expired","code":410}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, page)
+	}), serverOptions{})
+	t.Run("one merged list", func(t *testing.T) {
+		is := is.New(t)
+		rec.reqs = nil
+		r := kcurl(t, invocation{args: []string{"-sS", "--all-pages", "/api/v1/configmaps"}, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+		is.Equal(r.code, 0)
+		is.Equal(r.stdout, `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"41"},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},"n":1.50},{"metadata":{"name":"c"}},{"metadata":{"name":"d"}},{"z":2,"a":1}]}`+"\n") // items as sent, in order
+		reqs := rec.all()
+		is.Equal(len(reqs), 3)
+		is.Equal(reqs[0].uri, "/api/v1/configmaps?limit=500")
+		is.Equal(reqs[2].uri, "/api/v1/configmaps?continue=c2&limit=500")
+	})
+	t.Run("an expired continue", func(t *testing.T) {
+		is := is.New(t)
+		r := kcurl(t, invocation{args: []string{"-sS", "--all-pages", "/api/v1/configmaps?continue=old"}, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+		is.Equal(r.code, 22)
+		is.Equal(r.stderr, "kcurl: (22) 410 Expired: The provided continue parameter is too old\n")
+	})
+}
+
+func TestTable(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"kind":"Table","apiVersion":"meta.k8s.io/v1","columnDefinitions":[{"name":"Name","type":"string","priority":0},{"name":"Ready","type":"string","priority":0},{"name":"Restarts","type":"integer","priority":0},{"name":"IP","type":"string","priority":1}],"rows":[{"cells":["web-0","1/1",0,"10.0.0.7"]},{"cells":["database-primary","0/1",12,null]}]}`)
+	}), serverOptions{})
+	tests := []struct {
+		name string
+		flag string
+		want string
+	}{
+		{"--table", "--table", "NAME               READY   RESTARTS\nweb-0              1/1     0\ndatabase-primary   0/1     12\n"},
+		{"--table=wide", "--table=wide", "NAME               READY   RESTARTS   IP\nweb-0              1/1     0          10.0.0.7\ndatabase-primary   0/1     12         <none>\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, invocation{args: []string{"-sS", tt.flag, "/api/v1/namespaces/n/pods"}, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+			is.Equal(r.code, 0)
+			is.Equal(r.stdout, tt.want) // kubectl get's layout
+			is.Equal(rec.last(t).header.Get("Accept"), "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
+		})
+	}
+}
