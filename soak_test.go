@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,4 +134,94 @@ func TestSoak(t *testing.T) {
 		t.Logf("%d concurrent runs in %v", concurrent, time.Since(start).Round(time.Millisecond))
 		check(t, "concurrent")
 	})
+}
+
+// TestLongWatchWithReconnects runs one --watch-reconnect through 60 endings of three
+// kinds (the server ends the watch, resets the stream in the middle of an event, drops
+// the connection), then a 410: every event is on stdout once, whole and in order, each
+// reconnect resumes from the last version, and nothing is left open afterwards.
+func TestLongWatchWithReconnects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no soak")
+	}
+	is := is.New(t)
+	pki := newPKI(t)
+	const endings = 60
+	event := func(rv int) string {
+		return fmt.Sprintf("{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"cm\",\"resourceVersion\":\"%d\"}}}\n", rv)
+	}
+	var mu sync.Mutex
+	connections := 0
+	var srv interface{ CloseClientConnections() }
+	s := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		connections++
+		n := connections
+		mu.Unlock()
+		from, _ := strconv.Atoi(r.URL.Query().Get("resourceVersion"))
+		w.Header().Set("Content-Type", "application/json")
+		if n > endings {
+			io.WriteString(w, `{"type":"ERROR","object":{"kind":"Status","status":"Failure","reason":"Expired","code":410}}`+"\n")
+			return
+		}
+		io.WriteString(w, event(from+1))
+		w.(http.Flusher).Flush()
+		next := event(from + 2)
+		switch n % 3 {
+		case 0: // the server ends the watch
+			io.WriteString(w, next)
+		case 1: // the stream is reset in the middle of an event
+			io.WriteString(w, next[:20])
+			w.(http.Flusher).Flush()
+			time.Sleep(10 * time.Millisecond)
+			panic(http.ErrAbortHandler)
+		case 2: // the connection drops in the middle of an event
+			io.WriteString(w, next[:20])
+			w.(http.Flusher).Flush()
+			time.Sleep(10 * time.Millisecond)
+			srv.CloseClientConnections()
+		}
+	}), serverOptions{})
+	srv = s
+	baseGoroutines, baseFDs := runtime.NumGoroutine(), openFDs(t)
+	r := kcurl(t, invocation{args: []string{"--no-progress-meter", "--watch-reconnect", "-m", "60", "/api/v1/namespaces/n/configmaps"}, env: apiEnv(s, newSADir(t, pki.caPEM, secretPrefix+"watch"))})
+	is.Equal(r.code, 0)
+	is.Equal(r.stderr, "kcurl: warning: watch: resourceVersion "+strconv.Itoa(lastVersion(endings))+" is gone (410): list again, then watch from the list's resourceVersion\n")
+	var want strings.Builder
+	rv := 0
+	for n := 1; n <= endings; n++ {
+		want.WriteString(event(rv + 1))
+		rv++
+		if n%3 == 0 {
+			want.WriteString(event(rv + 1))
+			rv++
+		}
+	}
+	want.WriteString(`{"type":"ERROR","object":{"kind":"Status","status":"Failure","reason":"Expired","code":410}}` + "\n")
+	if r.stdout != want.String() {
+		got, exp := strings.Split(r.stdout, "\n"), strings.Split(want.String(), "\n")
+		for i := range min(len(got), len(exp)) {
+			if got[i] != exp[i] {
+				t.Fatalf("stdout line %d is %q, want %q (every event once, whole, in order)", i+1, got[i], exp[i])
+			}
+		}
+		t.Fatalf("stdout has %d lines, want %d", len(got), len(exp))
+	}
+	s.CloseClientConnections()
+	g := settle(baseGoroutines + 2)
+	t.Logf("%d connections; goroutines %d -> %d, fds %d -> %d", connections, baseGoroutines, g, baseFDs, openFDs(t))
+	is.True(g <= baseGoroutines+2)   // no goroutine left from the reconnects
+	is.True(openFDs(t) <= baseFDs+2) // nor a descriptor
+}
+
+// lastVersion is the resourceVersion of the last event TestLongWatchWithReconnects sends.
+func lastVersion(endings int) int {
+	rv := 0
+	for n := 1; n <= endings; n++ {
+		rv++
+		if n%3 == 0 {
+			rv++
+		}
+	}
+	return rv
 }
