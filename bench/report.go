@@ -71,10 +71,24 @@ func describeMachine(ctx context.Context, bins binaries) []string {
 		fmt.Sprintf("%d cores (nproc), %s%s", runtime.NumCPU(), cpu, mem),
 		"Linux " + kernel + ", " + runtime.GOOS + "/" + runtime.GOARCH,
 		goVersion,
-		"kcurl: " + first(bins.kcurl, "--version"),
+		"kcurl: " + first(bins.kcurl, "--version") + ", built from " + sourceRevision(ctx),
 		"curl: " + first(bins.curl, "--version"),
 		"kubectl: " + strings.ReplaceAll(first(bins.kubectl, "version", "--client"), "Client Version: ", ""),
 	}
+}
+
+// sourceRevision is the repository's commit, and whether the working tree differs from it (kcurl is built from
+// the working tree).
+func sourceRevision(ctx context.Context) string {
+	rev, err := exec.CommandContext(ctx, "git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "an unknown revision"
+	}
+	out := "commit " + strings.TrimSpace(string(rev))
+	if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no", "--", "..", ":!../bench", ":!../e2e").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		out += " plus uncommitted changes to the root package"
+	}
+	return out
 }
 
 // symbolReport is the unstripped kcurl's symbol sizes, summed per package and per group, and the stripped
