@@ -125,21 +125,24 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 		apiToken bool
 		// otherGot is whether a request reached one of the other servers.
 		otherGot bool
+		// wire is what the API server's raw bytes or a proxy must show, so the row is
+		// known to have gone where it says.
+		wire, proxyWire, httpProxyWire string
 	}{
 		{name: "a path on the API server carries it", args: []string{"/x"}, apiToken: true},
 		{name: "a full URL to another host", args: []string{other.URL + "/x"}, otherGot: true},
 		{name: "a full URL to another port of the API server's address", args: []string{otherPort.URL + "/x"}, otherGot: true},
 		{name: "http:// to another host", args: []string{plain.URL + "/x"}, otherGot: true},
-		{name: "http:// to the API server's own host and port", args: []string{"http://" + apiHostPort + "/x"}},
+		{name: "http:// to the API server's own host and port", args: []string{"http://" + apiHostPort + "/x"}, wire: "GET /x HTTP/1.1\r\n"},
 		{name: "-k without --token", args: []string{"-k", "/x"}},
 		{name: "-k with --token-file", args: []string{"-k", "--token-file", filepath.Join(sa, "token"), "/x"}},
 		{name: "-L from the API server to another host", args: []string{"-L", "/to?url=" + other.URL + "/landed"}, apiToken: true, otherGot: true},
 		{name: "-L from the API server to another port", args: []string{"-L", "/to?url=" + otherPort.URL + "/landed"}, apiToken: true, otherGot: true},
 		{name: "-L from the API server to http:// on another host", args: []string{"-L", "/to?url=" + plain.URL + "/landed"}, apiToken: true, otherGot: true},
-		{name: "-L from the API server to http:// on its own host and port", args: []string{"-L", "/to?url=http://" + apiHostPort + "/landed"}, apiToken: true},
+		{name: "-L from the API server to http:// on its own host and port", args: []string{"-L", "/to?url=http://" + apiHostPort + "/landed"}, apiToken: true, wire: "GET /landed HTTP/1.1\r\n"},
 		{name: "-L from another host into the API server", args: []string{"-L", "-X", "DELETE", other.URL + "/to-api"}, otherGot: true},
-		{name: "HTTPS_PROXY: the proxy sees only CONNECT", env: map[string]string{"HTTPS_PROXY": proxy}, args: []string{"/x"}, apiToken: true},
-		{name: "http_proxy and http:// to the API server's address", env: map[string]string{"http_proxy": httpProxy}, args: []string{"http://" + apiHostPort + "/x"}},
+		{name: "HTTPS_PROXY: the proxy sees only CONNECT", env: map[string]string{"HTTPS_PROXY": proxy}, args: []string{"/x"}, apiToken: true, proxyWire: "CONNECT " + apiHostPort + "\n"},
+		{name: "http_proxy and http:// to the API server's address", env: map[string]string{"http_proxy": httpProxy}, args: []string{"http://" + apiHostPort + "/x"}, httpProxyWire: "Host: " + apiHostPort + "\r\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,6 +168,9 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 					t.Fatalf("%s saw the token in clear:\n%q", name, seen)
 				}
 			}
+			is.True(strings.Contains(apiTap.bytes(), tt.wire))          // the request went where the row says
+			is.True(strings.Contains(proxySeen.String(), tt.proxyWire)) // through the proxy, if any
+			is.True(strings.Contains(httpProxySeen(), tt.httpProxyWire))
 			for _, req := range otherRec.all() {
 				is.Equal(req.header.Get("Authorization"), "") // no other host gets a credential
 			}
