@@ -97,6 +97,7 @@ type ConnFlags struct {
 	TokenFile         string      `name:"token-file" group:"kubernetes" placeholder:"FILE" help:"Read the bearer token from FILE at each attempt."`
 	OAuth2Bearer      string      `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN" help:"Bearer token (curl's name for --token)."`
 	Namespace         string      `group:"kubernetes" placeholder:"NS" help:"Namespace for {namespace} in a path (default: the service account's namespace file)."`
+	FromPID           int         `name:"from-pid" group:"kubernetes" placeholder:"PID" help:"Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."`
 	ServiceAccountDir string      `name:"service-account-dir" group:"kubernetes" placeholder:"DIR" help:"Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."`
 }
 
@@ -114,6 +115,8 @@ type env struct {
 	dialDNS func(ctx context.Context, network, address string) (net.Conn, error)
 	// sleep waits between retries; tests shorten it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// procDir is where other processes' roots are found ("/proc"); tests pass a tree of their own.
+	procDir string
 	// hostname is the pod's name when POD_NAME is not set.
 	hostname func() (string, error)
 }
@@ -173,9 +176,11 @@ func run(args []string, e env) int {
 	if !ok {
 		return code
 	}
-	if code, done := parse(parser, args, e); done {
+	flags, urls := splitURLs(parser.Model.Flags, args)
+	if code, done := parse(parser, flags, e); done {
 		return code
 	}
+	c.URLs = append(c.URLs, urls...)
 	if c.Version {
 		fmt.Fprintln(e.stdout, versionLine())
 		return exitOK
@@ -339,6 +344,49 @@ func runCompletion(args []string, e env) int {
 		return newOutput(e, &c).fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
 	}
 	return exitOK
+}
+
+// splitURLs takes the URLs out of a curl command line, wherever they stand between
+// the flags (kong would take only the first run of them), and leaves the flags and
+// their values for kong. A value is told from a URL the way curl does it: by whether
+// the flag before it takes one.
+func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
+	long := map[string]*kong.Flag{}
+	short := map[rune]*kong.Flag{}
+	for _, f := range model {
+		long[f.Name] = f
+		if f.Short != 0 {
+			short[f.Short] = f
+		}
+	}
+	takesValue := func(f *kong.Flag) bool { return f != nil && !f.IsBool() && !f.IsCounter() }
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(flags, args[i:]...), urls
+		case strings.HasPrefix(a, "--"):
+			flags = append(flags, a)
+			if name, _, hasValue := strings.Cut(a[2:], "="); !hasValue && takesValue(long[name]) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			for j, r := range a[1:] {
+				if f := short[r]; takesValue(f) {
+					if j+1 == len(a[1:]) && i+1 < len(args) {
+						i++
+						flags = append(flags, args[i]) // "-X POST": the value is the next argument
+					}
+					break // "-XPOST": the rest of the bundle is the value
+				}
+			}
+		default:
+			urls = append(urls, a)
+		}
+	}
+	return flags, urls
 }
 
 // kongExit unwinds parsing when kong wants to exit (after --help).

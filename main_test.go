@@ -261,6 +261,9 @@ type invocation struct {
 	sleep func(time.Duration)
 	// terminal pretends stdout is a terminal.
 	terminal bool
+	// procDir is the /proc kcurl searches for other processes' tokens; empty means an
+	// empty directory, so no test finds a token of this machine's.
+	procDir string
 }
 
 // closedPort is a loopback address nothing listens on: a DNS lookup sent there fails
@@ -300,6 +303,10 @@ func kcurl(t *testing.T, inv invocation) result {
 	}
 	if inv.stdout != nil {
 		e.stdout = inv.stdout
+	}
+	e.procDir = inv.procDir
+	if e.procDir == "" {
+		e.procDir = t.TempDir()
 	}
 	code := run(inv.args, e)
 	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}

@@ -371,6 +371,8 @@ type plan struct {
 	transfers []*transfer
 	writeOut  writeOutFormat
 	client    *client
+	// saNote says, under -v, which process's service account is used, if not kcurl's own.
+	saNote string
 }
 
 // newPlan checks the whole command line and reads every input before any byte is sent,
@@ -472,6 +474,25 @@ func newConnection(c *cli, e env) (*plan, error) {
 	if saDir == "" {
 		saDir = serviceAccountDir
 	}
+	procDir := e.procDir
+	if procDir == "" {
+		procDir = "/proc"
+	}
+	saNote := ""
+	switch {
+	case c.FromPID != 0:
+		dir, err := serviceAccountOf(procDir, c.FromPID)
+		if err != nil {
+			return nil, err
+		}
+		saDir, saNote = dir, fmt.Sprintf("using the service account of PID %d: %s", c.FromPID, dir)
+	case c.Token == "" && c.TokenFile == "" && c.OAuth2Bearer == "" && !fileExists(filepath.Join(saDir, "token")):
+		// A kubectl debug container has the service environment but no token of its own.
+		if pid, dir, ok := findServiceAccount(procDir, os.Getpid()); ok {
+			saNote = fmt.Sprintf("no token in %s; using the service account of PID %d: %s", saDir, pid, dir)
+			saDir = dir
+		}
+	}
 	for _, typed := range []struct{ value, flag string }{{c.Token, "--token"}, {c.OAuth2Bearer, "--oauth2-bearer"}} {
 		if typed.value == "" {
 			continue
@@ -481,7 +502,7 @@ func newConnection(c *cli, e env) (*plan, error) {
 		}
 	}
 	p := &plan{
-		c: c, e: e, api: api,
+		c: c, e: e, api: api, saNote: saNote,
 		trust: &trustStore{
 			opts: trustOptions{
 				insecure: c.Insecure, caFile: c.CACert, serverName: c.TLSServerName,
@@ -798,6 +819,9 @@ func bypassProxy(host, list string) bool {
 func (p *plan) execute(ctx context.Context, out *output) int {
 	if p.c.Verbose {
 		out.info("%s", describeAPIServer(p.api))
+		if p.saNote != "" {
+			out.info("%s", p.saNote)
+		}
 	}
 	code := exitOK
 	for _, t := range p.transfers {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -602,6 +604,38 @@ func TestTable(t *testing.T) {
 			is.Equal(r.code, 0)
 			is.Equal(r.stdout, tt.want) // kubectl get's layout
 			is.Equal(rec.last(t).header.Get("Accept"), "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
+		})
+	}
+}
+
+func TestURLsBetweenFlags(t *testing.T) {
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path) }), serverOptions{})
+	dir := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		stdout string
+		files  map[string]string
+	}{
+		{name: "flag between URLs", args: []string{"/a", "-s", "/b", "-S"}, stdout: "/a/b"},
+		{name: "-o pairs with URLs in order", args: []string{"/a", "-o", dir + "/a.out", "-s", "/b", "-o", dir + "/b.out"}, files: map[string]string{"a.out": "/a", "b.out": "/b"}},
+		{name: "values that look like URLs stay values", args: []string{"-s", "-d", "/not-a-url", "-X", "GET", "/c", "-H", "X-A: /b"}, stdout: "/c"},
+		{name: "bundles with a value at the end", args: []string{"-sSX", "GET", "/d", "-sSXGET", "/e"}, stdout: "/d/e"},
+		{name: "after -- everything is a URL", args: []string{"-s", "--", "/f", "/g"}, stdout: "/f/g"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, invocation{args: tt.args, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+			is.Equal(r.stderr, "")
+			is.Equal(r.code, 0)
+			is.Equal(r.stdout, tt.stdout)
+			for name, want := range tt.files {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				is.NoErr(err)
+				is.Equal(string(b), want) // each -o got its own URL
+			}
 		})
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -196,4 +199,93 @@ func unauthorizedHint(a authState, now time.Time) string {
 		return "the token from " + a.source + " is not valid yet; is this machine's clock right?"
 	}
 	return fmt.Sprintf("the token from %s was refused: is its audience (%s) one the API server accepts, and do its service account and pod still exist?", a.source, strings.Join(a.claims.Audience, ", "))
+}
+
+// maxProcsScanned bounds the search for another process's service account.
+const maxProcsScanned = 4096
+
+// findServiceAccount looks, in PID order, for another process whose own root holds a
+// service-account token: with a shared process namespace, the debugged container's.
+func findServiceAccount(procDir string, self int) (int, string, bool) {
+	entries, err := os.ReadDir(procDir)
+	if err != nil {
+		return 0, "", false
+	}
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && pid != self {
+			pids = append(pids, pid)
+		}
+	}
+	sort.Ints(pids)
+	for i, pid := range pids {
+		if i >= maxProcsScanned {
+			break
+		}
+		dir, err := serviceAccountOf(procDir, pid)
+		if err != nil {
+			continue
+		}
+		if f, err := os.Open(filepath.Join(dir, "token")); err == nil {
+			f.Close()
+			return pid, dir, true
+		}
+	}
+	return 0, "", false
+}
+
+// serviceAccountOf is the service-account directory as process pid sees it.
+func serviceAccountOf(procDir string, pid int) (string, error) {
+	root := filepath.Join(procDir, strconv.Itoa(pid), "root")
+	dir, err := resolveInRoot(root, serviceAccountDir)
+	if err != nil {
+		return "", exitErrorf(exitReadError, "no service account for PID %d: %s: %s", pid, filepath.Join(root, serviceAccountDir), fileProblem(err))
+	}
+	return dir, nil
+}
+
+// resolveInRoot follows path inside root as a process with that root would: an
+// absolute symlink (/var/run -> /run) starts again at root, not at kcurl's own "/".
+func resolveInRoot(root, path string) (string, error) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	cur := root
+	for hops := 0; len(parts) > 0; {
+		part := parts[0]
+		parts = parts[1:]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			if cur != root {
+				cur = filepath.Dir(cur)
+			}
+			continue
+		}
+		next := filepath.Join(cur, part)
+		fi, err := os.Lstat(next)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if hops++; hops > 40 {
+			return "", errors.New("too many levels of symbolic links")
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			cur = root
+		}
+		parts = append(strings.Split(strings.Trim(target, "/"), "/"), parts...)
+	}
+	return cur, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

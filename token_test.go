@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -273,4 +274,101 @@ func TestDecodeClaims(t *testing.T) {
 	is.True(decodeClaims("a.b") == nil)            // not three parts
 	is.True(decodeClaims("a.!!!.c") == nil)        // not base64url
 	is.True(decodeClaims(fakeJWT("[1,2]")) == nil) // not an object
+}
+
+// fakeProc makes a /proc with process 7 whose root holds a token behind an absolute
+// /var/run -> /run symlink, as container images have it; process 3 has none.
+func fakeProc(t *testing.T, caPEM []byte, token string) (string, string) {
+	t.Helper()
+	proc := t.TempDir()
+	root := filepath.Join(proc, "7", "root")
+	sa := filepath.Join(root, "run", "secrets", "kubernetes.io", "serviceaccount")
+	for _, d := range []string{sa, filepath.Join(root, "var"), filepath.Join(proc, "3", "root", "var", "run"), filepath.Join(proc, "self")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/run", filepath.Join(root, "var", "run")); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{"token": token, "ca.crt": string(caPEM), "namespace": "debugged"} {
+		if err := os.WriteFile(filepath.Join(sa, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return proc, sa
+}
+
+func TestTokenFromAnotherProcess(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
+	proc, sa := fakeProc(t, pki.caPEM, secretPrefix+"pid7")
+	empty := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		token  string
+		stderr string
+	}{
+		{name: "found by scanning, with its ca.crt", args: []string{"-v"}, token: "Bearer " + secretPrefix + "pid7", stderr: "* no token in " + empty + "; using the service account of PID 7: " + sa + "\n"},
+		{name: "--from-pid picks it", args: []string{"-v", "--from-pid", "7"}, token: "Bearer " + secretPrefix + "pid7", stderr: "* using the service account of PID 7: " + sa + "\n"},
+		{name: "--from-pid of a process without one", args: []string{"-sS", "--from-pid", "3"}, code: 26, stderr: "kcurl: (26) no service account for PID 3: " + filepath.Join(proc, "3", "root") + serviceAccountDir + ": no such file\n"},
+		{name: "the namespace comes along", args: []string{"-v", "/api/v1/namespaces/{namespace}/pods"}, token: "Bearer " + secretPrefix + "pid7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			rec.reqs = nil
+			r := kcurl(t, invocation{args: append([]string{"/x"}, tt.args...), env: apiEnv(srv, empty), procDir: proc})
+			is.Equal(r.code, tt.code)
+			if tt.code == 0 {
+				is.Equal(rec.last(t).header.Get("Authorization"), tt.token) // the other process's token
+			}
+			if tt.stderr != "" {
+				is.True(strings.Contains(r.stderr, tt.stderr)) // says where it came from
+			}
+			if strings.Contains(tt.name, "namespace") {
+				is.Equal(rec.all()[len(rec.all())-1].uri, "/api/v1/namespaces/debugged/pods")
+			}
+		})
+	}
+}
+
+// TestTokenFromAnotherMountNamespace holds a token only in the root of a process in a
+// mount namespace of its own, as the debugged container of kubectl debug --target does.
+func TestTokenFromAnotherMountNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for unshare -m")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare from util-linux")
+	}
+	is := is.New(t)
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
+	// The token is written to a tmpfs on /run inside the new namespace: this machine's
+	// own /run and /var/run are never touched.
+	script := `mount -t tmpfs tmpfs /run && d=/run/secrets/kubernetes.io/serviceaccount && mkdir -p $d && printf %s "$TOKEN" > $d/token && printf %s "$CA" > $d/ca.crt && exec sleep 60`
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "TOKEN=" + secretPrefix + "unshared", "CA=" + string(pki.caPEM)}
+	is.NoErr(cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pid := cmd.Process.Pid
+	tokenFile := filepath.Join("/proc", strconv.Itoa(pid), "root", "run", "secrets", "kubernetes.io", "serviceaccount", "token")
+	deadline := time.Now().Add(10 * time.Second)
+	for !fileExists(tokenFile) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the unshared process never wrote %s", tokenFile)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, err := os.Stat(filepath.Join(serviceAccountDir, "token"))
+	is.True(os.IsNotExist(err)) // this machine has no token of its own, so the one found is the other process's
+	r := kcurl(t, invocation{args: []string{"-sS", "--from-pid", strconv.Itoa(pid), "/x"}, env: apiEnv(srv, t.TempDir()), procDir: "/proc"})
+	is.Equal(r.stderr, "")
+	is.Equal(r.code, 0)
+	is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"unshared") // read through /proc/PID/root, /var/run -> /run resolved inside that root
 }
