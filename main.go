@@ -15,8 +15,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/alecthomas/kong"
 )
@@ -140,10 +142,16 @@ func osEnv() env {
 	}
 }
 
+// isTerminal asks the terminal driver (TCGETS), since /dev/null is a character device
+// too; where the request means nothing (not Linux), the answer is no.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	var termios [256]byte
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), tcgets, uintptr(unsafe.Pointer(&termios[0])))
+	return errno == 0
 }
+
+// tcgets is Linux's TCGETS ioctl.
+const tcgets = 0x5401
 
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -240,6 +248,7 @@ func runWhoami(args []string, e env) int {
 	if err != nil {
 		return out.fail(err)
 	}
+	defer p.client.close()
 	w := whoami{apiServer: p.api.base.String()}
 	token, source, err := p.tokens.read()
 	if err != nil {
@@ -289,6 +298,7 @@ func runCanI(args []string, e env) int {
 	if err != nil {
 		return out.fail(err)
 	}
+	defer p.client.close()
 	ns, err := (placeholders{namespaceFlag: cmd.Namespace, saDir: p.tokens.saDir}).namespace()
 	if err != nil && (cmd.All || !strings.HasPrefix(cmd.Resource, "/")) {
 		return out.fail(err)
@@ -409,13 +419,16 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 	return 0, false
 }
 
-var kongFlagName = regexp.MustCompile(`(?:^|\s)(--?[A-Za-z0-9#][\w.#-]*)`)
+// kongFlagName finds the flag a kong error is about; compiled only when one is needed.
+var kongFlagName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|\s)(--?[A-Za-z0-9#][\w.#-]*)`)
+})
 
 // optionError rewords a kong parse error the way curl words a bad option.
 func optionError(err error) string {
 	msg := err.Error()
 	flag := ""
-	if m := kongFlagName.FindStringSubmatch(msg); m != nil {
+	if m := kongFlagName().FindStringSubmatch(msg); m != nil {
 		flag = strings.SplitN(m[1], "=", 2)[0]
 	}
 	var bad *badValueError

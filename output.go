@@ -525,6 +525,7 @@ func (f writeOutFormat) render(info *transferInfo, o *output) error {
 	}
 	var w io.Writer = o.e.stdout
 	var b strings.Builder
+	vars := info.variables()
 	emit := func() error {
 		if b.Len() == 0 {
 			return nil
@@ -551,13 +552,13 @@ func (f writeOutFormat) render(info *transferInfo, o *output) error {
 				b.WriteString(strings.Join(info.header.Values(p.header), ", "))
 			}
 		case p.variable == "json":
-			j, err := json.Marshal(info.variables())
+			j, err := json.Marshal(vars)
 			if err != nil {
 				return exitErrorf(exitWriteError, "--write-out: %v", err)
 			}
 			b.Write(j)
 		case p.variable != "":
-			b.WriteString(formatVariable(info.variables()[p.variable]))
+			b.WriteString(formatVariable(vars[p.variable]))
 		default:
 			b.WriteString(p.literal)
 		}

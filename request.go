@@ -371,6 +371,8 @@ type plan struct {
 	transfers []*transfer
 	writeOut  writeOutFormat
 	client    *client
+	// buf is the body buffer, made once for all transfers.
+	buf []byte
 	// saNote says, under -v, which process's service account is used, if not kcurl's own.
 	saNote string
 }
@@ -682,6 +684,17 @@ func (cl *client) transportFor(u *url.URL) (*http.Transport, string, error) {
 	return *slot, desc, nil
 }
 
+// close lets go of idle connections, so a run leaves no goroutine or socket behind.
+func (cl *client) close() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for _, tr := range []*http.Transport{cl.apiTr, cl.otherTr} {
+		if tr != nil {
+			tr.CloseIdleConnections()
+		}
+	}
+}
+
 func (cl *client) newTransport(cfg *tls.Config) *http.Transport {
 	c := cl.p.c
 	if cfg == nil {
@@ -697,6 +710,9 @@ func (cl *client) newTransport(cfg *tls.Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: c.ConnectTimeout.d, KeepAlive: 30 * time.Second, Resolver: cl.resolver}
 	resolves := parseResolves(c.Resolve)
 	return &http.Transport{
+		// A 1 MiB window per stream keeps a fast HTTP/2 download's memory flat at the
+		// same speed; Go's default of 4 MiB is held unread when stdout is slower.
+		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 1 << 20},
 		Proxy: cl.p.proxyFor,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			if to, ok := resolves[strings.ToLower(addr)]; ok {
@@ -823,6 +839,7 @@ func (p *plan) execute(ctx context.Context, out *output) int {
 			out.info("%s", p.saNote)
 		}
 	}
+	defer p.client.close()
 	code := exitOK
 	for _, t := range p.transfers {
 		run := p.runTransfer
@@ -1194,8 +1211,11 @@ func userAgent(c *cli) string {
 	if c.UserAgent != "" {
 		return c.UserAgent
 	}
-	return "kcurl/" + buildVersion()
+	return defaultUserAgent()
 }
+
+// defaultUserAgent is kcurl/VERSION, worked out once.
+var defaultUserAgent = sync.OnceValue(func() string { return "kcurl/" + buildVersion() })
 
 // trace records timings and writes curl's "* " lines for -v.
 func (p *plan) trace(u *url.URL, info *transferInfo, out *output, caDesc string, req *http.Request, sent []headerArg) *httptrace.ClientTrace {
@@ -1431,7 +1451,7 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 		w = newPrettyJSON(sink)
 	}
 	meter := out.meter(resp.ContentLength)
-	buf := make([]byte, copyBufferSize)
+	buf := p.copyBuffer()
 	start := time.Now()
 	for {
 		n, rerr := r.Read(buf)
@@ -1474,6 +1494,14 @@ func (p *plan) wantPretty(isJSON, watching bool) bool {
 		return true
 	}
 	return p.e.stdoutIsTerminal && !watching && len(p.c.Output) == 0
+}
+
+// copyBuffer is the one body buffer of the run, shared by every transfer in turn.
+func (p *plan) copyBuffer() []byte {
+	if p.buf == nil {
+		p.buf = make([]byte, copyBufferSize)
+	}
+	return p.buf
 }
 
 // countingReader counts the bytes that came over the wire.
