@@ -336,8 +336,8 @@ func (s *bodySink) removeCreated() {
 	}
 }
 
-// progressMeter is curl's meter on stderr: shown when stdout is not a terminal and
-// neither -s nor -v is given; -# draws a bar instead.
+// progressMeter is curl's meter on stderr: shown when the body does not go to a
+// terminal and -s is not given (-v too, as curl); -# draws a bar instead.
 type progressMeter struct {
 	o     *output
 	total int64
@@ -348,7 +348,7 @@ type progressMeter struct {
 }
 
 func (o *output) meter(total int64) *progressMeter {
-	on := !o.c.Silent && !o.c.Verbose && !o.c.NoProgressMeter && (!o.e.stdoutIsTerminal || o.c.ProgressBar || o.c.Output != nil)
+	on := !o.c.Silent && !o.c.NoProgressMeter && (!o.e.stdoutIsTerminal || o.c.ProgressBar || o.c.Output != nil)
 	m := &progressMeter{o: o, total: total, start: time.Now(), on: on}
 	if on && !o.c.ProgressBar {
 		o.stderrLine("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n" +

@@ -243,6 +243,7 @@ func TestProgressMeter(t *testing.T) {
 		{name: "shown when stdout is not a terminal", meter: true},
 		{name: "hidden when stdout is a terminal", terminal: true},
 		{name: "hidden by -s", args: []string{"-s"}},
+		{name: "shown with -v, as curl", args: []string{"-v"}, meter: true},
 		{name: "hidden by --no-progress-meter", args: []string{"--no-progress-meter"}},
 	}
 	for _, tt := range tests {
@@ -251,11 +252,17 @@ func TestProgressMeter(t *testing.T) {
 			r := kcurl(t, invocation{args: append([]string{"/x"}, tt.args...), terminal: tt.terminal, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
 			is.Equal(r.code, 0)
 			is.Equal(r.stdout, "0123456789")
-			is.Equal(strings.HasPrefix(r.stderr, "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"), tt.meter)
-			if tt.meter {
+			header := "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+			if tt.args != nil && tt.args[0] == "-v" {
+				is.True(strings.Contains(r.stderr, "\n"+header)) // after the -v lines of the request
+			} else {
+				is.Equal(strings.HasPrefix(r.stderr, header), tt.meter)
+			}
+			switch {
+			case tt.meter:
 				is.True(strings.Contains(r.stderr, "\r100    10  100    10    0     0 ")) // the final line: 100% of 10 bytes
 				is.True(strings.HasSuffix(r.stderr, "\n"))
-			} else {
+			default:
 				is.Equal(r.stderr, "")
 			}
 		})
