@@ -186,7 +186,6 @@ func TestLongWatchWithReconnects(t *testing.T) {
 	baseGoroutines, baseFDs := runtime.NumGoroutine(), openFDs(t)
 	r := kcurl(t, invocation{args: []string{"--no-progress-meter", "--watch-reconnect", "-m", "60", "/api/v1/namespaces/n/configmaps"}, env: apiEnv(s, newSADir(t, pki.caPEM, secretPrefix+"watch"))})
 	is.Equal(r.code, 0)
-	is.Equal(r.stderr, "kcurl: warning: watch: resourceVersion "+strconv.Itoa(lastVersion(endings))+" is gone (410): list again, then watch from the list's resourceVersion\n")
 	var want strings.Builder
 	rv := 0
 	for n := 1; n <= endings; n++ {
@@ -207,6 +206,7 @@ func TestLongWatchWithReconnects(t *testing.T) {
 		}
 		t.Fatalf("stdout has %d lines, want %d", len(got), len(exp))
 	}
+	is.Equal(r.stderr, "kcurl: warning: watch: resourceVersion "+strconv.Itoa(lastVersion(endings))+" is gone (410): list again, then watch from the list's resourceVersion\n")
 	s.CloseClientConnections()
 	g := settle(baseGoroutines + 2)
 	t.Logf("%d connections; goroutines %d -> %d, fds %d -> %d", connections, baseGoroutines, g, baseFDs, openFDs(t))
