@@ -165,7 +165,14 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 }
 
 // run is kcurl from arguments to exit code.
-func run(args []string, e env) int {
+func run(args []string, e env) (code int) {
+	defer func() {
+		// A bug must still end in one line and an exit code, not a stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(e.stderr, "kcurl: (%d) internal error: %v (a bug: please report it)\n", exitFailedInit, r)
+			code = exitFailedInit
+		}
+	}()
 	if e.sleep == nil {
 		e.sleep = sleepContext
 	}

@@ -1450,6 +1450,11 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 	if p.pretty(resp) {
 		w = newPrettyJSON(sink)
 	}
+	var events *eventWriter
+	if watch != nil {
+		events = &eventWriter{w: w, watch: watch}
+		w = events
+	}
 	meter := out.meter(resp.ContentLength)
 	buf := p.copyBuffer()
 	start := time.Now()
@@ -1459,9 +1464,6 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 			if capture != nil && capture.Len() < maxStatusSize {
 				capture.Write(buf[:min(n, maxStatusSize-capture.Len())])
 			}
-			if watch != nil {
-				watch.observe(buf[:n])
-			}
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				meter.done()
 				return counted.n, werr
@@ -1470,13 +1472,68 @@ func (p *plan) copyBody(ctx context.Context, sink *bodySink, resp *http.Response
 		}
 		if rerr == io.EOF {
 			meter.done()
+			if events != nil {
+				if err := events.flush(); err != nil {
+					return counted.n, err
+				}
+			}
 			return counted.n, nil
 		}
 		if rerr != nil {
 			meter.done()
+			if events != nil && len(events.pending) > 0 {
+				out.info("dropped %d bytes of an incomplete watch event", len(events.pending))
+			}
 			return counted.n, p.bodyError(ctx, rerr, counted.n, start, resp)
 		}
 	}
+}
+
+// eventWriter passes a watch stream on one whole event (line) at a time, so a stream
+// that breaks in the middle of an event leaves no half event on stdout, and a resumed
+// watch writes each event once; the tracker reads the same whole lines.
+type eventWriter struct {
+	w       io.Writer
+	watch   *watchTracker
+	pending []byte
+}
+
+func (e *eventWriter) Write(b []byte) (int, error) {
+	i := bytes.LastIndexByte(b, '\n')
+	if i < 0 && len(e.pending)+len(b) <= maxEventSize {
+		e.pending = append(e.pending, b...)
+		return len(b), nil
+	}
+	if i < 0 {
+		i = len(b) - 1 // an event too large to hold streams through as it comes
+	}
+	if len(e.pending) > 0 {
+		if err := e.emit(e.pending); err != nil {
+			return 0, err
+		}
+		e.pending = e.pending[:0]
+	}
+	if err := e.emit(b[:i+1]); err != nil {
+		return 0, err
+	}
+	e.pending = append(e.pending, b[i+1:]...)
+	return len(b), nil
+}
+
+func (e *eventWriter) emit(b []byte) error {
+	e.watch.observe(b)
+	_, err := e.w.Write(b)
+	return err
+}
+
+// flush writes what is left when the server ends the stream cleanly.
+func (e *eventWriter) flush() error {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	err := e.emit(e.pending)
+	e.pending = e.pending[:0]
+	return err
 }
 
 // pretty decides --pretty: asked for, or by default when a person reads a JSON body
@@ -1745,6 +1802,7 @@ func (p *plan) watchLoop(ctx context.Context, t *transfer, out *output) (*transf
 		defer cancel()
 	}
 	for {
+		t.watch.line, t.watch.overflow = t.watch.line[:0], false
 		info, err := p.runTransfer(ctx, t, out)
 		if t.watch.gone || info.httpCode == http.StatusGone {
 			gone := exitErrorf(exitHTTPError, "watch: resourceVersion %s is gone (410): list again, then watch from the list's resourceVersion", t.watch.resourceVersion)
