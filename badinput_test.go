@@ -32,6 +32,9 @@ func TestBadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(saEmptyToken, "ca.crt"), pki.caPEM, 0o600)
 	os.WriteFile(filepath.Join(saEmptyToken, "token"), nil, 0o600)
 	noSA := filepath.Join(dir, "no-such-serviceaccount")
+	saHugeNamespace := newSADir(t, pki.caPEM, secretPrefix+"sa")
+	os.Remove(filepath.Join(saHugeNamespace, "namespace"))
+	os.Link(sparseFile(t, "namespace", 100<<20), filepath.Join(saHugeNamespace, "namespace"))
 	tests := []struct {
 		name string
 		args []string
@@ -97,6 +100,8 @@ func TestBadInput(t *testing.T) {
 		{name: "KUBERNETES_SERVICE_PORT=notaport", env: map[string]string{"KUBERNETES_SERVICE_PORT": "notaport"}, args: []string{"/x"}, code: 3, stderr: "kcurl: (3) KUBERNETES_SERVICE_PORT \"notaport\" is not a port number"},
 		{name: "KUBERNETES_SERVICE_PORT=+443", env: map[string]string{"KUBERNETES_SERVICE_PORT": "+443"}, args: []string{"/x"}, code: 3, stderr: "kcurl: (3) KUBERNETES_SERVICE_PORT \"+443\" is not a port number"},
 		{name: "KUBERNETES_SERVICE_HOST with a scheme", env: map[string]string{"KUBERNETES_SERVICE_HOST": "https://127.0.0.1"}, args: []string{"/x"}, code: 3, stderr: "kcurl: (3) KUBERNETES_SERVICE_HOST \"https://127.0.0.1\" is not a host name or address"},
+		{name: "{namespace} from a namespace file of 100 MB", env: map[string]string{"KCURL_SERVICE_ACCOUNT_DIR": saHugeNamespace}, args: []string{"/api/v1/namespaces/{namespace}/pods"}, code: 3, stderr: "kcurl: (3) {namespace} needs --namespace or a namespace file (" + filepath.Join(saHugeNamespace, "namespace") + ": larger than the limit)"},
+		{name: "{namespace} without a namespace file", env: map[string]string{"KCURL_SERVICE_ACCOUNT_DIR": noSA}, args: []string{"/api/v1/namespaces/{namespace}/pods"}, code: 3, stderr: "kcurl: (3) {namespace} needs --namespace or a namespace file (" + filepath.Join(noSA, "namespace") + ": no such file)"},
 		{name: "--server with another scheme", args: []string{"--server", "ftp://127.0.0.1", "/x"}, code: 3, stderr: "kcurl: (3) --server \"ftp://127.0.0.1\" is not an http(s) URL"},
 		// Without a service-account directory there is no token to send and no cluster CA:
 		// the API server is checked against the other roots (here CURL_CA_BUNDLE, another

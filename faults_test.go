@@ -373,14 +373,22 @@ func TestLargeBodySlowReader(t *testing.T) {
 	chunk := []byte(strings.Repeat("0123456789abcdef", 2048)) // 32 KiB
 	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		if r.URL.Path == "/error" {
+			w.WriteHeader(http.StatusInternalServerError) // an error body is searched for a Status, boundedly
+		}
 		for sent := int64(0); sent < size; sent += int64(len(chunk)) {
 			if _, err := w.Write(chunk[:min(int64(len(chunk)), size-sent)]); err != nil {
 				return
 			}
 		}
 	}), serverOptions{})
-	for _, proto := range []string{"--http2", "--http1.1"} {
-		t.Run(proto, func(t *testing.T) {
+	for _, tt := range []struct{ name, proto, path string }{
+		{"--http2", "--http2", "/big"},
+		{"--http1.1", "--http1.1", "/big"},
+		{"an error status", "--http2", "/error"},
+	} {
+		proto := tt.proto
+		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
 			runtime.GC()
 			var ms runtime.MemStats
@@ -389,7 +397,7 @@ func TestLargeBodySlowReader(t *testing.T) {
 			w := &slowWriter{pause: 2 * time.Millisecond}
 			stop := heapWatch()
 			start := time.Now()
-			r := kcurl(t, invocation{args: []string{"-sS", "-m", "120", proto, "/big"}, stdout: w, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"big"))})
+			r := kcurl(t, invocation{args: []string{"-sS", "-m", "120", proto, tt.path}, stdout: w, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"big"))})
 			peak := stop()
 			is.Equal(r.code, 0)
 			is.Equal(r.stderr, "")
@@ -509,6 +517,19 @@ func TestBinaryFaults(t *testing.T) {
 		is.Equal(code, 23)
 		is.True(strings.HasSuffix(stderr, "\nkcurl: (23) Failure writing output to destination\n")) // the meter, then one error line
 		is.Equal(strings.Count(stderr, "kcurl: "), 1)
+	})
+	t.Run("stderr closed early", func(t *testing.T) {
+		is := is.New(t)
+		r, w, err := os.Pipe()
+		is.NoErr(err)
+		r.Close() // nobody reads the error line
+		cmd := exec.Command(bin, "-sS", "http://"+closedPort(t)+"/")
+		cmd.Env = binaryEnv(t, srv, sa)
+		cmd.Stderr = w
+		code, sig := exitOf(cmd.Run())
+		w.Close()
+		is.Equal(sig, syscall.Signal(0)) // not killed by SIGPIPE
+		is.Equal(code, 7)                // the transfer's own code still
 	})
 	t.Run("-o /dev/full", func(t *testing.T) {
 		is := is.New(t)
