@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -224,3 +225,5 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func columns(line string) []string {
 	return regexp.MustCompile(` {3,}`).Split(strings.TrimSpace(line), -1)
 }
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }

@@ -480,3 +480,404 @@ func TestNativeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestNativePretty shows --pretty indents exactly as the API server itself does for curl's User-Agent: the same
+// bytes as curl, for one ConfigMap (a list's resourceVersion moves between two requests).
+func TestNativePretty(t *testing.T) {
+	t.Parallel()
+	c := needCluster(t)
+	needKcurl(t)
+	ns := newNamespace(t)
+	p := newPod(t, ns, "printer")
+	grant(t, ns, "printer", "reader", configMapRules)
+	is.New(t).NoErr(c.CreateConfigMap(t.Context(), ns, "pretty", map[string]string{
+		"greeting": "hello", "unicode": "é ✓", "escapes": "tab\there \"quoted\" back\\slash", "empty": "",
+	})) // values that test strings, escapes and non-ASCII text
+	path := "/api/v1/namespaces/" + ns + "/configmaps/pretty"
+	curl := peer(t, "curl")
+	want := runPeer(t, curl, "-s", "--cacert", c.PKI.CAFile, "-H", "Authorization: Bearer "+p.token, c.URL+path)
+	is.New(t).Equal(want.code, 0)                                           // curl succeeded
+	is.New(t).True(strings.HasPrefix(string(want.stdout), "{\n  \"kind\"")) // the API server pretty-printed for curl
+
+	is.New(t).True(!strings.HasSuffix(string(want.stdout), "\n")) // the server's indented JSON has no final newline
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{
+			// The compact answer ends in a newline, which --pretty keeps, as json.Indent keeps trailing space: the
+			// only byte in which --pretty differs from the API server's own indentation.
+			name: "--pretty indents kcurl's compact answer as the API server indents for curl",
+			args: []string{"-s", "--pretty", path},
+			want: string(want.stdout) + "\n",
+		},
+		{
+			name: "--no-pretty with curl's User-Agent keeps the server's own indentation",
+			args: []string{"-s", "--no-pretty", "-A", curlUserAgent(t, curl), path},
+			want: string(want.stdout),
+		},
+		{
+			name: "--pretty on the server's indented answer changes nothing",
+			args: []string{"-s", "--pretty", "-A", curlUserAgent(t, curl), path},
+			want: string(want.stdout),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, p.saDir.Dir, tt.args...)
+			is.Equal(r.code, 0)
+			is.Equal(string(r.stdout), tt.want) // byte for byte
+		})
+	}
+	t.Run("without --pretty, off a terminal, kcurl writes the compact bytes it got", func(t *testing.T) {
+		is := is.New(t)
+		r := kcurl(t, p.saDir.Dir, "-s", path)
+		is.Equal(r.code, 0)
+		is.Equal(strings.Count(string(r.stdout), "\n"), 1) // one line
+		var got, pretty any
+		is.NoErr(json.Unmarshal(r.stdout, &got))
+		is.NoErr(json.Unmarshal(want.stdout, &pretty))
+		is.Equal(got, pretty) // the same document
+	})
+}
+
+// watchLine is one watch event line, as far as the tests look.
+type watchLine struct {
+	Type   string `json:"type"`
+	Object struct {
+		Kind     string `json:"kind"`
+		Code     int    `json:"code"`
+		Metadata struct {
+			Name            string `json:"name"`
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	} `json:"object"`
+}
+
+func parseWatchLine(t *testing.T, line string) watchLine {
+	t.Helper()
+	var ev watchLine
+	if err := json.Unmarshal([]byte(line), &ev); err != nil {
+		t.Fatalf("a watch line that is not one JSON event: %q: %v", line, err)
+	}
+	return ev
+}
+
+// TestNativeWatchReconnect lets the API server end a watch every 2 s (timeoutSeconds=2): kcurl --watch-reconnect
+// resumes from the last resourceVersion, so an object created after the first ending still streams out, and none
+// is sent twice; -m ends the run with 28. A watch from a compacted resourceVersion is 410, which ends it for good.
+func TestNativeWatchReconnect(t *testing.T) {
+	t.Parallel()
+	c := needCluster(t)
+	needKcurl(t)
+
+	t.Run("resumes after the server ends the watch, each event once", func(t *testing.T) {
+		t.Parallel()
+		is := is.New(t)
+		ns := newNamespace(t)
+		p := newPod(t, ns, "watcher")
+		grant(t, ns, "watcher", "watcher", configMapRules)
+		is.NoErr(c.CreateConfigMap(t.Context(), ns, "before", nil)) // listed first: proves the watch is registered
+		const maxTime = 8
+		start := time.Now()
+		k := startKcurl(t.Context(), t, p.saDir.Dir, "-sSv", "--watch-reconnect", "-m", strconv.Itoa(maxTime),
+			"/api/v1/namespaces/"+ns+"/configmaps?timeoutSeconds=2")
+		var events []watchLine
+		nextEvent := func(name string) watchLine {
+			t.Helper()
+			for {
+				ev := parseWatchLine(t, k.next(t, 10*time.Second))
+				events = append(events, ev)
+				if ev.Type != "BOOKMARK" && ev.Object.Metadata.Name == name {
+					return ev
+				}
+			}
+		}
+		is.Equal(nextEvent("before").Type, "ADDED") // the existing object
+		is.NoErr(c.CreateConfigMap(t.Context(), ns, "a", nil))
+		a := nextEvent("a")
+		is.Equal(a.Type, "ADDED") // created while the first watch runs
+		ended := `* watch ended (the server ended it); reconnecting from resourceVersion "`
+		waitFor(t, 10*time.Second, "kcurl says the first watch ended", func() bool { return strings.Contains(k.stderr.String(), ended) })
+		// The next watch starts from a's resourceVersion (or a later bookmark's), not from the beginning.
+		resumed := regexp.MustCompile(`(?m)^> GET /api/v1/namespaces/` + ns + `/configmaps\?\S*resourceVersion=(\d+)`)
+		waitFor(t, 10*time.Second, "kcurl sends the resumed request", func() bool { return resumed.MatchString(k.stderr.String()) })
+		rv, _ := strconv.Atoi(resumed.FindStringSubmatch(k.stderr.String())[1])
+		aRV, _ := strconv.Atoi(a.Object.Metadata.ResourceVersion)
+		is.True(rv >= aRV) // resumed at or after the last event seen
+		is.NoErr(c.CreateConfigMap(t.Context(), ns, "b", nil))
+		is.Equal(nextEvent("b").Type, "ADDED") // an object created after the reconnect streams out too
+
+		rest, code := k.rest(t)
+		for _, line := range rest {
+			events = append(events, parseWatchLine(t, line))
+		}
+		elapsed := time.Since(start)
+		seen := map[string]int{}
+		for _, ev := range events {
+			is.True(ev.Type != "ERROR") // no error event
+			if ev.Type != "BOOKMARK" {
+				seen[ev.Type+" "+ev.Object.Metadata.Name]++
+			}
+		}
+		is.Equal(seen, map[string]int{"ADDED before": 1, "ADDED a": 1, "ADDED b": 1}) // each event exactly once, across the reconnects
+		is.Equal(code, 28)                                                            // -m ends the run: curl's timeout code
+		is.True(elapsed < maxTime*time.Second+5*time.Second)                          // and in time
+		is.True(strings.Count(k.stderr.String(), ended) >= 2)                         // the server ended the watch more than once
+		stderr := k.stderr.String()
+		lastLine := stderr[strings.LastIndex(strings.TrimSuffix(stderr, "\n"), "\n")+1:]
+		is.True(strings.HasPrefix(lastLine, "kcurl: (28) Operation timed out after ")) // the last line says why it stopped
+	})
+
+	t.Run("a compacted resourceVersion is 410", func(t *testing.T) {
+		t.Parallel()
+		is := is.New(t)
+		// The shared cluster's watch cache keeps its own history and serves a watch from a resourceVersion etcd has
+		// compacted away (it answers with ADDED events, not 410). A cluster of its own without the watch cache sends
+		// watches to etcd, which refuses a compacted revision, as a real cluster does once the cache has moved on.
+		c, err := harness.Start(t.Context(), harness.Options{Binaries: suite.bins, Dir: t.TempDir(),
+			ExtraAPIServerFlags: []string{"--watch-cache=false"}})
+		if err != nil {
+			t.Fatalf("starting a cluster without the watch cache: %v", err)
+		}
+		t.Cleanup(c.Stop)
+		const ns = "compacted"
+		is.NoErr(c.CreateNamespace(t.Context(), ns))
+		is.NoErr(c.CreateServiceAccount(t.Context(), ns, "watcher"))
+		is.NoErr(c.Grant(t.Context(), ns, "watcher", "watcher", configMapRules))
+		token, err := c.RequestToken(t.Context(), ns, "watcher", harness.TokenOptions{})
+		is.NoErr(err)
+		saDir, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
+			harness.Projection{Token: token, CACert: c.PKI.CA.CertPEM, Namespace: ns})
+		is.NoErr(err)
+		code, body, err := c.Do(t.Context(), "GET", "/api/v1/namespaces/"+ns+"/configmaps", "", nil)
+		is.NoErr(err)
+		is.Equal(code, 200)
+		var list struct {
+			Metadata struct {
+				ResourceVersion string `json:"resourceVersion"`
+			} `json:"metadata"`
+		}
+		is.NoErr(json.Unmarshal(body, &list))
+		old := list.Metadata.ResourceVersion
+		for _, name := range []string{"later-1", "later-2"} {
+			is.NoErr(c.CreateConfigMap(t.Context(), ns, name, nil)) // writes after the old resourceVersion
+		}
+		_, err = c.CompactEtcd(t.Context())
+		is.NoErr(err) // compacting etcd's history past the old resourceVersion
+		watch := "/api/v1/namespaces/" + ns + "/configmaps?resourceVersion=" + old
+		code, body, err = c.Do(t.Context(), "GET", watch+"&watch=1&timeoutSeconds=1", "", nil)
+		is.NoErr(err)
+		t.Logf("the admin's watch from resourceVersion %s: %d %s", old, code, body)
+
+		gone := "watch: resourceVersion " + old + " is gone (410): list again, then watch from the list's resourceVersion"
+		tests := []struct {
+			name       string
+			args       []string
+			wantExit   int
+			wantStderr string
+		}{
+			{name: "--watch-reconnect -f exits 22 and says so", args: []string{"-sSf", "--watch-reconnect", "-m", "20"}, wantExit: 22, wantStderr: "kcurl: (22) " + gone + "\n"},
+			{name: "--watch-reconnect without -f warns and exits 0", args: []string{"--no-progress-meter", "--watch-reconnect", "-m", "20"}, wantStderr: "kcurl: warning: " + gone + "\n"},
+			{name: "--watch -f", args: []string{"-sSf", "--watch", "-m", "20"}, wantExit: 22, wantStderr: "kcurl: (22) " + gone + "\n"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				is := is.New(t)
+				start := time.Now()
+				r := runCommand(t, kcurlCommandAt(t.Context(), t, c.Host, c.Port, saDir.Dir, append(tt.args, watch)...))
+				is.Equal(r.code, tt.wantExit)               // kcurl's exit code
+				is.Equal(string(r.stderr), tt.wantStderr)   // says the version is gone, and what to do
+				is.True(time.Since(start) < 10*time.Second) // at once: a 410 is not retried until -m
+			})
+		}
+	})
+}
+
+// TestNativeAllPages merges a List paged two items at a time into one List, the same items as one unpaged list.
+func TestNativeAllPages(t *testing.T) {
+	t.Parallel()
+	c := needCluster(t)
+	needKcurl(t)
+	is := is.New(t)
+	ns := newNamespace(t)
+	p := newPod(t, ns, "pager")
+	grant(t, ns, "pager", "reader", configMapRules)
+	names := []string{"cm-1", "cm-2", "cm-3", "cm-4", "cm-5"}
+	for i, name := range names {
+		is.NoErr(c.CreateConfigMap(t.Context(), ns, name, map[string]string{"n": strconv.Itoa(i)}))
+	}
+	list := "/api/v1/namespaces/" + ns + "/configmaps"
+
+	r := kcurl(t, p.saDir.Dir, "-sSv", "--all-pages", list+"?limit=2")
+	is.Equal(r.code, 0)
+	for _, page := range []string{"* page 1: 2 items\n", "* page 2: 2 items\n", "* page 3: 1 items\n"} {
+		is.True(strings.Contains(string(r.stderr), page)) // three requests of two items at most
+	}
+	is.Equal(strings.Count(string(r.stdout), "\n"), 1) // one document, one line
+	var merged struct {
+		Kind       string            `json:"kind"`
+		APIVersion string            `json:"apiVersion"`
+		Metadata   map[string]any    `json:"metadata"`
+		Items      []json.RawMessage `json:"items"`
+	}
+	is.NoErr(json.Unmarshal(r.stdout, &merged)) // the merged List is one JSON document
+	is.Equal(merged.Kind, "ConfigMapList")
+	is.Equal(merged.APIVersion, "v1")
+	_, hasContinue := merged.Metadata["continue"]
+	is.True(!hasContinue) // no continue token: the list is whole
+	_, hasRV := merged.Metadata["resourceVersion"]
+	is.True(hasRV) // the first page's resourceVersion
+
+	itemNames := func(items []json.RawMessage) []string {
+		var out []string
+		for _, it := range items {
+			var cm configMap
+			is.NoErr(json.Unmarshal(it, &cm))
+			out = append(out, cm.Metadata.Name)
+		}
+		return out
+	}
+	is.Equal(itemNames(merged.Items), names) // the five, in order
+
+	kubectl, kubeconfig := adminKubectl(t)
+	if kubectl == "" {
+		return
+	}
+	k := runPeer(t, kubectl, "--kubeconfig", kubeconfig, "get", "--raw", list)
+	is.Equal(k.code, 0)
+	var whole struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	is.NoErr(json.Unmarshal(k.stdout, &whole))
+	is.Equal(itemNames(merged.Items), itemNames(whole.Items)) // the same names as kubectl get --raw of the whole list
+	for i := range whole.Items {
+		var got, want any
+		is.NoErr(json.Unmarshal(merged.Items[i], &got))
+		is.NoErr(json.Unmarshal(whole.Items[i], &want))
+		is.Equal(got, want) // and the same objects, field for field
+	}
+}
+
+// TestNativeTable prints the server-side Table as kubectl get does; the NAME and DATA columns must be kubectl's
+// (AGE may differ by a second between the two runs).
+func TestNativeTable(t *testing.T) {
+	t.Parallel()
+	c := needCluster(t)
+	needKcurl(t)
+	is := is.New(t)
+	ns := newNamespace(t)
+	p := newPod(t, ns, "tabler")
+	grant(t, ns, "tabler", "reader", configMapRules,
+		harness.PolicyRule{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"}, Verbs: []string{"list"}},
+		harness.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}})
+	is.NoErr(c.CreateConfigMap(t.Context(), ns, "app-config", map[string]string{"a": "1", "b": "2"}))
+	is.NoErr(c.CreateConfigMap(t.Context(), ns, "empty", nil))
+	is.NoErr(c.CreateConfigMap(t.Context(), ns, "one-key-with-a-long-name", map[string]string{"k": "v"}))
+	kubectl, kubeconfig := adminKubectl(t)
+
+	lines := func(out []byte) []string { return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") }
+	firstTwo := func(ls []string) [][]string {
+		var out [][]string
+		for _, l := range ls {
+			f := strings.Fields(l)
+			out = append(out, f[:2])
+		}
+		return out
+	}
+
+	t.Run("--table", func(t *testing.T) {
+		is := is.New(t)
+		r := kcurl(t, p.saDir.Dir, "-sS", "--table", "/api/v1/namespaces/"+ns+"/configmaps")
+		is.Equal(r.code, 0)
+		is.Equal(string(r.stderr), "")
+		got := lines(r.stdout)
+		is.True(regexp.MustCompile(`^NAME {3,}DATA   AGE$`).MatchString(got[0])) // kubectl's header, three spaces apart
+		is.Equal(firstTwo(got), [][]string{{"NAME", "DATA"}, {"app-config", "2"}, {"empty", "0"}, {"one-key-with-a-long-name", "1"}})
+		for _, l := range got[1:] {
+			is.True(regexp.MustCompile(`^\S+ {3,}\d {6}\d+s$`).MatchString(l)) // aligned: DATA under DATA, AGE in seconds
+		}
+		if kubectl == "" {
+			return
+		}
+		k := runPeer(t, kubectl, "--kubeconfig", kubeconfig, "get", "configmaps", "-n", ns)
+		is.Equal(k.code, 0)
+		want := lines(k.stdout)
+		is.Equal(len(got), len(want))           // as many rows as kubectl
+		is.Equal(firstTwo(got), firstTwo(want)) // NAME and DATA as kubectl prints them
+		for i := range got {
+			nameCol := len(regexp.MustCompile(`^\S+ +`).FindString(want[i]))
+			is.Equal(got[i][:nameCol], want[i][:nameCol]) // the NAME column padded to kubectl's width
+		}
+	})
+
+	t.Run("--table=wide adds the wide columns", func(t *testing.T) {
+		is := is.New(t)
+		path := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings"
+		narrow := kcurl(t, p.saDir.Dir, "-sS", "--table", path)
+		wide := kcurl(t, p.saDir.Dir, "-sS", "--table=wide", path)
+		is.Equal(narrow.code, 0)
+		is.Equal(wide.code, 0)
+		narrowHead, wideHead := strings.Fields(lines(narrow.stdout)[0]), strings.Fields(lines(wide.stdout)[0])
+		is.Equal(narrowHead, []string{"NAME", "ROLE", "AGE"})
+		is.Equal(wideHead, []string{"NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"}) // a superset of the narrow header
+		row := strings.Fields(lines(wide.stdout)[1])
+		is.Equal(row[0], "reader")
+		is.Equal(row[1], "Role/reader")
+		is.Equal(row[len(row)-1], ns+"/tabler") // the wide SERVICEACCOUNTS column
+		if kubectl == "" {
+			return
+		}
+		k := runPeer(t, kubectl, "--kubeconfig", kubeconfig, "get", "rolebindings", "-o", "wide", "-n", ns)
+		is.Equal(k.code, 0)
+		is.Equal(strings.Fields(lines(k.stdout)[0]), wideHead) // kubectl -o wide's header
+		kRow := strings.Fields(lines(k.stdout)[1])
+		is.Equal(append(row[:2:2], row[3:]...), append(kRow[:2:2], kRow[3:]...)) // the same cells but AGE
+	})
+
+	t.Run("an empty list says so on stderr, as kubectl", func(t *testing.T) {
+		is := is.New(t)
+		r := kcurl(t, p.saDir.Dir, "--no-progress-meter", "--table", "/api/v1/namespaces/"+ns+"/pods")
+		is.Equal(r.code, 0)
+		is.Equal(len(r.stdout), 0)
+		is.Equal(string(r.stderr), "No resources found.\n")
+	})
+}
+
+// TestNativeCompletion checks each completion script with its shell's own parser, and that the bash one completes.
+func TestNativeCompletion(t *testing.T) {
+	t.Parallel()
+	needKcurl(t)
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			is := is.New(t)
+			path := peer(t, shell)
+			r := kcurl(t, t.TempDir(), "completion", shell)
+			is.Equal(r.code, 0)
+			is.Equal(string(r.stderr), "")
+			script := filepath.Join(t.TempDir(), "kcurl."+shell)
+			is.NoErr(writeFile(script, r.stdout))
+			check := runPeer(t, path, "-n", script)
+			is.Equal(check.code, 0)            // the shell parses it
+			is.Equal(string(check.stderr), "") // without a complaint
+			if shell != "bash" {
+				return
+			}
+			complete := func(words ...string) string {
+				cmd := fmt.Sprintf(`source %q; COMP_WORDS=(%s); COMP_CWORD=%d; _kcurl; echo "${COMPREPLY[*]}"`,
+					script, strings.Join(words, " "), len(words)-1)
+				out := runPeer(t, path, "-c", cmd)
+				is.Equal(out.code, 0)
+				return strings.TrimSuffix(string(out.stdout), "\n")
+			}
+			is.Equal(complete("kcurl", "wh"), "whoami")                         // a subcommand
+			is.Equal(complete("kcurl", "--watch"), "--watch --watch-reconnect") // flags
+			is.Equal(complete("kcurl", "-s", "--all-p"), "--all-pages")         // after another flag
+			registered := runPeer(t, path, "-c", fmt.Sprintf("source %q; complete -p kcurl", script))
+			is.Equal(string(registered.stdout), "complete -o default -F _kcurl kcurl\n") // registered for kcurl
+		})
+	}
+}
