@@ -38,7 +38,7 @@ func discoverAPIServer(serverFlag string, getenv func(string) string) (apiServer
 	}
 	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
 	if host != "" {
-		if strings.ContainsAny(host, "/[]@ \t\r\n") || strings.Contains(host, "://") {
+		if strings.ContainsAny(host, "/[]@#?%\\ \t\r\n") || strings.Contains(host, "://") {
 			return apiServer{}, exitErrorf(exitURLMalformed, "KUBERNETES_SERVICE_HOST %q is not a host name or address", host)
 		}
 		if port == "" {

@@ -436,7 +436,8 @@ func newPlan(c *cli, e env) (*plan, error) {
 				}
 			}
 			u.RawQuery = q.Encode()
-			t.watch = &watchTracker{}
+			// A watch that starts from the URL's resourceVersion resumes, or is gone, from that one.
+			t.watch = &watchTracker{resourceVersion: q.Get("resourceVersion")}
 		}
 		if i < len(c.Output) {
 			t.outFile = c.Output[i]
@@ -848,6 +849,8 @@ func (p *plan) execute(ctx context.Context, out *output) int {
 			run = p.watchLoop
 		case p.c.AllPages:
 			run = p.allPages
+		case p.c.Watch:
+			run = p.watchLoop
 		}
 		info, err := run(ctx, t, out)
 		if c := p.finish(t, info, err, out); c != exitOK {
@@ -1792,9 +1795,10 @@ func (w *watchTracker) event() {
 	}
 }
 
-// watchLoop is --watch-reconnect: a watch that the server ends, or that breaks, starts
-// again from the last resourceVersion seen (the token read afresh), until --max-time,
-// a signal, an HTTP error, or a 410 that says the version is gone.
+// watchLoop is --watch: a 410 that says the version is gone ends it with a message;
+// with --watch-reconnect a watch that the server ends, or that breaks, starts again from
+// the last resourceVersion seen (the token read afresh), until --max-time, a signal or
+// an HTTP error.
 func (p *plan) watchLoop(ctx context.Context, t *transfer, out *output) (*transferInfo, error) {
 	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
 		var cancel context.CancelFunc
@@ -1812,7 +1816,7 @@ func (p *plan) watchLoop(ctx context.Context, t *transfer, out *output) (*transf
 			out.warn("%s", gone.err)
 			return info, nil
 		}
-		if ctx.Err() != nil || !watchBroke(err) || info.httpCode >= 300 {
+		if !p.c.WatchReconnect || ctx.Err() != nil || !watchBroke(err) || info.httpCode >= 300 {
 			return info, err
 		}
 		why := "the server ended it"
