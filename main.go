@@ -232,6 +232,23 @@ func newParser(target any, name, description string, e env) (*kong.Kong, int, bo
 	return parser, 0, true
 }
 
+// parseCommand parses args into a subcommand's struct; done means exit with code now.
+func parseCommand(target any, name, description string, args []string, e env) (code int, done bool) {
+	parser, code, ok := newParser(target, name, description, e)
+	if !ok {
+		return code, true
+	}
+	return parse(parser, args, e)
+}
+
+// connect is a subcommand's way to the API server: its output and its connection.
+func connect(flags ConnFlags, e env) (*plan, *output, error) {
+	c := &cli{ConnFlags: flags}
+	out := newOutput(e, c)
+	p, err := newConnection(c, e)
+	return p, out, err
+}
+
 // whoamiCmd is "kcurl whoami": who the API server thinks you are, and what the token says.
 type whoamiCmd struct {
 	ConnFlags `embed:""`
@@ -242,16 +259,10 @@ type whoamiCmd struct {
 // the local part is printed even when the server cannot be reached.
 func runWhoami(args []string, e env) int {
 	var cmd whoamiCmd
-	parser, code, ok := newParser(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", e)
-	if !ok {
+	if code, done := parseCommand(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", args, e); done {
 		return code
 	}
-	if code, done := parse(parser, args, e); done {
-		return code
-	}
-	c := &cli{ConnFlags: cmd.ConnFlags}
-	out := newOutput(e, c)
-	p, err := newConnection(c, e)
+	p, out, err := connect(cmd.ConnFlags, e)
 	if err != nil {
 		return out.fail(err)
 	}
@@ -289,19 +300,13 @@ type canICmd struct {
 // runCanI exits 0 for yes and 1 for no, as kubectl auth can-i; curl's codes otherwise.
 func runCanI(args []string, e env) int {
 	var cmd canICmd
-	parser, code, ok := newParser(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", e)
-	if !ok {
+	if code, done := parseCommand(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", args, e); done {
 		return code
 	}
-	if code, done := parse(parser, args, e); done {
-		return code
-	}
-	c := &cli{ConnFlags: cmd.ConnFlags}
-	out := newOutput(e, c)
 	if !cmd.All && (cmd.Verb == "" || cmd.Resource == "") {
-		return out.fail(exitErrorf(exitFailedInit, "can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"))
+		return newOutput(e, &cli{}).fail(exitErrorf(exitFailedInit, "can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"))
 	}
-	p, err := newConnection(c, e)
+	p, out, err := connect(cmd.ConnFlags, e)
 	if err != nil {
 		return out.fail(err)
 	}
@@ -327,7 +332,7 @@ func runCanI(args []string, e env) int {
 		return out.fail(err)
 	}
 	answer := map[bool]string{true: "yes", false: "no"}[allowed]
-	if reason != "" && c.Verbose {
+	if reason != "" && cmd.Verbose {
 		answer += " - " + reason
 	}
 	fmt.Fprintln(e.stdout, answer)
@@ -345,11 +350,7 @@ type completionCmd struct {
 // runCompletion prints a completion script made from the command line's own model.
 func runCompletion(args []string, e env) int {
 	var cmd completionCmd
-	parser, code, ok := newParser(&cmd, "kcurl completion", "Print a shell completion script: kcurl completion bash > /etc/bash_completion.d/kcurl", e)
-	if !ok {
-		return code
-	}
-	if code, done := parse(parser, args, e); done {
+	if code, done := parseCommand(&cmd, "kcurl completion", "Print a shell completion script: kcurl completion bash > /etc/bash_completion.d/kcurl", args, e); done {
 		return code
 	}
 	var c cli
