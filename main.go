@@ -195,7 +195,7 @@ func run(args []string, e env) (code int) {
 	if code, done := parse(parser, flags, e); done {
 		return code
 	}
-	c.URLs = append(c.URLs, urls...)
+	c.URLs = append(urls, c.URLs...) // those after "--" come last
 	if c.Version {
 		fmt.Fprintln(e.stdout, versionLine())
 		return exitOK

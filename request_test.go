@@ -622,7 +622,7 @@ func TestURLsBetweenFlags(t *testing.T) {
 		{name: "-o pairs with URLs in order", args: []string{"/a", "-o", dir + "/a.out", "-s", "/b", "-o", dir + "/b.out"}, files: map[string]string{"a.out": "/a", "b.out": "/b"}},
 		{name: "values that look like URLs stay values", args: []string{"-s", "-d", "/not-a-url", "-X", "GET", "/c", "-H", "X-A: /b"}, stdout: "/c"},
 		{name: "bundles with a value at the end", args: []string{"-sSX", "GET", "/d", "-sSXGET", "/e"}, stdout: "/d/e"},
-		{name: "after -- everything is a URL", args: []string{"-s", "--", "/f", "/g"}, stdout: "/f/g"},
+		{name: "after -- everything is a URL, in order", args: []string{"/e", "-s", "--", "/f", "/g"}, stdout: "/e/f/g"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
