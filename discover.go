@@ -38,7 +38,7 @@ func discoverAPIServer(serverFlag string, getenv func(string) string) (apiServer
 	}
 	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
 	if host != "" {
-		if strings.ContainsAny(host, "/[]@#?%\\ \t\r\n") || strings.Contains(host, "://") {
+		if !validHost(host) {
 			return apiServer{}, exitErrorf(exitURLMalformed, "KUBERNETES_SERVICE_HOST %q is not a host name or address", host)
 		}
 		if port == "" {
@@ -107,6 +107,25 @@ func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
 		u.Path = "/"
 	}
 	return u, false, nil
+}
+
+// validHost is an IP address (IPv6 without brackets, as the kubelet writes it) or a
+// DNS name: letters, digits, '-', '_' and '.'. A scheme, a port, a path or a control
+// character is refused, so the base URL always parses back to the same host.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 || h[0] == '.' || h[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // validPort is a decimal port number from 1 to 65535, digits only (no sign, no space).
