@@ -385,3 +385,13 @@ func BenchmarkPrettyJSON(b *testing.B) {
 		}
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	is := is.New(t)
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 200, "text/plain", "0123456789"), serverOptions{})
+	r := kcurl(t, invocation{args: []string{"-#", "/x"}, terminal: true, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
+	is.Equal(r.code, 0)
+	is.Equal(r.stdout, "0123456789")
+	is.True(strings.HasSuffix(r.stderr, "\r"+strings.Repeat("#", 72)+" 100.0%\n")) // a full bar, even to a terminal, as curl's -#
+}

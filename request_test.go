@@ -53,6 +53,7 @@ func TestRequestShape(t *testing.T) {
 		{name: "-sSXPATCH bundled", args: []string{"-sSXPATCH", "-d", "[]", "-H", "Content-Type: application/json-patch+json", "/c"}, method: "PATCH", uri: "/c", contentType: "application/json-patch+json", body: "[]"},
 		{name: "-T uploads with PUT", args: []string{"-T", uploadFile, "/api/v1/x"}, method: "PUT", uri: "/api/v1/x", contentType: "application/json", body: `{"kind":"ConfigMap"}`},
 		{name: "-T to a URL ending in / appends the name", args: []string{"-T", uploadFile, plain.URL + "/dir/"}, plain: true, method: "PUT", uri: "/dir/upload.json", body: `{"kind":"ConfigMap"}`},
+		{name: "--flag=value forms", args: []string{"--request=PUT", "--data=a=1", "--header=X-A: b=c", plain.URL + "/eq"}, plain: true, method: "PUT", uri: "/eq", contentType: "application/x-www-form-urlencoded", body: "a=1", header: map[string]string{"X-A": "b=c"}},
 		{name: "-I sends HEAD", args: []string{"-I", "/healthz"}, method: "HEAD", uri: "/healthz"},
 		{name: "headers: replace, remove, empty, commas", args: []string{"-H", "Accept: application/yaml", "-H", "User-Agent:", "-H", "X-Empty;", "-H", "X-List: a, b, c", "-A", "ignored", "/h"}, method: "GET", uri: "/h", header: map[string]string{"Accept": "application/yaml", "User-Agent": "", "X-Empty": "", "X-List": "a, b, c"}},
 		{name: "-A sets the user agent", args: []string{"-A", "curl/7.88.1", "/h"}, method: "GET", uri: "/h", header: map[string]string{"User-Agent": "curl/7.88.1"}},

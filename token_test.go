@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -371,4 +372,37 @@ func TestTokenFromAnotherMountNamespace(t *testing.T) {
 	is.Equal(r.stderr, "")
 	is.Equal(r.code, 0)
 	is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"unshared") // read through /proc/PID/root, /var/run -> /run resolved inside that root
+}
+
+func TestIsAPIServer(t *testing.T) {
+	api, _ := discoverAPIServer("", func(k string) string {
+		return map[string]string{"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}[k]
+	})
+	tests := []struct {
+		url  string
+		want bool
+	}{
+		{"https://10.96.0.1/api", true},
+		{"https://10.96.0.1:443/api", true},
+		{"https://10.96.0.1:6443/api", false},
+		{"https://kubernetes/api", true},
+		{"https://kubernetes.default/api", true},
+		{"https://kubernetes.default.svc/api", true},
+		{"https://kubernetes.default.svc.cluster.local/api", true},
+		{"https://KUBERNETES.default.svc.cluster.local./api", true},
+		{"https://kubernetes.default.svc:8443/api", false},
+		// Any cluster domain is one: the name only chooses the cluster's CA, which must
+		// then verify the server before the token is written.
+		{"https://kubernetes.default.svc.example.org/api", true},
+		{"https://kubernetes.evil/api", false},
+		{"https://evil-kubernetes.default.svc/api", false},
+		{"https://10.96.0.2/api", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			is := is.New(t)
+			u, _ := url.Parse(tt.url)
+			is.Equal(isAPIServer(u, api), tt.want)
+		})
+	}
 }
