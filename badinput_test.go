@@ -46,11 +46,11 @@ func TestBadInput(t *testing.T) {
 		root bool
 	}{
 		{name: "can-i without a verb", args: []string{"can-i", "-sS"}, code: 2, stderr: "kcurl: (2) can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"},
-		{name: "can-i with an unknown option", args: []string{"can-i", "--frobnicate", "get", "pods"}, code: 2, stderr: "kcurl: (2) option --frobnicate: is unknown; try 'kcurl --help'"},
-		{name: "whoami with an unknown format", args: []string{"whoami", "--format", "xml"}, code: 2, stderr: "kcurl: (2) option --format: must be one of \"text\",\"json\" but got \"xml\"; try 'kcurl --help'"},
-		{name: "whoami with an extra argument", args: []string{"whoami", "/api"}, code: 2, stderr: "kcurl: (2) unexpected argument /api; try 'kcurl --help'"},
-		{name: "completion for an unknown shell", args: []string{"completion", "tcsh"}, code: 2, stderr: "kcurl: (2) <shell> must be one of \"bash\",\"zsh\",\"fish\" but got \"tcsh\"; try 'kcurl --help'"},
-		{name: "completion without a shell", args: []string{"completion"}, code: 2, stderr: "kcurl: (2) expected \"<shell>\"; try 'kcurl --help'"},
+		{name: "can-i with an unknown option", args: []string{"can-i", "--frobnicate", "get", "pods"}, code: 2, stderr: "kcurl: (2) option --frobnicate: is unknown; try 'kcurl can-i --help'"},
+		{name: "whoami with an unknown format", args: []string{"whoami", "--format", "xml"}, code: 2, stderr: "kcurl: (2) option --format: must be one of \"text\",\"json\" but got \"xml\"; try 'kcurl whoami --help'"},
+		{name: "whoami with an extra argument", args: []string{"whoami", "/api"}, code: 2, stderr: "kcurl: (2) unexpected argument /api; try 'kcurl whoami --help'"},
+		{name: "completion for an unknown shell", args: []string{"completion", "tcsh"}, code: 2, stderr: "kcurl: (2) <shell> must be one of \"bash\",\"zsh\",\"fish\" but got \"tcsh\"; try 'kcurl completion --help'"},
+		{name: "completion without a shell", args: []string{"completion"}, code: 2, stderr: "kcurl: (2) expected \"<shell>\"; try 'kcurl completion --help'"},
 		{name: "unknown long option", args: []string{"--frobnicate", "/x"}, code: 2, stderr: "kcurl: (2) option --frobnicate: is unknown; try 'kcurl --help'"},
 		{name: "unknown short option", args: []string{"-Z", "/x"}, code: 2, stderr: "kcurl: (2) option -Z: is unknown; try 'kcurl --help'"},
 		{name: "option missing its value", args: []string{"/x", "-H"}, code: 2, stderr: "kcurl: (2) option --header: requires parameter; try 'kcurl --help'"},

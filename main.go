@@ -421,7 +421,7 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 		}
 	}()
 	if _, err := parser.Parse(args); err != nil {
-		fmt.Fprintf(e.stderr, "kcurl: (2) %s; try 'kcurl --help'\n", optionError(err))
+		fmt.Fprintf(e.stderr, "kcurl: (2) %s; try '%s --help'\n", optionError(err), parser.Model.Name)
 		return exitFailedInit, true
 	}
 	return 0, false

@@ -451,7 +451,7 @@ var writeOutVariables = map[string]bool{
 // so a typo fails before any request is made.
 func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 	if strings.HasPrefix(format, "@") {
-		b, err := readDataFile(format[1:], stdin)
+		b, err := readArgFile(format[1:], stdin, maxArgFileSize)
 		if err != nil {
 			return nil, err
 		}

@@ -179,7 +179,7 @@ func parseHeaders(args []string, stdin io.Reader) ([]headerArg, error) {
 	var lines []string
 	for _, a := range args {
 		if strings.HasPrefix(a, "@") {
-			b, err := readDataFile(a[1:], stdin)
+			b, err := readArgFile(a[1:], stdin, maxArgFileSize)
 			if err != nil {
 				return nil, err
 			}
@@ -249,14 +249,22 @@ const maxDataFileSize = 1 << 30
 
 // readDataFile reads an @file argument; "-" is stdin.
 func readDataFile(name string, stdin io.Reader) ([]byte, error) {
+	return readArgFile(name, stdin, maxDataFileSize)
+}
+
+// maxArgFileSize bounds -H @file and -w @file: a few lines, not a body.
+const maxArgFileSize = 1 << 20
+
+// readArgFile reads an @file argument of at most limit bytes; "-" is stdin.
+func readArgFile(name string, stdin io.Reader, limit int64) ([]byte, error) {
 	if name == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdin, maxDataFileSize))
+		b, err := io.ReadAll(io.LimitReader(stdin, limit))
 		if err != nil {
 			return nil, exitErrorf(exitReadError, "Failed to read data from stdin: %v", err)
 		}
 		return b, nil
 	}
-	b, err := readBounded(name, maxDataFileSize)
+	b, err := readBounded(name, limit)
 	if err != nil {
 		return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s: %s", name, fileProblem(err))
 	}
@@ -721,14 +729,16 @@ func (cl *client) newTransport(cfg *tls.Config) *http.Transport {
 			}
 			return dialer.DialContext(ctx, network, addr)
 		},
-		TLSClientConfig:       cfg,
-		TLSHandshakeTimeout:   c.ConnectTimeout.d,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     !c.HTTP11,
-		Protocols:             protos,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 0,
+		TLSClientConfig:     cfg,
+		TLSHandshakeTimeout: c.ConnectTimeout.d,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   !c.HTTP11,
+		Protocols:           protos,
+		MaxIdleConnsPerHost: 4,
+		// Go's default is 10 MB; no API server sends more than a few KiB of headers.
+		MaxResponseHeaderBytes: 1 << 20,
+		IdleConnTimeout:        90 * time.Second,
+		ResponseHeaderTimeout:  0,
 	}
 }
 

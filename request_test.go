@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -92,6 +93,8 @@ func TestReadErrors(t *testing.T) {
 		{"-d @missing", []string{"-d", "@/nonexistent/data", "/x"}, "kcurl: (26) Failed to open/read local data from file /nonexistent/data: no such file\n"},
 		{"-T missing", []string{"-T", "/nonexistent/up", "/x"}, "kcurl: (26) Failed to open/read local data from file /nonexistent/up\n"},
 		{"-H @missing", []string{"-H", "@/nonexistent/h", "/x"}, "kcurl: (26) Failed to open/read local data from file /nonexistent/h: no such file\n"},
+		{"-H @ an endless file is bounded", []string{"-H", "@/dev/zero", "/x"}, "kcurl: (26) Failed to open/read local data from file /dev/zero: larger than the limit\n"},
+		{"-w @ an endless file is bounded", []string{"-w", "@/dev/zero", "/x"}, "kcurl: (26) Failed to open/read local data from file /dev/zero: larger than the limit\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,14 +297,14 @@ func TestCompressed(t *testing.T) {
 }
 
 // connectProxy is an HTTPS_PROXY that tunnels CONNECT and keeps every byte the client sent it.
-func connectProxy(t *testing.T) (string, *strings.Builder, *atomic.Int32) {
+func connectProxy(t *testing.T) (string, *lockedBuilder, *atomic.Int32) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	seen := &strings.Builder{}
+	seen := &lockedBuilder{}
 	var tunnels atomic.Int32
 	go func() {
 		for {
@@ -336,6 +339,30 @@ func connectProxy(t *testing.T) (string, *strings.Builder, *atomic.Int32) {
 		}
 	}()
 	return "http://" + l.Addr().String(), seen, &tunnels
+}
+
+// lockedBuilder is a strings.Builder that the proxy's goroutines and the test share.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuilder) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuilder) Write(b []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Write(b)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 type writerFunc func([]byte)
