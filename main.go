@@ -421,6 +421,11 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 		}
 	}()
 	if _, err := parser.Parse(args); err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			// --help into a pipe that closed early: curl's write error, not a bad option.
+			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
+			return exitWriteError, true
+		}
 		fmt.Fprintf(e.stderr, "kcurl: (2) %s; try '%s --help'\n", optionError(err), parser.Model.Name)
 		return exitFailedInit, true
 	}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -390,3 +391,15 @@ func TestHelpHasGroups(t *testing.T) {
 type errWriter struct{}
 
 func (errWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// epipeWriter fails as a pipe whose reader has gone does.
+type epipeWriter struct{}
+
+func (epipeWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
+
+func TestHelpIntoAClosedPipe(t *testing.T) {
+	is := is.New(t)
+	r := kcurl(t, invocation{args: []string{"--help"}, stdout: epipeWriter{}})
+	is.Equal(r.code, 23)                                                      // curl's write error, not a bad option
+	is.Equal(r.stderr, "kcurl: (23) Failure writing output to destination\n") // one line
+}
