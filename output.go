@@ -263,7 +263,6 @@ type bodySink struct {
 	file    string
 	f       *os.File
 	created bool
-	failed  bool
 	// append adds to the file, for a reconnected watch.
 	append bool
 }
@@ -299,7 +298,6 @@ func (s *bodySink) Write(b []byte) (int, error) {
 	}
 	n, err := s.w.Write(b)
 	if err != nil {
-		s.failed = true
 		return n, exitErrorf(exitWriteError, "Failure writing output to destination")
 	}
 	return n, nil

@@ -148,18 +148,17 @@ func (d *dataFlag) Decode(ctx *kong.DecodeContext) error {
 // orderedData is every data piece in command-line order.
 func orderedData(c *cli) []dataPiece {
 	var all []dataPiece
-	for kind, f := range map[dataKind]*dataFlag{
-		dataASCII: &c.Data, dataRaw: &c.DataRaw, dataBinary: &c.DataBinary,
-		dataURLEncode: &c.DataURLEncode, dataJSON: &c.JSON,
+	for _, f := range []struct {
+		kind dataKind
+		flag *dataFlag
+	}{
+		{dataASCII, &c.Data}, {dataASCII, &c.DataASCII}, {dataRaw, &c.DataRaw},
+		{dataBinary, &c.DataBinary}, {dataURLEncode, &c.DataURLEncode}, {dataJSON, &c.JSON},
 	} {
-		for _, p := range f.pieces {
-			p.kind = kind
+		for _, p := range f.flag.pieces {
+			p.kind = f.kind
 			all = append(all, p)
 		}
-	}
-	for _, p := range c.DataASCII.pieces {
-		p.kind = dataASCII
-		all = append(all, p)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].pos < all[j].pos })
 	return all
@@ -524,65 +523,35 @@ func newConnection(c *cli, e env) (*plan, error) {
 		},
 		tokens: tokenOptions{token: c.Token, tokenFile: c.TokenFile, oauth2: c.OAuth2Bearer, saDir: saDir},
 	}
-	if err := validateResolves(c.Resolve); err != nil {
+	resolves, err := parseResolves(c.Resolve)
+	if err != nil {
 		return nil, err
 	}
-	p.client = &client{p: p}
+	p.client = &client{p: p, resolves: resolves}
 	if e.dialDNS != nil {
 		p.client.resolver = &net.Resolver{PreferGo: true, Dial: e.dialDNS}
 	}
 	return p, nil
 }
 
-// call sends one request to the API server and decodes its JSON answer into v: the
-// subcommands' way in, with the same trust, token and error rules as a transfer.
-func (p *plan) call(ctx context.Context, out *output, method, path string, body any, v any) (int, error) {
+// call sends one request to the API server and decodes its JSON answer, read up to
+// limit bytes, into v: the subcommands' and --all-pages' way in, with the same trust,
+// token and error rules as a transfer.
+func (p *plan) call(ctx context.Context, out *output, method, path string, body any, limit int64, v any) (*transferInfo, error) {
 	u, _, err := resolveURL(path, p.api)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	t := &transfer{url: u, method: method, jsonBody: true}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		t.body = &requestBody{data: b}
 	}
-	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.c.MaxTime.d)
-		defer cancel()
-	}
 	info := &transferInfo{start: time.Now(), method: method, urlEffective: u.String()}
 	resp, err := p.send(ctx, t, u, method, t.body, hostPort(u), info, out)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	out.responseHead(resp)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerSize))
-	if err != nil {
-		return resp.StatusCode, p.bodyError(ctx, err, int64(len(b)), info.start, resp)
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, httpError(resp.StatusCode, decodeStatus(b), info.auth)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return resp.StatusCode, exitErrorf(exitRecvError, "the API server's answer to %s is not the JSON expected: %v", path, err)
-	}
-	return resp.StatusCode, nil
-}
-
-// callLimited is call with its own bound on the answer's size.
-func (p *plan) callLimited(ctx context.Context, out *output, path string, limit int64, v any) (*transferInfo, error) {
-	u, _, err := resolveURL(path, p.api)
-	if err != nil {
-		return nil, err
-	}
-	t := &transfer{url: u, method: http.MethodGet, jsonBody: true}
-	info := &transferInfo{start: time.Now(), method: http.MethodGet, urlEffective: u.String()}
-	resp, err := p.send(ctx, t, u, http.MethodGet, nil, hostPort(u), info, out)
 	if err != nil {
 		return info, err
 	}
@@ -598,9 +567,25 @@ func (p *plan) callLimited(ctx context.Context, out *output, path string, limit 
 		return info, httpError(resp.StatusCode, decodeStatus(b), info.auth)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return info, exitErrorf(exitRecvError, "the answer to %s is not a List: %v", path, err)
+		return info, exitErrorf(exitRecvError, "the answer to %s is not the JSON expected: %v", path, err)
 	}
 	return info, nil
+}
+
+// review is call for the review APIs, bounded by -m as a transfer is.
+func (p *plan) review(ctx context.Context, out *output, path string, body, v any) error {
+	ctx, cancel := p.maxTime(ctx)
+	defer cancel()
+	_, err := p.call(ctx, out, http.MethodPost, path, body, maxAnswerSize, v)
+	return err
+}
+
+// maxTime bounds ctx by -m, when it is given.
+func (p *plan) maxTime(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
+		return context.WithTimeout(ctx, p.c.MaxTime.d)
+	}
+	return ctx, func() {}
 }
 
 // maxAnswerSize bounds a review answer; a rules review of a very busy identity is tens of KiB.
@@ -661,6 +646,8 @@ type client struct {
 	apiTr    *http.Transport
 	otherTr  *http.Transport
 	resolver *net.Resolver
+	// resolves is --resolve: "host:port" to "addr:port".
+	resolves map[string]string
 }
 
 // transportFor is the transport (and the roots' description) for u.
@@ -717,7 +704,7 @@ func (cl *client) newTransport(cfg *tls.Config) *http.Transport {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
 	dialer := &net.Dialer{Timeout: c.ConnectTimeout.d, KeepAlive: 30 * time.Second, Resolver: cl.resolver}
-	resolves := parseResolves(c.Resolve)
+	resolves := cl.resolves
 	return &http.Transport{
 		// A 1 MiB window per stream keeps a fast HTTP/2 download's memory flat at the
 		// same speed; Go's default of 4 MiB is held unread when stdout is slower.
@@ -742,35 +729,24 @@ func (cl *client) newTransport(cfg *tls.Config) *http.Transport {
 	}
 }
 
-// parseResolves maps "host:port" to "addr:port" for --resolve HOST:PORT:ADDR.
-func parseResolves(args []string) map[string]string {
+// parseResolves checks --resolve HOST:PORT:ADDR arguments and maps "host:port" to "addr:port".
+func parseResolves(args []string) (map[string]string, error) {
 	m := map[string]string{}
 	for _, a := range args {
 		parts := strings.SplitN(a, ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		addr := strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")
-		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = net.JoinHostPort(addr, parts[1])
-	}
-	return m
-}
-
-// validateResolves checks --resolve arguments up front.
-func validateResolves(args []string) error {
-	for _, a := range args {
-		parts := strings.SplitN(a, ":", 3)
 		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
-			return exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
+			return nil, exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
 		}
 		if !validPort(parts[1]) {
-			return exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
+			return nil, exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
 		}
-		if net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")) == nil {
-			return exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, parts[2])
+		addr := strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")
+		if net.ParseIP(addr) == nil {
+			return nil, exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, parts[2])
 		}
+		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = net.JoinHostPort(addr, parts[1])
 	}
-	return nil
+	return m, nil
 }
 
 // proxyFor is curl's proxy choice: -x, else https_proxy/HTTPS_PROXY for https and
@@ -970,11 +946,8 @@ func (p *plan) runTransfer(ctx context.Context, t *transfer, out *output) (*tran
 // whether a response is transient and will be tried again, so it is not written out.
 func (p *plan) attempt(ctx context.Context, t *transfer, out *output, holdBack func(status int, after time.Duration) bool) (*transferInfo, error) {
 	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String()}
-	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.c.MaxTime.d)
-		defer cancel()
-	}
+	ctx, cancel := p.maxTime(ctx)
+	defer cancel()
 	u, method, body := t.url, t.method, t.body
 	userAuthHost := hostPort(u)
 	sink := out.sink(t.outFile)
@@ -1675,7 +1648,7 @@ func (p *plan) selfSubjectReview(ctx context.Context, out *output) (*userInfo, e
 		} `json:"status"`
 	}
 	req := map[string]string{"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
-	if _, err := p.call(ctx, out, http.MethodPost, "/apis/authentication.k8s.io/v1/selfsubjectreviews", req, &answer); err != nil {
+	if err := p.review(ctx, out, "/apis/authentication.k8s.io/v1/selfsubjectreviews", req, &answer); err != nil {
 		return nil, err
 	}
 	return &answer.Status.UserInfo, nil
@@ -1709,7 +1682,7 @@ func (p *plan) selfSubjectAccess(ctx context.Context, out *output, spec map[stri
 		} `json:"status"`
 	}
 	req := map[string]any{"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}
-	if _, err := p.call(ctx, out, http.MethodPost, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", req, &answer); err != nil {
+	if err := p.review(ctx, out, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", req, &answer); err != nil {
 		return false, "", err
 	}
 	return answer.Status.Allowed && !answer.Status.Denied, answer.Status.Reason, nil
@@ -1737,7 +1710,7 @@ func (p *plan) selfSubjectRules(ctx context.Context, out *output, namespace stri
 		Status rulesReview `json:"status"`
 	}
 	req := map[string]any{"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": map[string]string{"namespace": namespace}}
-	if _, err := p.call(ctx, out, http.MethodPost, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", req, &answer); err != nil {
+	if err := p.review(ctx, out, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", req, &answer); err != nil {
 		return nil, err
 	}
 	return &answer.Status, nil
@@ -1810,11 +1783,8 @@ func (w *watchTracker) event() {
 // the last resourceVersion seen (the token read afresh), until --max-time, a signal or
 // an HTTP error.
 func (p *plan) watchLoop(ctx context.Context, t *transfer, out *output) (*transferInfo, error) {
-	if p.c.MaxTime.set && p.c.MaxTime.d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.c.MaxTime.d)
-		defer cancel()
-	}
+	ctx, cancel := p.maxTime(ctx)
+	defer cancel()
 	for {
 		t.watch.line, t.watch.overflow = t.watch.line[:0], false
 		info, err := p.runTransfer(ctx, t, out)
@@ -1957,7 +1927,7 @@ func (p *plan) allPages(ctx context.Context, t *transfer, out *output) (*transfe
 		u.RawQuery = q.Encode()
 		var lp listPage
 		var err error
-		info, err = p.callLimited(ctx, out, u.RequestURI(), maxPageSize, &lp)
+		info, err = p.call(ctx, out, http.MethodGet, u.RequestURI(), nil, maxPageSize, &lp)
 		if info != nil {
 			total += info.sizeDownload
 		}

@@ -54,7 +54,7 @@ func (s *trustStore) forAPIServer() (cfg *tls.Config, caDesc string, err error) 
 		file := s.opts.caFile
 		if file == "" {
 			saCA := filepath.Join(s.saDir, "ca.crt")
-			if _, err := os.Stat(saCA); err == nil {
+			if fileExists(saCA) {
 				file = saCA
 			}
 		}
