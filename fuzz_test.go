@@ -492,3 +492,21 @@ func TestFuzzParseIsRunsParse(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseArgs holds parseArgs to kong's own Parse: the same target, error, output and
+// exit for any command line of any of the four grammars.
+func FuzzParseArgs(f *testing.F) {
+	for _, s := range []string{
+		"/api", "-sS\x00-XPOST\x00-d\x00{}\x00/api", "--help", "-h\x00--bogus", "--table=wide\x00/x", "--\x00-x",
+		"whoami\x00--format\x00xml", "whoami\x00--format=json", "can-i\x00get\x00pods\x00p\x00q", "can-i\x00--all",
+		"completion", "completion\x00tcsh", "completion\x00bash", "completion\x00--help", "-m\x00-1", "-o",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, joined string) {
+		if strings.Contains(joined, "@") {
+			return // @file reads files
+		}
+		checkParseArgsMatchesKong(t, strings.Split(joined, "\x00"))
+	})
+}

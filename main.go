@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -420,7 +422,7 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 			code, done = exitOK, true
 		}
 	}()
-	if _, err := parser.Parse(args); err != nil {
+	if err := parseArgs(parser, args); err != nil {
 		if errors.Is(err, syscall.EPIPE) {
 			// --help into a pipe that closed early: curl's write error, not a bad option.
 			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
@@ -430,6 +432,68 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 		return exitFailedInit, true
 	}
 	return 0, false
+}
+
+// parseArgs is kong's Parse without its hook calls and without Context.Validate: both
+// reach reflect.Value.MethodByName with a name that is not a constant, and with that in
+// the program the linker keeps every exported method of every type (1.4 MB of the binary).
+// kcurl's grammars have no hooks, commands, required flags, env vars or flag groups
+// (TestGrammarsNeedOnlyWhatParseArgsChecks keeps it so), which leaves --help, enums and
+// missing positionals to check, with kong's words.
+func parseArgs(parser *kong.Kong, args []string) error {
+	ctx, err := kong.Trace(parser, args)
+	if err != nil {
+		return err
+	}
+	if ctx.Error != nil {
+		return ctx.Error
+	}
+	for _, p := range ctx.Path {
+		if p.Flag != nil && p.Flag.Name == "help" {
+			if err := ctx.PrintUsage(false); err != nil {
+				return err
+			}
+			parser.Exit(exitOK)
+		}
+	}
+	if err := ctx.Reset(); err != nil {
+		return err
+	}
+	if err := ctx.Resolve(); err != nil {
+		return err
+	}
+	if _, err := ctx.Apply(); err != nil {
+		return err
+	}
+	return checkValues(parser.Model.Node)
+}
+
+// checkValues is the part of kong's Validate that kcurl's grammars use: an enum value
+// must be one of its words, and a required positional must be there.
+func checkValues(node *kong.Node) error {
+	for _, v := range node.Values() {
+		if v.Enum == "" || (v.Required && !v.HasDefault && !v.Set) {
+			continue
+		}
+		got := fmt.Sprint(v.Target.Interface())
+		words := v.EnumSlice()
+		if !slices.Contains(words, got) {
+			for i, w := range words {
+				words[i] = strconv.Quote(w)
+			}
+			return fmt.Errorf("%s must be one of %s but got %q", v.ShortSummary(), strings.Join(words, ","), got)
+		}
+	}
+	var missing []string
+	for _, v := range node.Positional {
+		if v.Required && !v.Set {
+			missing = append(missing, v.Summary())
+		}
+	}
+	if missing != nil {
+		return fmt.Errorf("expected %q", strings.Join(missing, " "))
+	}
+	return nil
 }
 
 // kongFlagName finds the flag a kong error is about; compiled only when one is needed.

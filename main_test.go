@@ -19,12 +19,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/matryer/is"
 )
 
@@ -402,4 +404,127 @@ func TestHelpIntoAClosedPipe(t *testing.T) {
 	r := kcurl(t, invocation{args: []string{"--help"}, stdout: epipeWriter{}})
 	is.Equal(r.code, 23)                                                      // curl's write error, not a bad option
 	is.Equal(r.stderr, "kcurl: (23) Failure writing output to destination\n") // one line
+}
+
+// grammar is one of kcurl's command lines, with a fresh target each time.
+type grammar struct {
+	name   string
+	target func() any
+}
+
+var grammars = []grammar{
+	{"kcurl", func() any { return &cli{} }},
+	{"kcurl whoami", func() any { return &whoamiCmd{} }},
+	{"kcurl can-i", func() any { return &canICmd{} }},
+	{"kcurl completion", func() any { return &completionCmd{} }},
+}
+
+// grammarFor picks the grammar the way run does: by a leading subcommand word.
+func grammarFor(args []string) (grammar, []string) {
+	if len(args) > 0 {
+		for _, g := range grammars[1:] {
+			if g.name == "kcurl "+args[0] {
+				return g, args[1:]
+			}
+		}
+	}
+	return grammars[0], args
+}
+
+// parsed is what one parse left behind: the target, the error, what was written, and
+// whether it asked to exit (after --help).
+type parsed struct {
+	target any
+	err    string
+	out    string
+	exited bool
+}
+
+func parseWith(g grammar, args []string, parse func(*kong.Kong, []string) error) parsed {
+	r := parsed{target: g.target()}
+	var out bytes.Buffer
+	parser, _, ok := newParser(r.target, g.name, "description", env{stdout: &out, stderr: &out})
+	if !ok {
+		panic("newParser failed for " + g.name)
+	}
+	func() {
+		defer func() {
+			if rec := recover(); rec != nil {
+				if _, ok := rec.(kongExit); !ok {
+					panic(rec)
+				}
+				r.exited = true
+			}
+		}()
+		if err := parse(parser, args); err != nil {
+			r.err = err.Error()
+		}
+	}()
+	r.out = out.String()
+	return r
+}
+
+// checkParseArgsMatchesKong parses args with kong's own Parse and with parseArgs and
+// fails unless both leave the same target, error, output and exit.
+func checkParseArgsMatchesKong(t *testing.T, args []string) {
+	t.Helper()
+	g, rest := grammarFor(args)
+	want := parseWith(g, rest, func(k *kong.Kong, a []string) error { _, err := k.Parse(a); return err })
+	got := parseWith(g, rest, parseArgs)
+	if want.err != got.err || want.out != got.out || want.exited != got.exited || !reflect.DeepEqual(want.target, got.target) {
+		t.Fatalf("%s %q:\nkong.Parse: err %q exited %v target %+v\n%s\nparseArgs:  err %q exited %v target %+v\n%s",
+			g.name, rest, want.err, want.exited, want.target, want.out, got.err, got.exited, got.target, got.out)
+	}
+}
+
+func TestParseArgsMatchesKong(t *testing.T) {
+	for _, args := range [][]string{
+		{"/api"}, {"-sS", "-X", "POST", "-d", "{}", "/api", "/b"}, {"--help"}, {"-h"}, {"-V"}, {"--frobnicate"},
+		{"/x", "-d"}, {"--max-time", "-1", "/x"}, {"-H", "A: b", "-H", "C: d", "-o", "/dev/null", "/x"},
+		{"--table=wide", "/x"}, {"--table", "/x"}, {"--", "-x"}, {"-#", "--json", "[1]", "/x"}, {"--help", "--frobnicate"},
+		{"whoami"}, {"whoami", "--format", "json"}, {"whoami", "--format", "xml"}, {"whoami", "--help"}, {"whoami", "extra"},
+		{"can-i"}, {"can-i", "get", "pods"}, {"can-i", "get", "pods", "p1", "--subresource", "log"}, {"can-i", "--all"},
+		{"can-i", "a", "b", "c", "d"}, {"can-i", "-h"},
+		{"completion"}, {"completion", "bash"}, {"completion", "tcsh"}, {"completion", "zsh", "fish"}, {"completion", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) { checkParseArgsMatchesKong(t, args) })
+	}
+}
+
+func TestGrammarsNeedOnlyWhatParseArgsChecks(t *testing.T) {
+	hooks := []string{"BeforeReset", "BeforeResolve", "BeforeApply", "AfterApply", "Validate"}
+	for _, g := range grammars {
+		t.Run(g.name, func(t *testing.T) {
+			is := is.New(t)
+			target := g.target()
+			parser, _, ok := newParser(target, g.name, "", env{stdout: io.Discard, stderr: io.Discard})
+			is.True(ok)
+			node := parser.Model.Node
+			is.Equal(len(node.Children), 0) // no kong commands: run picks the subcommand itself
+			types := []reflect.Type{reflect.TypeOf(target)}
+			for _, f := range node.Flags {
+				if f.Name == "help" {
+					continue // kong's own; parseArgs handles it
+				}
+				is.True(!f.Required)                       // parseArgs does not check required flags
+				is.Equal(len(f.Tag.Envs), 0)               // nor env vars
+				is.Equal(len(f.Tag.Xor)+len(f.Tag.And), 0) // nor flag groups
+				types = append(types, f.Target.Type())
+			}
+			for _, v := range node.Positional {
+				is.Equal(len(v.Tag.Envs), 0) // nor env vars
+				types = append(types, v.Target.Type())
+			}
+			for _, typ := range types {
+				for _, tt := range []reflect.Type{typ, reflect.PointerTo(typ)} {
+					for _, h := range hooks {
+						_, has := tt.MethodByName(h)
+						if has {
+							t.Errorf("%s has a %s method: kong would call it, parseArgs does not", tt, h)
+						}
+					}
+				}
+			}
+		})
+	}
 }
