@@ -30,46 +30,46 @@ var version string
 
 // cli is kcurl's command line: curl's names and short letters, plus the Kubernetes group.
 type cli struct {
-	URLs []string `arg:"" optional:"" name:"url" help:"URL, or a path such as /api/v1/namespaces/default/pods on the API server."`
+	URLs []string `arg:"" optional:"" name:"url"`
 
 	// Request.
-	Request       string      `short:"X" group:"request" placeholder:"METHOD" help:"Request method to use."`
-	Header        []string    `short:"H" sep:"none" group:"request" placeholder:"HEADER" help:"Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."`
-	Data          dataFlag    `short:"d" group:"request" placeholder:"DATA" help:"HTTP POST data; @file or @- reads it (newlines stripped)."`
-	DataASCII     dataFlag    `name:"data-ascii" group:"request" placeholder:"DATA" help:"Same as --data."`
-	DataRaw       dataFlag    `name:"data-raw" group:"request" placeholder:"DATA" help:"HTTP POST data, '@' has no meaning."`
-	DataBinary    dataFlag    `name:"data-binary" group:"request" placeholder:"DATA" help:"HTTP POST data, byte for byte; @file reads it unchanged."`
-	DataURLEncode dataFlag    `name:"data-urlencode" group:"request" placeholder:"DATA" help:"HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."`
-	JSON          dataFlag    `name:"json" group:"request" placeholder:"DATA" help:"HTTP POST JSON; sets Content-Type and Accept to application/json."`
-	Get           bool        `short:"G" group:"request" help:"Put the post data in the URL and use GET."`
-	UploadFile    string      `short:"T" name:"upload-file" group:"request" placeholder:"FILE" help:"Transfer a local file (PUT); - is stdin."`
-	Head          bool        `short:"I" group:"request" help:"Show document info only (HEAD)."`
-	UserAgent     string      `short:"A" name:"user-agent" group:"request" placeholder:"NAME" help:"Send User-Agent NAME (default kcurl/VERSION)."`
-	Compressed    bool        `group:"request" help:"Request a compressed response and decompress it."`
-	Location      bool        `short:"L" group:"request" help:"Follow redirects."`
-	MaxRedirs     int         `name:"max-redirs" default:"50" group:"request" placeholder:"NUM" help:"Maximum number of redirects allowed."`
-	HTTP11        bool        `name:"http1.1" group:"request" help:"Use HTTP/1.1."`
-	HTTP2         bool        `name:"http2" group:"request" help:"Use HTTP/2 (the default over TLS)."`
-	Retry         int         `group:"request" placeholder:"NUM" help:"Retry request if transient problems occur."`
-	RetryDelay    secondsFlag `name:"retry-delay" group:"request" placeholder:"SECONDS" help:"Wait time between retries."`
-	RetryMaxTime  secondsFlag `name:"retry-max-time" group:"request" placeholder:"SECONDS" help:"Retry only within this period."`
-	RetryAll      bool        `name:"retry-all-errors" group:"request" help:"Retry all errors (use with --retry)."`
-	RetryConnRef  bool        `name:"retry-connrefused" group:"request" help:"Retry on connection refused (use with --retry)."`
-	NoBuffer      bool        `short:"N" name:"no-buffer" group:"request" help:"Disable buffering of the output stream (kcurl never buffers it)."`
+	Request       string      `short:"X" group:"request" placeholder:"METHOD"`
+	Header        []string    `short:"H" sep:"none" group:"request" placeholder:"HEADER"`
+	Data          dataFlag    `short:"d" group:"request" placeholder:"DATA"`
+	DataASCII     dataFlag    `name:"data-ascii" group:"request" placeholder:"DATA"`
+	DataRaw       dataFlag    `name:"data-raw" group:"request" placeholder:"DATA"`
+	DataBinary    dataFlag    `name:"data-binary" group:"request" placeholder:"DATA"`
+	DataURLEncode dataFlag    `name:"data-urlencode" group:"request" placeholder:"DATA"`
+	JSON          dataFlag    `name:"json" group:"request" placeholder:"DATA"`
+	Get           bool        `short:"G" group:"request"`
+	UploadFile    string      `short:"T" name:"upload-file" group:"request" placeholder:"FILE"`
+	Head          bool        `short:"I" group:"request"`
+	UserAgent     string      `short:"A" name:"user-agent" group:"request" placeholder:"NAME"`
+	Compressed    bool        `group:"request"`
+	Location      bool        `short:"L" group:"request"`
+	MaxRedirs     int         `name:"max-redirs" default:"50" group:"request" placeholder:"NUM"`
+	HTTP11        bool        `name:"http1.1" group:"request"`
+	HTTP2         bool        `name:"http2" group:"request"`
+	Retry         int         `group:"request" placeholder:"NUM"`
+	RetryDelay    secondsFlag `name:"retry-delay" group:"request" placeholder:"SECONDS"`
+	RetryMaxTime  secondsFlag `name:"retry-max-time" group:"request" placeholder:"SECONDS"`
+	RetryAll      bool        `name:"retry-all-errors" group:"request"`
+	RetryConnRef  bool        `name:"retry-connrefused" group:"request"`
+	NoBuffer      bool        `short:"N" name:"no-buffer" group:"request"`
 
 	// Output.
-	Output          []string  `short:"o" sep:"none" group:"output" placeholder:"FILE" help:"Write to FILE instead of stdout (one per URL)."`
-	Include         bool      `short:"i" group:"output" help:"Include the response headers in the output."`
-	Fail            bool      `short:"f" group:"output" help:"Fail fast with no output on HTTP errors (exit 22)."`
-	FailWithBody    bool      `name:"fail-with-body" group:"output" help:"Fail on HTTP errors (exit 22) but write the body."`
-	WriteOut        string    `short:"w" name:"write-out" group:"output" placeholder:"FORMAT" help:"Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."`
-	Table           tableFlag `group:"kubernetes" help:"Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."`
-	AllPages        bool      `name:"all-pages" group:"kubernetes" help:"Follow metadata.continue and write one merged List, page by page."`
-	Pretty          bool      `group:"output" help:"Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."`
-	NoPretty        bool      `name:"no-pretty" group:"output" help:"Write JSON bodies exactly as received."`
-	ProgressBar     bool      `short:"#" name:"progress-bar" group:"output" help:"Display transfer progress as a bar."`
-	NoProgressMeter bool      `name:"no-progress-meter" group:"output" help:"Do not show the progress meter."`
-	Version         bool      `short:"V" group:"output" help:"Show version number and quit."`
+	Output          []string  `short:"o" sep:"none" group:"output" placeholder:"FILE"`
+	Include         bool      `short:"i" group:"output"`
+	Fail            bool      `short:"f" group:"output"`
+	FailWithBody    bool      `name:"fail-with-body" group:"output"`
+	WriteOut        string    `short:"w" name:"write-out" group:"output" placeholder:"FORMAT"`
+	Table           tableFlag `group:"kubernetes"`
+	AllPages        bool      `name:"all-pages" group:"kubernetes"`
+	Pretty          bool      `group:"output"`
+	NoPretty        bool      `name:"no-pretty" group:"output"`
+	ProgressBar     bool      `short:"#" name:"progress-bar" group:"output"`
+	NoProgressMeter bool      `name:"no-progress-meter" group:"output"`
+	Version         bool      `short:"V" group:"output"`
 
 	// TLS.
 
@@ -81,28 +81,105 @@ type cli struct {
 // ConnFlags are the flags that say how to reach and authenticate to a server; the
 // subcommands share them with the curl command line.
 type ConnFlags struct {
-	Watch             bool        `group:"kubernetes" help:"Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."`
-	WatchReconnect    bool        `name:"watch-reconnect" group:"kubernetes" help:"With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."`
-	MaxTime           secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for each transfer."`
-	ConnectTimeout    secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS" help:"Maximum time allowed for the connection."`
-	Resolve           []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR" help:"Resolve the host and port to this address."`
-	Proxy             string      `short:"x" group:"request" placeholder:"[PROTOCOL://]HOST[:PORT]" help:"Use this proxy."`
-	NoProxy           string      `name:"noproxy" group:"request" placeholder:"HOSTS" help:"List of hosts which do not use a proxy."`
-	Verbose           bool        `short:"v" group:"output" help:"Make the operation more talkative (on stderr)."`
-	Silent            bool        `short:"s" group:"output" help:"Silent mode: no progress meter, no error messages."`
-	ShowError         bool        `short:"S" name:"show-error" group:"output" help:"Show error messages even when -s is used."`
-	Insecure          bool        `short:"k" group:"tls" help:"Do not verify the server's certificate (no service-account token is sent then)."`
-	CACert            string      `name:"cacert" group:"tls" placeholder:"FILE" help:"CA certificates to verify the server with (default: the service-account ca.crt for the API server)."`
-	TLSServerName     string      `name:"tls-server-name" group:"tls" placeholder:"NAME" help:"Verify the server's certificate against NAME (as kubectl's flag)."`
-	Cert              string      `short:"E" group:"tls" placeholder:"FILE" help:"Client certificate file (PEM)."`
-	Key               string      `group:"tls" placeholder:"FILE" help:"Client private key file (PEM)."`
-	Server            string      `group:"kubernetes" placeholder:"URL" help:"API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."`
-	Token             string      `group:"kubernetes" placeholder:"TOKEN" help:"Bearer token to send to the API server."`
-	TokenFile         string      `name:"token-file" group:"kubernetes" placeholder:"FILE" help:"Read the bearer token from FILE at each attempt."`
-	OAuth2Bearer      string      `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN" help:"Bearer token (curl's name for --token)."`
-	Namespace         string      `group:"kubernetes" placeholder:"NS" help:"Namespace for {namespace} in a path (default: the service account's namespace file)."`
-	FromPID           int         `name:"from-pid" group:"kubernetes" placeholder:"PID" help:"Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."`
-	ServiceAccountDir string      `name:"service-account-dir" group:"kubernetes" placeholder:"DIR" help:"Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."`
+	Watch             bool        `group:"kubernetes"`
+	WatchReconnect    bool        `name:"watch-reconnect" group:"kubernetes"`
+	MaxTime           secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS"`
+	ConnectTimeout    secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS"`
+	Resolve           []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR"`
+	Proxy             string      `short:"x" group:"request" placeholder:"[PROTOCOL://]HOST[:PORT]"`
+	NoProxy           string      `name:"noproxy" group:"request" placeholder:"HOSTS"`
+	Verbose           bool        `short:"v" group:"output"`
+	Silent            bool        `short:"s" group:"output"`
+	ShowError         bool        `short:"S" name:"show-error" group:"output"`
+	Insecure          bool        `short:"k" group:"tls"`
+	CACert            string      `name:"cacert" group:"tls" placeholder:"FILE"`
+	TLSServerName     string      `name:"tls-server-name" group:"tls" placeholder:"NAME"`
+	Cert              string      `short:"E" group:"tls" placeholder:"FILE"`
+	Key               string      `group:"tls" placeholder:"FILE"`
+	Server            string      `group:"kubernetes" placeholder:"URL"`
+	Token             string      `group:"kubernetes" placeholder:"TOKEN"`
+	TokenFile         string      `name:"token-file" group:"kubernetes" placeholder:"FILE"`
+	OAuth2Bearer      string      `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN"`
+	Namespace         string      `group:"kubernetes" placeholder:"NS"`
+	FromPID           int         `name:"from-pid" group:"kubernetes" placeholder:"PID"`
+	ServiceAccountDir string      `name:"service-account-dir" group:"kubernetes" placeholder:"DIR"`
+}
+
+// helpText is each flag's and argument's help, by kong name, put on the model by
+// newParser. It is not in the struct tags because kong parses every tag at every start:
+// with the help in them, that was 40% of kong.New's time and a third of its memory, for
+// text that only --help and completion print.
+var helpText = map[string]string{
+	// the curl command line (cli and ConnFlags).
+	"url":                 "URL, or a path such as /api/v1/namespaces/default/pods on the API server.",
+	"request":             "Request method to use.",
+	"header":              "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file).",
+	"data":                "HTTP POST data; @file or @- reads it (newlines stripped).",
+	"data-ascii":          "Same as --data.",
+	"data-raw":            "HTTP POST data, '@' has no meaning.",
+	"data-binary":         "HTTP POST data, byte for byte; @file reads it unchanged.",
+	"data-urlencode":      "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file).",
+	"json":                "HTTP POST JSON; sets Content-Type and Accept to application/json.",
+	"get":                 "Put the post data in the URL and use GET.",
+	"upload-file":         "Transfer a local file (PUT); - is stdin.",
+	"head":                "Show document info only (HEAD).",
+	"user-agent":          "Send User-Agent NAME (default kcurl/VERSION).",
+	"compressed":          "Request a compressed response and decompress it.",
+	"location":            "Follow redirects.",
+	"max-redirs":          "Maximum number of redirects allowed.",
+	"http1.1":             "Use HTTP/1.1.",
+	"http2":               "Use HTTP/2 (the default over TLS).",
+	"retry":               "Retry request if transient problems occur.",
+	"retry-delay":         "Wait time between retries.",
+	"retry-max-time":      "Retry only within this period.",
+	"retry-all-errors":    "Retry all errors (use with --retry).",
+	"retry-connrefused":   "Retry on connection refused (use with --retry).",
+	"no-buffer":           "Disable buffering of the output stream (kcurl never buffers it).",
+	"output":              "Write to FILE instead of stdout (one per URL).",
+	"include":             "Include the response headers in the output.",
+	"fail":                "Fail fast with no output on HTTP errors (exit 22).",
+	"fail-with-body":      "Fail on HTTP errors (exit 22) but write the body.",
+	"write-out":           "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …).",
+	"table":               "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns.",
+	"all-pages":           "Follow metadata.continue and write one merged List, page by page.",
+	"pretty":              "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches).",
+	"no-pretty":           "Write JSON bodies exactly as received.",
+	"progress-bar":        "Display transfer progress as a bar.",
+	"no-progress-meter":   "Do not show the progress meter.",
+	"version":             "Show version number and quit.",
+	"watch":               "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives.",
+	"watch-reconnect":     "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen.",
+	"max-time":            "Maximum time allowed for each transfer.",
+	"connect-timeout":     "Maximum time allowed for the connection.",
+	"resolve":             "Resolve the host and port to this address.",
+	"proxy":               "Use this proxy.",
+	"noproxy":             "List of hosts which do not use a proxy.",
+	"verbose":             "Make the operation more talkative (on stderr).",
+	"silent":              "Silent mode: no progress meter, no error messages.",
+	"show-error":          "Show error messages even when -s is used.",
+	"insecure":            "Do not verify the server's certificate (no service-account token is sent then).",
+	"cacert":              "CA certificates to verify the server with (default: the service-account ca.crt for the API server).",
+	"tls-server-name":     "Verify the server's certificate against NAME (as kubectl's flag).",
+	"cert":                "Client certificate file (PEM).",
+	"key":                 "Client private key file (PEM).",
+	"server":              "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc).",
+	"token":               "Bearer token to send to the API server.",
+	"token-file":          "Read the bearer token from FILE at each attempt.",
+	"oauth2-bearer":       "Bearer token (curl's name for --token).",
+	"namespace":           "Namespace for {namespace} in a path (default: the service account's namespace file).",
+	"from-pid":            "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container.",
+	"service-account-dir": "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount).",
+	// kcurl whoami.
+	"format": "Output format: text or json.",
+	// kcurl can-i.
+	"verb":        "Verb: get, list, watch, create, update, patch, delete, … (not with --all).",
+	"resource":    "Resource (pods, deployments.apps, pods/log) or a non-resource path (/healthz).",
+	"name":        "Resource name.",
+	"subresource": "Subresource, e.g. log or status.",
+	"group":       "API group (the part after the dot of deployments.apps).",
+	"all":         "List every rule the identity has in the namespace (selfsubjectrulesreviews).",
+	// kcurl completion.
+	"shell": "bash, zsh or fish.",
 }
 
 // env is everything kcurl takes from the outside world; tests pass their own.
@@ -231,6 +308,15 @@ func newParser(target any, name, description string, e env) (*kong.Kong, int, bo
 		return nil, exitFailedInit, false
 	}
 	parser.Exit = func(int) { panic(kongExit{}) }
+	node := parser.Model.Node
+	for _, v := range node.Positional {
+		v.Help = helpText[v.Name]
+	}
+	for _, f := range node.Flags {
+		if h, ok := helpText[f.Name]; ok {
+			f.Help = h
+		}
+	}
 	return parser, 0, true
 }
 
@@ -254,7 +340,7 @@ func connect(flags ConnFlags, e env) (*plan, *output, error) {
 // whoamiCmd is "kcurl whoami": who the API server thinks you are, and what the token says.
 type whoamiCmd struct {
 	ConnFlags `embed:""`
-	Format    string `enum:"text,json" default:"text" help:"Output format: text or json."`
+	Format    string `enum:"text,json" default:"text"`
 }
 
 // runWhoami asks the API server (selfsubjectreviews) and decodes the token locally;
@@ -291,12 +377,12 @@ func runWhoami(args []string, e env) int {
 // canICmd is "kcurl can-i": kubectl auth can-i from inside the pod.
 type canICmd struct {
 	ConnFlags   `embed:""`
-	Verb        string `arg:"" optional:"" help:"Verb: get, list, watch, create, update, patch, delete, … (not with --all)."`
-	Resource    string `arg:"" optional:"" help:"Resource (pods, deployments.apps, pods/log) or a non-resource path (/healthz)."`
-	Name        string `arg:"" optional:"" help:"Resource name."`
-	Subresource string `help:"Subresource, e.g. log or status."`
-	Group       string `help:"API group (the part after the dot of deployments.apps)."`
-	All         bool   `help:"List every rule the identity has in the namespace (selfsubjectrulesreviews)."`
+	Verb        string `arg:"" optional:""`
+	Resource    string `arg:"" optional:""`
+	Name        string `arg:"" optional:""`
+	Subresource string
+	Group       string
+	All         bool
 }
 
 // runCanI exits 0 for yes and 1 for no, as kubectl auth can-i; curl's codes otherwise.
@@ -346,7 +432,7 @@ func runCanI(args []string, e env) int {
 
 // completionCmd is "kcurl completion SHELL".
 type completionCmd struct {
-	Shell string `arg:"" enum:"bash,zsh,fish" help:"bash, zsh or fish."`
+	Shell string `arg:"" enum:"bash,zsh,fish"`
 }
 
 // runCompletion prints a completion script made from the command line's own model.

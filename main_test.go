@@ -528,3 +528,28 @@ func TestGrammarsNeedOnlyWhatParseArgsChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestEveryFlagHasHelp(t *testing.T) {
+	is := is.New(t)
+	used := map[string]bool{}
+	for _, g := range grammars {
+		parser, _, ok := newParser(g.target(), g.name, "", env{stdout: io.Discard, stderr: io.Discard})
+		is.True(ok)
+		node := parser.Model.Node
+		values := append([]*kong.Value{}, node.Positional...)
+		for _, f := range node.Flags {
+			values = append(values, f.Value)
+		}
+		for _, v := range values {
+			if v.Help == "" {
+				t.Errorf("%s: %s has no help text", g.name, v.Name)
+			}
+			used[v.Name] = true
+		}
+	}
+	for name := range helpText {
+		if !used[name] {
+			t.Errorf("helpText has %q, which no grammar has", name)
+		}
+	}
+}
