@@ -33,43 +33,43 @@ type cli struct {
 	URLs []string `arg:"" optional:"" name:"url"`
 
 	// Request.
-	Request       string      `short:"X" group:"request" placeholder:"METHOD"`
-	Header        []string    `short:"H" sep:"none" group:"request" placeholder:"HEADER"`
-	Data          dataFlag    `short:"d" group:"request" placeholder:"DATA"`
-	DataASCII     dataFlag    `name:"data-ascii" group:"request" placeholder:"DATA"`
-	DataRaw       dataFlag    `name:"data-raw" group:"request" placeholder:"DATA"`
-	DataBinary    dataFlag    `name:"data-binary" group:"request" placeholder:"DATA"`
-	DataURLEncode dataFlag    `name:"data-urlencode" group:"request" placeholder:"DATA"`
-	JSON          dataFlag    `name:"json" group:"request" placeholder:"DATA"`
-	Get           bool        `short:"G" group:"request"`
-	UploadFile    string      `short:"T" name:"upload-file" group:"request" placeholder:"FILE"`
-	Head          bool        `short:"I" group:"request"`
-	UserAgent     string      `short:"A" name:"user-agent" group:"request" placeholder:"NAME"`
-	Compressed    bool        `group:"request"`
-	Location      bool        `short:"L" group:"request"`
-	MaxRedirs     int         `name:"max-redirs" default:"50" group:"request" placeholder:"NUM"`
-	HTTP11        bool        `name:"http1.1" group:"request"`
-	HTTP2         bool        `name:"http2" group:"request"`
-	Retry         int         `group:"request" placeholder:"NUM"`
-	RetryDelay    secondsFlag `name:"retry-delay" group:"request" placeholder:"SECONDS"`
-	RetryMaxTime  secondsFlag `name:"retry-max-time" group:"request" placeholder:"SECONDS"`
-	RetryAll      bool        `name:"retry-all-errors" group:"request"`
-	RetryConnRef  bool        `name:"retry-connrefused" group:"request"`
-	NoBuffer      bool        `short:"N" name:"no-buffer" group:"request"`
+	Request       string   `short:"X"`
+	Header        []string `short:"H" sep:"none"`
+	Data          dataFlag `short:"d"`
+	DataASCII     dataFlag `name:"data-ascii"`
+	DataRaw       dataFlag `name:"data-raw"`
+	DataBinary    dataFlag `name:"data-binary"`
+	DataURLEncode dataFlag `name:"data-urlencode"`
+	JSON          dataFlag `name:"json"`
+	Get           bool     `short:"G"`
+	UploadFile    string   `short:"T" name:"upload-file"`
+	Head          bool     `short:"I"`
+	UserAgent     string   `short:"A" name:"user-agent"`
+	Compressed    bool
+	Location      bool `short:"L"`
+	MaxRedirs     int  `name:"max-redirs" default:"50"`
+	HTTP11        bool `name:"http1.1"`
+	HTTP2         bool `name:"http2"`
+	Retry         int
+	RetryDelay    secondsFlag `name:"retry-delay"`
+	RetryMaxTime  secondsFlag `name:"retry-max-time"`
+	RetryAll      bool        `name:"retry-all-errors"`
+	RetryConnRef  bool        `name:"retry-connrefused"`
+	NoBuffer      bool        `short:"N" name:"no-buffer"`
 
 	// Output.
-	Output          []string  `short:"o" sep:"none" group:"output" placeholder:"FILE"`
-	Include         bool      `short:"i" group:"output"`
-	Fail            bool      `short:"f" group:"output"`
-	FailWithBody    bool      `name:"fail-with-body" group:"output"`
-	WriteOut        string    `short:"w" name:"write-out" group:"output" placeholder:"FORMAT"`
-	Table           tableFlag `group:"kubernetes"`
-	AllPages        bool      `name:"all-pages" group:"kubernetes"`
-	Pretty          bool      `group:"output"`
-	NoPretty        bool      `name:"no-pretty" group:"output"`
-	ProgressBar     bool      `short:"#" name:"progress-bar" group:"output"`
-	NoProgressMeter bool      `name:"no-progress-meter" group:"output"`
-	Version         bool      `short:"V" group:"output"`
+	Output          []string `short:"o" sep:"none"`
+	Include         bool     `short:"i"`
+	Fail            bool     `short:"f"`
+	FailWithBody    bool     `name:"fail-with-body"`
+	WriteOut        string   `short:"w" name:"write-out"`
+	Table           tableFlag
+	AllPages        bool `name:"all-pages"`
+	Pretty          bool
+	NoPretty        bool `name:"no-pretty"`
+	ProgressBar     bool `short:"#" name:"progress-bar"`
+	NoProgressMeter bool `name:"no-progress-meter"`
+	Version         bool `short:"V"`
 
 	// TLS.
 
@@ -81,105 +81,116 @@ type cli struct {
 // ConnFlags are the flags that say how to reach and authenticate to a server; the
 // subcommands share them with the curl command line.
 type ConnFlags struct {
-	Watch             bool        `group:"kubernetes"`
-	WatchReconnect    bool        `name:"watch-reconnect" group:"kubernetes"`
-	MaxTime           secondsFlag `short:"m" name:"max-time" group:"request" placeholder:"SECONDS"`
-	ConnectTimeout    secondsFlag `name:"connect-timeout" group:"request" placeholder:"SECONDS"`
-	Resolve           []string    `sep:"none" group:"request" placeholder:"HOST:PORT:ADDR"`
-	Proxy             string      `short:"x" group:"request" placeholder:"[PROTOCOL://]HOST[:PORT]"`
-	NoProxy           string      `name:"noproxy" group:"request" placeholder:"HOSTS"`
-	Verbose           bool        `short:"v" group:"output"`
-	Silent            bool        `short:"s" group:"output"`
-	ShowError         bool        `short:"S" name:"show-error" group:"output"`
-	Insecure          bool        `short:"k" group:"tls"`
-	CACert            string      `name:"cacert" group:"tls" placeholder:"FILE"`
-	TLSServerName     string      `name:"tls-server-name" group:"tls" placeholder:"NAME"`
-	Cert              string      `short:"E" group:"tls" placeholder:"FILE"`
-	Key               string      `group:"tls" placeholder:"FILE"`
-	Server            string      `group:"kubernetes" placeholder:"URL"`
-	Token             string      `group:"kubernetes" placeholder:"TOKEN"`
-	TokenFile         string      `name:"token-file" group:"kubernetes" placeholder:"FILE"`
-	OAuth2Bearer      string      `name:"oauth2-bearer" group:"kubernetes" placeholder:"TOKEN"`
-	Namespace         string      `group:"kubernetes" placeholder:"NS"`
-	FromPID           int         `name:"from-pid" group:"kubernetes" placeholder:"PID"`
-	ServiceAccountDir string      `name:"service-account-dir" group:"kubernetes" placeholder:"DIR"`
+	Watch             bool
+	WatchReconnect    bool        `name:"watch-reconnect"`
+	MaxTime           secondsFlag `short:"m" name:"max-time"`
+	ConnectTimeout    secondsFlag `name:"connect-timeout"`
+	Resolve           []string    `sep:"none"`
+	Proxy             string      `short:"x"`
+	NoProxy           string      `name:"noproxy"`
+	Verbose           bool        `short:"v"`
+	Silent            bool        `short:"s"`
+	ShowError         bool        `short:"S" name:"show-error"`
+	Insecure          bool        `short:"k"`
+	CACert            string      `name:"cacert"`
+	TLSServerName     string      `name:"tls-server-name"`
+	Cert              string      `short:"E"`
+	Key               string
+	Server            string
+	Token             string
+	TokenFile         string `name:"token-file"`
+	OAuth2Bearer      string `name:"oauth2-bearer"`
+	Namespace         string
+	FromPID           int    `name:"from-pid"`
+	ServiceAccountDir string `name:"service-account-dir"`
 }
 
-// helpText is each flag's and argument's help, by kong name, put on the model by
-// newParser. It is not in the struct tags because kong parses every tag at every start:
-// with the help in them, that was 40% of kong.New's time and a third of its memory, for
-// text that only --help and completion print.
-var helpText = map[string]string{
+// flagDoc is how a flag or argument is shown in --help and completions.
+type flagDoc struct{ group, placeholder, help string }
+
+// flagDocs are the flags' and arguments' docs by kong name; newParser puts them on the
+// model. The struct tags say only how to parse, because kong parses every tag at every
+// start: with help, group and placeholder in them, that was more than half of kong.New's
+// time and allocations, for text that only --help and completion show.
+var flagDocs = map[string]flagDoc{
 	// the curl command line (cli and ConnFlags).
-	"url":                 "URL, or a path such as /api/v1/namespaces/default/pods on the API server.",
-	"request":             "Request method to use.",
-	"header":              "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file).",
-	"data":                "HTTP POST data; @file or @- reads it (newlines stripped).",
-	"data-ascii":          "Same as --data.",
-	"data-raw":            "HTTP POST data, '@' has no meaning.",
-	"data-binary":         "HTTP POST data, byte for byte; @file reads it unchanged.",
-	"data-urlencode":      "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file).",
-	"json":                "HTTP POST JSON; sets Content-Type and Accept to application/json.",
-	"get":                 "Put the post data in the URL and use GET.",
-	"upload-file":         "Transfer a local file (PUT); - is stdin.",
-	"head":                "Show document info only (HEAD).",
-	"user-agent":          "Send User-Agent NAME (default kcurl/VERSION).",
-	"compressed":          "Request a compressed response and decompress it.",
-	"location":            "Follow redirects.",
-	"max-redirs":          "Maximum number of redirects allowed.",
-	"http1.1":             "Use HTTP/1.1.",
-	"http2":               "Use HTTP/2 (the default over TLS).",
-	"retry":               "Retry request if transient problems occur.",
-	"retry-delay":         "Wait time between retries.",
-	"retry-max-time":      "Retry only within this period.",
-	"retry-all-errors":    "Retry all errors (use with --retry).",
-	"retry-connrefused":   "Retry on connection refused (use with --retry).",
-	"no-buffer":           "Disable buffering of the output stream (kcurl never buffers it).",
-	"output":              "Write to FILE instead of stdout (one per URL).",
-	"include":             "Include the response headers in the output.",
-	"fail":                "Fail fast with no output on HTTP errors (exit 22).",
-	"fail-with-body":      "Fail on HTTP errors (exit 22) but write the body.",
-	"write-out":           "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …).",
-	"table":               "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns.",
-	"all-pages":           "Follow metadata.continue and write one merged List, page by page.",
-	"pretty":              "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches).",
-	"no-pretty":           "Write JSON bodies exactly as received.",
-	"progress-bar":        "Display transfer progress as a bar.",
-	"no-progress-meter":   "Do not show the progress meter.",
-	"version":             "Show version number and quit.",
-	"watch":               "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives.",
-	"watch-reconnect":     "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen.",
-	"max-time":            "Maximum time allowed for each transfer.",
-	"connect-timeout":     "Maximum time allowed for the connection.",
-	"resolve":             "Resolve the host and port to this address.",
-	"proxy":               "Use this proxy.",
-	"noproxy":             "List of hosts which do not use a proxy.",
-	"verbose":             "Make the operation more talkative (on stderr).",
-	"silent":              "Silent mode: no progress meter, no error messages.",
-	"show-error":          "Show error messages even when -s is used.",
-	"insecure":            "Do not verify the server's certificate (no service-account token is sent then).",
-	"cacert":              "CA certificates to verify the server with (default: the service-account ca.crt for the API server).",
-	"tls-server-name":     "Verify the server's certificate against NAME (as kubectl's flag).",
-	"cert":                "Client certificate file (PEM).",
-	"key":                 "Client private key file (PEM).",
-	"server":              "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc).",
-	"token":               "Bearer token to send to the API server.",
-	"token-file":          "Read the bearer token from FILE at each attempt.",
-	"oauth2-bearer":       "Bearer token (curl's name for --token).",
-	"namespace":           "Namespace for {namespace} in a path (default: the service account's namespace file).",
-	"from-pid":            "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container.",
-	"service-account-dir": "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount).",
+	"url":                 {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
+	"request":             {"request", "METHOD", "Request method to use."},
+	"header":              {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
+	"data":                {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
+	"data-ascii":          {"request", "DATA", "Same as --data."},
+	"data-raw":            {"request", "DATA", "HTTP POST data, '@' has no meaning."},
+	"data-binary":         {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
+	"data-urlencode":      {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
+	"json":                {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
+	"get":                 {"request", "", "Put the post data in the URL and use GET."},
+	"upload-file":         {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
+	"head":                {"request", "", "Show document info only (HEAD)."},
+	"user-agent":          {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
+	"compressed":          {"request", "", "Request a compressed response and decompress it."},
+	"location":            {"request", "", "Follow redirects."},
+	"max-redirs":          {"request", "NUM", "Maximum number of redirects allowed."},
+	"http1.1":             {"request", "", "Use HTTP/1.1."},
+	"http2":               {"request", "", "Use HTTP/2 (the default over TLS)."},
+	"retry":               {"request", "NUM", "Retry request if transient problems occur."},
+	"retry-delay":         {"request", "SECONDS", "Wait time between retries."},
+	"retry-max-time":      {"request", "SECONDS", "Retry only within this period."},
+	"retry-all-errors":    {"request", "", "Retry all errors (use with --retry)."},
+	"retry-connrefused":   {"request", "", "Retry on connection refused (use with --retry)."},
+	"no-buffer":           {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
+	"output":              {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
+	"include":             {"output", "", "Include the response headers in the output."},
+	"fail":                {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
+	"fail-with-body":      {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
+	"write-out":           {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
+	"table":               {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
+	"all-pages":           {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
+	"pretty":              {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
+	"no-pretty":           {"output", "", "Write JSON bodies exactly as received."},
+	"progress-bar":        {"output", "", "Display transfer progress as a bar."},
+	"no-progress-meter":   {"output", "", "Do not show the progress meter."},
+	"version":             {"output", "", "Show version number and quit."},
+	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
+	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
+	"connect-timeout":     {"request", "SECONDS", "Maximum time allowed for the connection."},
+	"resolve":             {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
+	"proxy":               {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
+	"noproxy":             {"request", "HOSTS", "List of hosts which do not use a proxy."},
+	"verbose":             {"output", "", "Make the operation more talkative (on stderr)."},
+	"silent":              {"output", "", "Silent mode: no progress meter, no error messages."},
+	"show-error":          {"output", "", "Show error messages even when -s is used."},
+	"insecure":            {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
+	"cacert":              {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
+	"tls-server-name":     {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
+	"cert":                {"tls", "FILE", "Client certificate file (PEM)."},
+	"key":                 {"tls", "FILE", "Client private key file (PEM)."},
+	"server":              {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
+	"token":               {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
+	"token-file":          {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
+	"oauth2-bearer":       {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
+	"namespace":           {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
+	"from-pid":            {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
+	"service-account-dir": {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
 	// kcurl whoami.
-	"format": "Output format: text or json.",
+	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
-	"verb":        "Verb: get, list, watch, create, update, patch, delete, … (not with --all).",
-	"resource":    "Resource (pods, deployments.apps, pods/log) or a non-resource path (/healthz).",
-	"name":        "Resource name.",
-	"subresource": "Subresource, e.g. log or status.",
-	"group":       "API group (the part after the dot of deployments.apps).",
-	"all":         "List every rule the identity has in the namespace (selfsubjectrulesreviews).",
+	"verb":        {"", "", "Verb: get, list, watch, create, update, patch, delete, … (not with --all)."},
+	"resource":    {"", "", "Resource (pods, deployments.apps, pods/log) or a non-resource path (/healthz)."},
+	"name":        {"", "", "Resource name."},
+	"subresource": {"", "", "Subresource, e.g. log or status."},
+	"group":       {"", "", "API group (the part after the dot of deployments.apps)."},
+	"all":         {"", "", "List every rule the identity has in the namespace (selfsubjectrulesreviews)."},
 	// kcurl completion.
-	"shell": "bash, zsh or fish.",
+	"shell": {"", "", "bash, zsh or fish."},
+}
+
+// helpGroups are --help's sections, in the order the flags first use them.
+var helpGroups = map[string]*kong.Group{
+	"request":    {Key: "request", Title: "Request:"},
+	"output":     {Key: "output", Title: "Output:"},
+	"tls":        {Key: "tls", Title: "TLS:"},
+	"kubernetes": {Key: "kubernetes", Title: "Kubernetes:"},
 }
 
 // env is everything kcurl takes from the outside world; tests pass their own.
@@ -288,7 +299,7 @@ func run(args []string, e env) (code int) {
 }
 
 // newParser is kong set up as curl users expect: values may start with '-', help in
-// curl's groups, and no exit of its own.
+// curl's groups (from flagDocs), and no exit of its own.
 func newParser(target any, name, description string, e env) (*kong.Kong, int, bool) {
 	parser, err := kong.New(target,
 		kong.Name(name),
@@ -296,12 +307,6 @@ func newParser(target any, name, description string, e env) (*kong.Kong, int, bo
 		kong.Writers(e.stdout, e.stderr),
 		kong.WithHyphenPrefixedParameters(true),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.ExplicitGroups([]kong.Group{
-			{Key: "request", Title: "Request:"},
-			{Key: "output", Title: "Output:"},
-			{Key: "tls", Title: "TLS:"},
-			{Key: "kubernetes", Title: "Kubernetes:"},
-		}),
 	)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "kcurl: (2) %v\n", err)
@@ -310,11 +315,11 @@ func newParser(target any, name, description string, e env) (*kong.Kong, int, bo
 	parser.Exit = func(int) { panic(kongExit{}) }
 	node := parser.Model.Node
 	for _, v := range node.Positional {
-		v.Help = helpText[v.Name]
+		v.Help = flagDocs[v.Name].help
 	}
 	for _, f := range node.Flags {
-		if h, ok := helpText[f.Name]; ok {
-			f.Help = h
+		if d, ok := flagDocs[f.Name]; ok {
+			f.Help, f.PlaceHolder, f.Group = d.help, d.placeholder, helpGroups[d.group]
 		}
 	}
 	return parser, 0, true

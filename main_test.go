@@ -384,8 +384,22 @@ func TestHelpHasGroups(t *testing.T) {
 	is := is.New(t)
 	r := kcurl(t, invocation{args: []string{"--help"}})
 	is.Equal(r.code, 0)
-	for _, g := range []string{"Request:", "Output:", "TLS:", "Kubernetes:", "--service-account-dir"} {
-		is.True(strings.Contains(r.stdout, g)) // help shows each group
+	// Each flag with its placeholder and help, in its group's section (flagDocs puts them there).
+	sections := map[string]string{}
+	title := ""
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasSuffix(line, ":") && !strings.HasPrefix(line, " ") {
+			title = line
+		}
+		sections[title] += line + "\n"
+	}
+	for group, want := range map[string]string{
+		"Request:":    "  -X, --request=METHOD             Request method to use.\n",
+		"Output:":     "  -w, --write-out=FORMAT     Write out FORMAT after each transfer (%{http_code},\n",
+		"TLS:":        "      --cacert=FILE             CA certificates to verify the server with\n",
+		"Kubernetes:": "  --service-account-dir=DIR    Service-account directory (default\n",
+	} {
+		is.True(strings.Contains(sections[group], want)) // the flag, its placeholder and help in its group
 	}
 }
 
@@ -547,9 +561,9 @@ func TestEveryFlagHasHelp(t *testing.T) {
 			used[v.Name] = true
 		}
 	}
-	for name := range helpText {
+	for name := range flagDocs {
 		if !used[name] {
-			t.Errorf("helpText has %q, which no grammar has", name)
+			t.Errorf("flagDocs has %q, which no grammar has", name)
 		}
 	}
 }
