@@ -171,7 +171,7 @@ func wanted(cfg config, id string) bool {
 
 // binaries are the programs measured.
 type binaries struct {
-	kcurl, floor, curl, kubectl string
+	kcurl, floor, floorLibs, curl, kubectl string
 	// launcher starts every measured process; see launcher/main.go.
 	launcher string
 }
@@ -198,6 +198,10 @@ func buildBinaries(ctx context.Context, cfg config, root, dir string) (binaries,
 	}
 	b.floor = filepath.Join(dir, "floor")
 	if err := goBuild(ctx, filepath.Join(root, "bench"), b.floor, "./floor"); err != nil {
+		return b, err
+	}
+	b.floorLibs = filepath.Join(dir, "floor-libs")
+	if err := goBuild(ctx, filepath.Join(root, "bench"), b.floorLibs, "./floor", "-tags", "libs"); err != nil {
 		return b, err
 	}
 	b.launcher = filepath.Join(dir, "launcher")

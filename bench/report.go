@@ -569,6 +569,7 @@ func (r *report) sizeTables(w func(string, ...any)) {
 		w("| kcurl without `-s -w` | %s | %.2f | static |\n", thousands(r.symbols.unstripped), float64(r.symbols.unstripped)/mibF)
 	}
 	row("Go floor (net/http only, same flags)", r.bins.floor, "static")
+	row("Go floor + kong + go-json (linked, not called)", r.bins.floorLibs, "static")
 	curlLibs := dynamicLibs(r.bins.curl)
 	libTotal := int64(0)
 	for _, l := range curlLibs {

@@ -19,9 +19,11 @@ const (
 	toolCurl    = "curl"
 	toolKubectl = "kubectl"
 	toolFloor   = "Go floor"
+	// toolFloorLibs is the floor linked with kong and go-json, unused: what the libraries cost by being there.
+	toolFloorLibs = "Go floor + kong + go-json"
 )
 
-var toolOrder = []string{toolKcurl, toolCurl, toolKubectl, toolFloor}
+var toolOrder = []string{toolKcurl, toolCurl, toolKubectl, toolFloor, toolFloorLibs}
 
 // target is a server the tools talk to, and what each needs to reach it as a pod would.
 type target struct {
@@ -118,6 +120,10 @@ func (b *bench) kubectl(t *target, args ...string) command {
 
 func (b *bench) floor(t *target, paths ...string) command {
 	return command{path: b.bins.floor, args: paths, env: b.podEnv(t)}
+}
+
+func (b *bench) floorLibs(t *target, paths ...string) command {
+	return command{path: b.bins.floorLibs, args: paths, env: b.podEnv(t)}
 }
 
 // scenario is one row group of the table: each tool's way to do the same thing.
@@ -222,6 +228,8 @@ func (b *bench) getScenarios(t *target, prefix string) []*scenario {
 				toolCurl:    {b.curl(t, "-s", full)},
 				toolKubectl: {b.kubectl(t, "get", "--raw", t.object)},
 				toolFloor:   {b.floor(t, t.object)},
+				// Only here: the GET is where start-up is most of the time.
+				toolFloorLibs: {b.floorLibs(t, t.object)},
 			},
 			check: exact(1),
 		},

@@ -33,6 +33,9 @@ func (b *bench) watchLatency(ctx context.Context, s *localServerTarget) []*watch
 	var out []*watchResult
 	var active []*watchResult
 	for _, tool := range toolOrder {
+		if tool == toolFloorLibs {
+			continue // a GET-only row
+		}
 		r := &watchResult{tool: tool}
 		out = append(out, r)
 		c, ok := cmds[tool]
