@@ -462,13 +462,22 @@ func runCompletion(args []string, e env) int {
 // their values for kong. A value is told from a URL the way curl does it: by whether
 // the flag before it takes one.
 func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
-	long := map[string]*kong.Flag{}
-	short := map[rune]*kong.Flag{}
-	for _, f := range model {
-		long[f.Name] = f
-		if f.Short != 0 {
-			short[f.Short] = f
+	// A scan of the few dozen flags per argument costs less than maps built at every start.
+	long := func(name string) *kong.Flag {
+		for _, f := range model {
+			if f.Name == name {
+				return f
+			}
 		}
+		return nil
+	}
+	short := func(r rune) *kong.Flag {
+		for _, f := range model {
+			if f.Short == r {
+				return f
+			}
+		}
+		return nil
 	}
 	takesValue := func(f *kong.Flag) bool { return f != nil && !f.IsBool() && !f.IsCounter() }
 	for i := 0; i < len(args); i++ {
@@ -478,14 +487,14 @@ func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
 			return append(flags, args[i:]...), urls
 		case strings.HasPrefix(a, "--"):
 			flags = append(flags, a)
-			if name, _, hasValue := strings.Cut(a[2:], "="); !hasValue && takesValue(long[name]) && i+1 < len(args) {
+			if name, _, hasValue := strings.Cut(a[2:], "="); !hasValue && takesValue(long(name)) && i+1 < len(args) {
 				i++
 				flags = append(flags, args[i])
 			}
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			flags = append(flags, a)
 			for j, r := range a[1:] {
-				if f := short[r]; takesValue(f) {
+				if f := short(r); takesValue(f) {
 					if j+1 == len(a[1:]) && i+1 < len(args) {
 						i++
 						flags = append(flags, args[i]) // "-X POST": the value is the next argument
