@@ -84,6 +84,12 @@ func TestStaticBinary(t *testing.T) {
 			}
 			libs, _ := f.ImportedLibraries()
 			is.Equal(len(libs), 0) // no shared libraries
+			st, err := os.Stat(bin)
+			is.NoErr(err)
+			// Issue 5's limit. Calling kong.Parse (its reflective hooks) alone would add 1.4 MB.
+			if st.Size() > 10<<20 {
+				t.Errorf("the stripped binary is %d bytes, over 10 MiB (%d)", st.Size(), 10<<20)
+			}
 			if arch == runtime.GOARCH {
 				out, err := exec.Command(bin, "--version").Output()
 				is.NoErr(err)
