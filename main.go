@@ -185,7 +185,7 @@ var flagDocs = map[string]flagDoc{
 	"shell": {"", "", "bash, zsh or fish."},
 }
 
-// helpGroups are --help's sections, in the order the flags first use them.
+// helpGroups are --help's sections; kong lists them in the order of their first flag.
 var helpGroups = map[string]*kong.Group{
 	"request":    {Key: "request", Title: "Request:"},
 	"output":     {Key: "output", Title: "Output:"},
@@ -537,7 +537,7 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 // parseArgs is kong's Parse without its hook calls and without Context.Validate: both
 // reach reflect.Value.MethodByName with a name that is not a constant, and with that in
 // the program the linker keeps every exported method of every type (1.4 MB of the binary).
-// kcurl's grammars have no hooks, commands, required flags, env vars or flag groups
+// kcurl's grammars have no hooks, commands, required flags, env vars or xor/and groups
 // (TestGrammarsNeedOnlyWhatParseArgsChecks keeps it so), which leaves --help, enums and
 // missing positionals to check, with kong's words.
 func parseArgs(parser *kong.Kong, args []string) error {
