@@ -3,18 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +15,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"kcurl/e2e/harness"
 )
 
 // Paths the local server answers, shaped like the API server's.
@@ -50,45 +45,18 @@ type localServer struct {
 	watch *watchSession
 }
 
-// startLocalServer makes a CA and a serving certificate for 127.0.0.1 (ECDSA P-256, as the e2e harness's API server
+// startLocalServer makes a CA and a serving certificate for 127.0.0.1 with the e2e harness's PKI (as its API server
 // uses), and serves HTTP/2 and HTTP/1.1 on a free loopback port.
 func startLocalServer(token string) (*localServer, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := harness.NewCA("kcurl bench CA")
 	if err != nil {
 		return nil, err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "kcurl bench CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	kp, err := ca.Issue("kube-apiserver", nil, []string{"localhost", "kubernetes.default.svc"}, []net.IP{net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, err
-	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost", "kubernetes.default.svc"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
+	leaf, err := tls.X509KeyPair(kp.CertPEM, kp.KeyPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +65,7 @@ func startLocalServer(token string) (*localServer, error) {
 		return nil, err
 	}
 	s := &localServer{
-		caPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		caPEM:  ca.CertPEM,
 		token:  token,
 		object: configMapJSON(0, 600),
 		list:   configMapList(listSize),
@@ -111,7 +79,7 @@ func startLocalServer(token string) (*localServer, error) {
 		Handler:   s,
 		Protocols: protos,
 		TLSConfig: &tls.Config{
-			Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}},
+			Certificates: []tls.Certificate{leaf},
 		},
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
