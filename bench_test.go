@@ -58,17 +58,18 @@ func (r *benchBody) Read(p []byte) (int, error) {
 
 func (r *benchBody) Close() error { return nil }
 
-// benchCopy drives plan.copyBody once over a body of n bytes into io.Discard, as `kcurl -s URL` does.
+// benchCopy drives runner.copyBody once over a body of n bytes into io.Discard, as `kcurl -s URL` does.
 type benchCopy struct {
-	p    *plan
+	r    *runner
 	out  *output
 	body benchBody
 	resp *http.Response
 }
 
-func newBenchCopy(c *cli) *benchCopy {
+func newBenchCopy(m messages) *benchCopy {
 	e := env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard, stdin: strings.NewReader("")}
-	bc := &benchCopy{p: &plan{c: c, e: e}, out: newOutput(e, c)}
+	out := newOutput(e, m)
+	bc := &benchCopy{r: &runner{out: out}, out: out}
 	req, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1/bench", nil)
 	bc.resp = &http.Response{
 		StatusCode: 200, ProtoMajor: 2, Request: req,
@@ -80,7 +81,7 @@ func newBenchCopy(c *cli) *benchCopy {
 func (bc *benchCopy) run(tb testing.TB, n int64) {
 	bc.body.left = n
 	bc.resp.Body, bc.resp.ContentLength = &bc.body, n
-	got, err := bc.p.copyBody(context.Background(), bc.out.sink(""), bc.resp, bc.out, nil, nil)
+	got, err := bc.r.copyBody(context.Background(), bc.out.sink(""), bc.resp, nil, nil)
 	if err != nil || got != n {
 		tb.Fatalf("copyBody: %d bytes, %v; want %d bytes", got, err, n)
 	}
@@ -91,13 +92,13 @@ func BenchmarkCopyBody(b *testing.B) {
 	const size = 16 << 20
 	for _, tc := range []struct {
 		name string
-		c    *cli
+		m    messages
 	}{
-		{"silent", &cli{ConnFlags: ConnFlags{Silent: true}}},
-		{"meter", &cli{}},
+		{"silent", messages{silent: true}},
+		{"meter", messages{}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			bc := newBenchCopy(tc.c)
+			bc := newBenchCopy(tc.m)
 			b.ReportAllocs()
 			b.SetBytes(size)
 			for b.Loop() {
@@ -111,7 +112,7 @@ func BenchmarkCopyBody(b *testing.B) {
 // 1024-chunk copy minus those of a 1-chunk copy, over 1023, so copyBody's fixed cost per transfer cancels out.
 func BenchmarkCopyBodyAllocsPerChunk(b *testing.B) {
 	const chunks = 1024
-	bc := newBenchCopy(&cli{ConnFlags: ConnFlags{Silent: true}})
+	bc := newBenchCopy(messages{silent: true})
 	one := testing.AllocsPerRun(50, func() { bc.run(b, benchChunk) })
 	many := testing.AllocsPerRun(50, func() { bc.run(b, chunks*benchChunk) })
 	b.ReportAllocs()
@@ -145,7 +146,7 @@ var benchWriteOutFormats = []struct{ name, format string }{
 
 // BenchmarkWriteOut is the -w formatter: parsing the format, and rendering it for one transfer.
 func BenchmarkWriteOut(b *testing.B) {
-	out := newOutput(env{stdout: io.Discard, stderr: io.Discard}, &cli{})
+	out := newOutput(env{stdout: io.Discard, stderr: io.Discard}, messages{})
 	for _, tc := range benchWriteOutFormats {
 		b.Run("parse/"+tc.name, func(b *testing.B) {
 			b.ReportAllocs()

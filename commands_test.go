@@ -166,3 +166,27 @@ func TestCompletion(t *testing.T) {
 		is.Equal(r.code, 2)
 	})
 }
+
+func TestAccessAttributes(t *testing.T) {
+	tests := []struct {
+		name                                            string
+		verb, resource, resName, subresource, group, ns string
+		want                                            string
+	}{
+		{name: "core resource", verb: "get", resource: "pods", ns: "default", want: `{"resourceAttributes":{"group":"","name":"","namespace":"default","resource":"pods","subresource":"","verb":"get"}}`},
+		{name: "group from the name", verb: "list", resource: "deployments.apps", ns: "ns", want: `{"resourceAttributes":{"group":"apps","name":"","namespace":"ns","resource":"deployments","subresource":"","verb":"list"}}`},
+		{name: "group with dots", verb: "list", resource: "certificates.cert-manager.io", ns: "ns", want: `{"resourceAttributes":{"group":"cert-manager.io","name":"","namespace":"ns","resource":"certificates","subresource":"","verb":"list"}}`},
+		{name: "--group wins over the name", verb: "list", resource: "deployments.apps", group: "extensions", ns: "ns", want: `{"resourceAttributes":{"group":"extensions","name":"","namespace":"ns","resource":"deployments.apps","subresource":"","verb":"list"}}`},
+		{name: "subresource from the name", verb: "get", resource: "pods/log", resName: "web-0", ns: "ns", want: `{"resourceAttributes":{"group":"","name":"web-0","namespace":"ns","resource":"pods","subresource":"log","verb":"get"}}`},
+		{name: "--subresource", verb: "update", resource: "deployments.apps", subresource: "scale", ns: "ns", want: `{"resourceAttributes":{"group":"apps","name":"","namespace":"ns","resource":"deployments","subresource":"scale","verb":"update"}}`},
+		{name: "non-resource URL", verb: "get", resource: "/healthz", ns: "ns", want: `{"nonResourceAttributes":{"path":"/healthz","verb":"get"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			b, err := json.Marshal(accessAttributes(tt.verb, tt.resource, tt.resName, tt.subresource, tt.group, tt.ns))
+			is.NoErr(err)
+			is.Equal(string(b), tt.want) // the SelfSubjectAccessReview spec
+		})
+	}
+}

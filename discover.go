@@ -109,6 +109,24 @@ func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
 	return u, false, nil
 }
 
+// isAPIServer reports whether u names the API server: its discovered host and port, or
+// one of the cluster's names for it on port 443.
+func isAPIServer(u *url.URL, api apiServer) bool {
+	if hostPort(u) == hostPort(api.base) {
+		return true
+	}
+	if hostPort(u) != strings.ToLower(u.Hostname())+":443" {
+		return false
+	}
+	switch h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); {
+	case h == "kubernetes", h == "kubernetes.default", h == defaultAPIServerHost:
+		return true
+	case strings.HasPrefix(h, defaultAPIServerHost+"."):
+		return true
+	}
+	return false
+}
+
 // validHost is an IP address (IPv6 without brackets, as the kubelet writes it) or a
 // DNS name: letters, digits, '-', '_' and '.'. A scheme, a port, a path or a control
 // character is refused, so the base URL always parses back to the same host.

@@ -290,7 +290,7 @@ func FuzzWriteOut(f *testing.F) {
 			sizeDownload: 10, total: time.Second, start: time.Now(),
 		}
 		var stdout, stderr bytes.Buffer
-		o := newOutput(env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}, &cli{})
+		o := newOutput(env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}, messages{})
 		if err := wo.render(info, o); err != nil {
 			t.Fatalf("-w %q: render failed: %v", format, err)
 		}
@@ -396,8 +396,8 @@ func FuzzPlaceholders(f *testing.F) {
 	})
 }
 
-// fuzzParse parses args as run does and builds the plan, stopping before any request.
-func fuzzParse(args []string, e env) (code int, planned *plan, err error) {
+// fuzzParse parses args as run does and builds the runner, stopping before any request.
+func fuzzParse(args []string, e env) (code int, planned *runner, err error) {
 	var c cli
 	parser, code, ok := newParser(&c, "kcurl", "fuzz", e)
 	if !ok {
@@ -409,7 +409,7 @@ func fuzzParse(args []string, e env) (code int, planned *plan, err error) {
 	if c.Version {
 		return exitOK, nil, nil
 	}
-	p, err := newPlan(&c, e)
+	p, err := c.runner(e, newOutput(e, c.messages()))
 	if err != nil {
 		return exitCodeOf(err), nil, err
 	}
@@ -454,7 +454,7 @@ func FuzzCommandLine(f *testing.F) {
 			switch code {
 			case exitUnsupportedProtocol, exitFailedInit, exitURLMalformed, exitReadError:
 			default:
-				t.Fatalf("args %q: newPlan failed with code %d: %v", args, code, err)
+				t.Fatalf("args %q: building the runner failed with code %d: %v", args, code, err)
 			}
 		case code == exitFailedInit:
 			if n := strings.Count(stderr.String(), "\n"); n != 1 || !strings.HasPrefix(stderr.String(), "kcurl: (2) ") {

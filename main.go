@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -15,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,10 +72,8 @@ type cli struct {
 	ProgressBar     bool `short:"#" name:"progress-bar"`
 	NoProgressMeter bool `name:"no-progress-meter"`
 	Version         bool `short:"V"`
-
-	// TLS.
-
-	// Kubernetes.
+	Watch           bool
+	WatchReconnect  bool `name:"watch-reconnect"`
 
 	ConnFlags `embed:""`
 }
@@ -81,8 +81,6 @@ type cli struct {
 // ConnFlags are the flags that say how to reach and authenticate to a server; the
 // subcommands share them with the curl command line.
 type ConnFlags struct {
-	Watch             bool
-	WatchReconnect    bool        `name:"watch-reconnect"`
 	MaxTime           secondsFlag `short:"m" name:"max-time"`
 	ConnectTimeout    secondsFlag `name:"connect-timeout"`
 	Resolve           []string    `sep:"none"`
@@ -259,8 +257,8 @@ func run(args []string, e env) (code int) {
 	defer func() {
 		// A bug must still end in one line and an exit code, not a stack trace.
 		if r := recover(); r != nil {
-			fmt.Fprintf(e.stderr, "kcurl: (%d) internal error: %v (a bug: please report it)\n", exitFailedInit, r)
-			code = exitFailedInit
+			fmt.Fprintf(e.stderr, "kcurl: (%d) internal error: %v (a bug: please report it)\n", exitInternal, r)
+			code = exitInternal
 		}
 	}()
 	if e.sleep == nil {
@@ -290,12 +288,205 @@ func run(args []string, e env) (code int) {
 		fmt.Fprintln(e.stdout, versionLine())
 		return exitOK
 	}
-	out := newOutput(e, &c)
-	plan, err := newPlan(&c, e)
+	out := newOutput(e, c.messages())
+	r, err := c.runner(e, out)
 	if err != nil {
 		return out.fail(err)
 	}
-	return plan.execute(context.Background(), out)
+	return r.execute(context.Background())
+}
+
+// runner turns the command line into typed values, once, checks that they go
+// together, reads every input, and makes the connection and the transfers.
+func (c *cli) runner(e env, out *output) (*runner, error) {
+	if len(c.URLs) == 0 {
+		return nil, exitErrorf(exitFailedInit, "no URL specified; try 'kcurl --help'")
+	}
+	if c.HTTP11 && c.HTTP2 {
+		return nil, exitErrorf(exitFailedInit, "--http1.1 and --http2 cannot be used together")
+	}
+	if c.Retry < 0 || c.MaxRedirs < -1 {
+		return nil, exitErrorf(exitFailedInit, "option --retry/--max-redirs: expected a proper numerical parameter")
+	}
+	mode, err := chooseMode(c.modeFlags())
+	if err != nil {
+		return nil, err
+	}
+	conn, err := newConnection(c.connOptions(), e)
+	if err != nil {
+		return nil, err
+	}
+	writeOut, err := parseWriteOut(c.WriteOut, e.stdin)
+	if err != nil {
+		return nil, err
+	}
+	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, getenv: e.getenv, hostname: e.hostname}
+	transfers, err := buildTransfers(c.requestFlags(mode), c.URLs, places, conn.api, e.stdin)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{
+		conn: conn, out: out, sleep: e.sleep, mode: mode, writeOut: writeOut, transfers: transfers,
+		delivery: deliverOptions{
+			include: c.Include || c.Head, fail: c.Fail, failWithBody: c.FailWithBody, table: c.Table,
+			pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
+			outputGiven: len(c.Output) > 0, stdoutIsTerminal: e.stdoutIsTerminal,
+		},
+		retry: retryPolicy{
+			retries: c.Retry, delay: c.RetryDelay.d, delaySet: c.RetryDelay.set, maxTime: c.RetryMaxTime.d,
+			all: c.RetryAll, connRefused: c.RetryConnRef, failOnHTTP: c.Fail || c.FailWithBody,
+		},
+		redirects: redirectPolicy{follow: c.Location, max: c.MaxRedirs},
+	}, nil
+}
+
+// requestFlags are the flags that make the requests.
+func (c *cli) requestFlags(mode runMode) requestFlags {
+	return requestFlags{
+		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
+		uploadFile: c.UploadFile, userAgent: c.UserAgent, compressed: c.Compressed, table: c.Table.on,
+		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output,
+	}
+}
+
+// messages are the flags that say which of kcurl's lines a person sees.
+func (c *cli) messages() messages {
+	m := c.ConnFlags.messages()
+	m.progressBar, m.noProgressMeter, m.outputGiven = c.ProgressBar, c.NoProgressMeter, c.Output != nil
+	return m
+}
+
+func (f ConnFlags) messages() messages {
+	return messages{verbose: f.Verbose, silent: f.Silent, showError: f.ShowError}
+}
+
+// connOptions are the flags that say how to reach and authenticate to a server.
+func (f ConnFlags) connOptions() connOptions {
+	return connOptions{
+		server: f.Server,
+		trust: trustOptions{
+			insecure: f.Insecure, caFile: f.CACert, serverName: f.TLSServerName, certFile: f.Cert, keyFile: f.Key,
+		},
+		tokens: tokenFlags{
+			token: f.Token, tokenFile: f.TokenFile, oauth2: f.OAuth2Bearer, saDir: f.ServiceAccountDir, fromPID: f.FromPID,
+		},
+		transport: transportOptions{
+			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy, noProxy: f.NoProxy, resolve: f.Resolve,
+		},
+		maxTime: f.MaxTime.d,
+	}
+}
+
+func (c *cli) connOptions() connOptions {
+	o := c.ConnFlags.connOptions()
+	o.transport.http11 = c.HTTP11
+	return o
+}
+
+// connect is a subcommand's way to the API server: its output and its connection.
+func connect(flags ConnFlags, e env) (*connection, *output, error) {
+	out := newOutput(e, flags.messages())
+	conn, err := newConnection(flags.connOptions(), e)
+	return conn, out, err
+}
+
+// modeFlags are the flags that choose a run mode, and those that cannot go with one.
+type modeFlags struct {
+	watch, watchReconnect, allPages, table, include, head bool
+}
+
+func (c *cli) modeFlags() modeFlags {
+	return modeFlags{
+		watch: c.Watch, watchReconnect: c.WatchReconnect, allPages: c.AllPages,
+		table: c.Table.on, include: c.Include, head: c.Head,
+	}
+}
+
+// chooseMode is the run mode the flags ask for, or exit 2 naming two flags that do not
+// go together: pages of a List are not a watch, not a Table (its rows would be merged
+// as items) and have no one head to show; a Table is printed once it is whole, which a
+// watch never is.
+func chooseMode(f modeFlags) (runMode, error) {
+	conflicts := []struct {
+		a, b     bool
+		one, two string
+	}{
+		{f.allPages, f.watch, "--all-pages", "--watch"},
+		{f.allPages, f.watchReconnect, "--all-pages", "--watch-reconnect"},
+		{f.allPages, f.table, "--all-pages", "--table"},
+		{f.allPages, f.include, "--all-pages", "--include"},
+		{f.allPages, f.head, "--all-pages", "--head"},
+		{f.table, f.watch, "--table", "--watch"},
+		{f.table, f.watchReconnect, "--table", "--watch-reconnect"},
+	}
+	for _, c := range conflicts {
+		if c.a && c.b {
+			return 0, exitErrorf(exitFailedInit, "%s and %s cannot be used together", c.one, c.two)
+		}
+	}
+	switch {
+	case f.watchReconnect:
+		return modeWatchReconnect, nil
+	case f.watch:
+		return modeWatch, nil
+	case f.allPages:
+		return modeAllPages, nil
+	}
+	return modeTransfer, nil
+}
+
+// badValueError is a flag value kcurl's own mappers refused.
+type badValueError struct{ why string }
+
+func (e *badValueError) Error() string { return e.why }
+
+// secondsFlag is a duration in seconds, fractions allowed, as curl's time options.
+type secondsFlag struct {
+	d   time.Duration
+	set bool
+}
+
+// Decode implements kong.MapperValue.
+func (s *secondsFlag) Decode(ctx *kong.DecodeContext) error {
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) || f > 1e9 {
+		return &badValueError{why: "expected a proper numerical parameter"}
+	}
+	s.d, s.set = time.Duration(f*float64(time.Second)), true
+	return nil
+}
+
+// popFlagValue takes a flag's value; with hyphen-prefixed values allowed, kong itself
+// does not notice when the command line ends first.
+func popFlagValue(ctx *kong.DecodeContext) (string, error) {
+	t := ctx.Scan.Pop()
+	if t.IsEOL() {
+		return "", errors.New("missing value")
+	}
+	return fmt.Sprint(t.Value), nil
+}
+
+// orderedData is every data piece in command-line order.
+func orderedData(c *cli) []dataPiece {
+	var all []dataPiece
+	for _, f := range []struct {
+		kind dataKind
+		flag *dataFlag
+	}{
+		{dataASCII, &c.Data}, {dataASCII, &c.DataASCII}, {dataRaw, &c.DataRaw},
+		{dataBinary, &c.DataBinary}, {dataURLEncode, &c.DataURLEncode}, {dataJSON, &c.JSON},
+	} {
+		for _, p := range f.flag.pieces {
+			p.kind = f.kind
+			all = append(all, p)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].pos < all[j].pos })
+	return all
 }
 
 // newParser is kong set up as curl users expect: values may start with '-', help in
@@ -334,107 +525,6 @@ func parseCommand(target any, name, description string, args []string, e env) (c
 	return parse(parser, args, e)
 }
 
-// connect is a subcommand's way to the API server: its output and its connection.
-func connect(flags ConnFlags, e env) (*plan, *output, error) {
-	c := &cli{ConnFlags: flags}
-	out := newOutput(e, c)
-	p, err := newConnection(c, e)
-	return p, out, err
-}
-
-// whoamiCmd is "kcurl whoami": who the API server thinks you are, and what the token says.
-type whoamiCmd struct {
-	ConnFlags `embed:""`
-	Format    string `enum:"text,json" default:"text"`
-}
-
-// runWhoami asks the API server (selfsubjectreviews) and decodes the token locally;
-// the local part is printed even when the server cannot be reached.
-func runWhoami(args []string, e env) int {
-	var cmd whoamiCmd
-	if code, done := parseCommand(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", args, e); done {
-		return code
-	}
-	p, out, err := connect(cmd.ConnFlags, e)
-	if err != nil {
-		return out.fail(err)
-	}
-	defer p.client.close()
-	w := whoami{apiServer: p.api.base.String()}
-	token, source, err := p.tokens.read()
-	if err != nil {
-		return out.fail(err)
-	}
-	w.tokenSource = source
-	if token != "" {
-		w.claims = decodeClaims(token)
-	}
-	w.user, w.serverErr = p.selfSubjectReview(context.Background(), out)
-	if err := w.write(e.stdout, cmd.Format, time.Now()); err != nil {
-		return out.fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
-	}
-	if w.serverErr != nil {
-		return out.fail(w.serverErr)
-	}
-	return exitOK
-}
-
-// canICmd is "kcurl can-i": kubectl auth can-i from inside the pod.
-type canICmd struct {
-	ConnFlags   `embed:""`
-	Verb        string `arg:"" optional:""`
-	Resource    string `arg:"" optional:""`
-	Name        string `arg:"" optional:""`
-	Subresource string
-	Group       string
-	All         bool
-}
-
-// runCanI exits 0 for yes and 1 for no, as kubectl auth can-i; curl's codes otherwise.
-func runCanI(args []string, e env) int {
-	var cmd canICmd
-	if code, done := parseCommand(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", args, e); done {
-		return code
-	}
-	if !cmd.All && (cmd.Verb == "" || cmd.Resource == "") {
-		return newOutput(e, &cli{}).fail(exitErrorf(exitFailedInit, "can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"))
-	}
-	p, out, err := connect(cmd.ConnFlags, e)
-	if err != nil {
-		return out.fail(err)
-	}
-	defer p.client.close()
-	ns, err := (placeholders{namespaceFlag: cmd.Namespace, saDir: p.tokens.saDir}).namespace()
-	if err != nil && (cmd.All || !strings.HasPrefix(cmd.Resource, "/")) {
-		return out.fail(err)
-	}
-	ctx := context.Background()
-	if cmd.All {
-		rules, err := p.selfSubjectRules(ctx, out, ns)
-		if err != nil {
-			return out.fail(err)
-		}
-		if err := writeRules(e.stdout, rules); err != nil {
-			return out.fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
-		}
-		return exitOK
-	}
-	attrs := accessAttributes(cmd.Verb, cmd.Resource, cmd.Name, cmd.Subresource, cmd.Group, ns)
-	allowed, reason, err := p.selfSubjectAccess(ctx, out, attrs)
-	if err != nil {
-		return out.fail(err)
-	}
-	answer := map[bool]string{true: "yes", false: "no"}[allowed]
-	if reason != "" && cmd.Verbose {
-		answer += " - " + reason
-	}
-	fmt.Fprintln(e.stdout, answer)
-	if !allowed {
-		return exitCanINo
-	}
-	return exitOK
-}
-
 // completionCmd is "kcurl completion SHELL".
 type completionCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish"`
@@ -452,7 +542,7 @@ func runCompletion(args []string, e env) int {
 		return code
 	}
 	if err := writeCompletion(e.stdout, cmd.Shell, model.Model.Flags); err != nil {
-		return newOutput(e, &c).fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
+		return newOutput(e, messages{}).fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
 	}
 	return exitOK
 }

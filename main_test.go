@@ -567,3 +567,77 @@ func TestEveryFlagHasHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestChooseMode(t *testing.T) {
+	tests := []struct {
+		name  string
+		flags modeFlags
+		want  runMode
+		err   string
+	}{
+		{name: "plain", want: modeTransfer},
+		{name: "-i", flags: modeFlags{include: true}, want: modeTransfer},
+		{name: "--table", flags: modeFlags{table: true}, want: modeTransfer},
+		{name: "--watch", flags: modeFlags{watch: true}, want: modeWatch},
+		{name: "--watch-reconnect", flags: modeFlags{watchReconnect: true}, want: modeWatchReconnect},
+		{name: "--watch --watch-reconnect", flags: modeFlags{watch: true, watchReconnect: true}, want: modeWatchReconnect},
+		{name: "--watch -i", flags: modeFlags{watch: true, include: true}, want: modeWatch},
+		{name: "--all-pages", flags: modeFlags{allPages: true}, want: modeAllPages},
+		{name: "--all-pages --watch", flags: modeFlags{allPages: true, watch: true}, err: "--all-pages and --watch cannot be used together"},
+		{name: "--all-pages --watch-reconnect", flags: modeFlags{allPages: true, watchReconnect: true}, err: "--all-pages and --watch-reconnect cannot be used together"},
+		{name: "--all-pages --table", flags: modeFlags{allPages: true, table: true}, err: "--all-pages and --table cannot be used together"},
+		{name: "--all-pages -i", flags: modeFlags{allPages: true, include: true}, err: "--all-pages and --include cannot be used together"},
+		{name: "--all-pages -I", flags: modeFlags{allPages: true, head: true}, err: "--all-pages and --head cannot be used together"},
+		{name: "--table --watch", flags: modeFlags{table: true, watch: true}, err: "--table and --watch cannot be used together"},
+		{name: "--table --watch-reconnect", flags: modeFlags{table: true, watchReconnect: true}, err: "--table and --watch-reconnect cannot be used together"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			mode, err := chooseMode(tt.flags)
+			if tt.err != "" {
+				is.Equal(exitCodeOf(err), exitFailedInit) // conflicting flags are a bad command line
+				is.Equal(err.Error(), tt.err)             // naming both flags
+				return
+			}
+			is.NoErr(err)
+			is.Equal(mode, tt.want) // the run mode
+		})
+	}
+}
+
+// TestModeConflictsSendNothing runs the conflicting command lines the issue named: each is
+// one line and exit 2, before any request.
+func TestModeConflictsSendNothing(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "application/json", `{"kind":"List","items":[]}`), serverOptions{})
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{name: "pages of a watch", args: []string{"--all-pages", "--watch", "/api/v1/pods"}, stderr: "kcurl: (2) --all-pages and --watch cannot be used together\n"},
+		{name: "pages of a table", args: []string{"--all-pages", "--table", "/api/v1/pods"}, stderr: "kcurl: (2) --all-pages and --table cannot be used together\n"},
+		{name: "pages with -i", args: []string{"-i", "--all-pages", "/api/v1/pods"}, stderr: "kcurl: (2) --all-pages and --include cannot be used together\n"},
+		{name: "pages with -I", args: []string{"-I", "--all-pages", "/api/v1/pods"}, stderr: "kcurl: (2) --all-pages and --head cannot be used together\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			r := kcurl(t, invocation{args: append([]string{"-sS"}, tt.args...), env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"mode"))})
+			is.Equal(r.code, exitFailedInit) // refused up front
+			is.Equal(r.stderr, tt.stderr)    // one line naming both flags
+			is.Equal(r.stdout, "")
+			is.Equal(len(rec.all()), 0) // nothing was sent
+		})
+	}
+}
+
+func TestWhoamiHelpHasNoWatch(t *testing.T) {
+	is := is.New(t)
+	r := kcurl(t, invocation{args: []string{"whoami", "--help"}})
+	is.Equal(r.code, 0)
+	is.True(strings.Contains(r.stdout, "--format")) // whoami's own flags are there
+	is.True(!strings.Contains(r.stdout, "--watch")) // and no flag that does nothing there
+	is.True(!strings.Contains(r.stdout, "--table"))
+}

@@ -19,24 +19,34 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/alecthomas/kong"
 	json "github.com/goccy/go-json"
 )
 
+// messages say which of kcurl's own lines a person sees: -v, -s, -S and the meter.
+type messages struct {
+	verbose         bool
+	silent          bool
+	showError       bool
+	progressBar     bool
+	noProgressMeter bool
+	// outputGiven is any -o, which brings the meter back on a terminal.
+	outputGiven bool
+}
+
 // output is everything a person sees.
 type output struct {
 	e env
-	c *cli
+	m messages
 	// mu orders stderr lines written from transport goroutines.
 	mu sync.Mutex
 }
 
-func newOutput(e env, c *cli) *output { return &output{e: e, c: c} }
+func newOutput(e env, m messages) *output { return &output{e: e, m: m} }
 
-func (o *output) showErrors() bool { return !o.c.Silent || o.c.ShowError }
+func (o *output) showErrors() bool { return !o.m.silent || o.m.showError }
 
 func (o *output) stderrLine(s string) {
 	o.mu.Lock()
@@ -46,16 +56,28 @@ func (o *output) stderrLine(s string) {
 
 // info writes a "* " line under -v.
 func (o *output) info(format string, args ...any) {
-	if o.c.Verbose {
+	if o.m.verbose {
 		o.stderrLine("* " + fmt.Sprintf(format, args...) + "\n")
 	}
 }
 
 // warn writes a warning unless -s.
 func (o *output) warn(format string, args ...any) {
-	if !o.c.Silent {
+	if !o.m.silent {
 		o.stderrLine("kcurl: warning: " + fmt.Sprintf(format, args...) + "\n")
 	}
+}
+
+// notice writes a line of kcurl's own, as kubectl's "No resources found.", unless -s.
+func (o *output) notice(line string) {
+	if !o.m.silent {
+		o.stderrLine(line + "\n")
+	}
+}
+
+// retryWarning is the line before a retry: why, how long, how many are left.
+func (o *output) retryWarning(why string, wait time.Duration, left int) {
+	o.warn("problem: %s; will retry in %s seconds, %d retr%s left", why, strconv.FormatFloat(wait.Seconds(), 'f', -1, 64), left, map[bool]string{true: "y", false: "ies"}[left == 1])
 }
 
 // fail writes err's line (and a Status line for HTTP errors) and returns its exit code.
@@ -72,24 +94,27 @@ func (o *output) fail(err error) int {
 // statusNote is the line for a non-2xx Status without -f: shown with -S or when
 // stderr is a terminal, where a person is reading.
 func (o *output) statusNote(code int, s *apiStatus, auth authState) {
-	if (o.c.ShowError || (o.e.stderrIsTerminal && !o.c.Silent)) && !o.c.Verbose {
+	if (o.m.showError || (o.e.stderrIsTerminal && !o.m.silent)) && !o.m.verbose {
 		o.stderrLine("kcurl: " + (&httpFailure{code: code, status: s, auth: auth}).Error() + "\n")
 	}
 }
 
 // requestHead writes the "> " lines of a request under -v, token redacted.
 func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) {
-	if !o.c.Verbose {
+	if !o.m.verbose {
 		return
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "> %s %s %s\r\n", req.Method, req.URL.RequestURI(), proto)
 	for _, h := range sent {
+		if h.remove {
+			continue
+		}
 		name := h.name
 		if proto == "HTTP/2" && !strings.EqualFold(name, "Host") {
 			name = strings.ToLower(name)
 		}
-		fmt.Fprintf(&b, "> %s: %s\r\n", name, h.value)
+		fmt.Fprintf(&b, "> %s: %s\r\n", name, h.display())
 	}
 	if req.ContentLength > 0 {
 		fmt.Fprintf(&b, "> %s: %d\r\n", map[bool]string{true: "content-length", false: "Content-Length"}[proto == "HTTP/2"], req.ContentLength)
@@ -100,7 +125,7 @@ func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) 
 
 // responseHead writes the "< " lines of a response under -v.
 func (o *output) responseHead(resp *http.Response) {
-	if !o.c.Verbose {
+	if !o.m.verbose {
 		return
 	}
 	var b strings.Builder
@@ -128,9 +153,56 @@ func writeHead(w io.Writer, resp *http.Response) error {
 	return err
 }
 
+// statusLine is the response's first line as curl prints it.
+func statusLine(resp *http.Response) string {
+	if resp.ProtoMajor == 2 {
+		return fmt.Sprintf("HTTP/2 %d ", resp.StatusCode)
+	}
+	return fmt.Sprintf("HTTP/%d.%d %s", resp.ProtoMajor, resp.ProtoMinor, resp.Status)
+}
+
+// sortedHeaderNames is the order kcurl prints response headers in: Go's client keeps
+// no wire order, so names are sorted, which is also the order Go servers send.
+func sortedHeaderNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// headerName is how a header's name is printed: lower case on HTTP/2, as curl.
+func headerName(resp *http.Response, k string) string {
+	if resp.ProtoMajor == 2 {
+		return strings.ToLower(k)
+	}
+	return k
+}
+
+// headerSize is size_header: the status line and header lines with CRLFs.
+func headerSize(resp *http.Response) int64 {
+	n := int64(len(statusLine(resp)) + 2 + 2)
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			n += int64(len(k) + 2 + len(v) + 2)
+		}
+	}
+	return n
+}
+
+// tlsStart writes, under -v, which roots verify the server.
+func (o *output) tlsStart(insecure bool, caDesc string) {
+	if insecure {
+		o.info("skipping certificate verification (-k)")
+	} else {
+		o.info(" CAfile: %s", caDesc)
+	}
+}
+
 // tlsDetails writes curl's TLS lines under -v: version, cipher, ALPN, certificate.
-func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, c *cli) {
-	if !o.c.Verbose {
+func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, serverName string, insecure bool) {
+	if !o.m.verbose {
 		return
 	}
 	o.info("SSL connection using %s / %s", tlsVersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
@@ -148,10 +220,10 @@ func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, c *cli) {
 	o.info(" start date: %s", cert.NotBefore.UTC().Format("Jan  2 15:04:05 2006 GMT"))
 	o.info(" expire date: %s", cert.NotAfter.UTC().Format("Jan  2 15:04:05 2006 GMT"))
 	name := u.Hostname()
-	if c.TLSServerName != "" {
-		name = c.TLSServerName
+	if serverName != "" {
+		name = serverName
 	}
-	if c.Insecure {
+	if insecure {
 		o.info(" issuer: %s", cert.Issuer)
 		o.info(" SSL certificate verify result: not checked (-k), continuing anyway")
 		return
@@ -346,9 +418,9 @@ type progressMeter struct {
 }
 
 func (o *output) meter(total int64) *progressMeter {
-	on := !o.c.Silent && !o.c.NoProgressMeter && (!o.e.stdoutIsTerminal || o.c.ProgressBar || o.c.Output != nil)
+	on := !o.m.silent && !o.m.noProgressMeter && (!o.e.stdoutIsTerminal || o.m.progressBar || o.m.outputGiven)
 	m := &progressMeter{o: o, total: total, start: time.Now(), on: on}
-	if on && !o.c.ProgressBar {
+	if on && !o.m.progressBar {
 		o.stderrLine("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n" +
 			"                                 Dload  Upload   Total   Spent    Left  Speed\n")
 		m.draw()
@@ -374,7 +446,7 @@ func (m *progressMeter) done() {
 func (m *progressMeter) draw() {
 	m.last = time.Now()
 	spent := time.Since(m.start)
-	if m.o.c.ProgressBar {
+	if m.o.m.progressBar {
 		pct := 0.0
 		if m.total > 0 {
 			pct = float64(m.n) * 100 / float64(m.total)
@@ -468,19 +540,7 @@ func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 		switch {
 		case ch == '\\' && i+1 < len(format):
 			i++
-			switch format[i] {
-			case 'n':
-				lit.WriteByte('\n')
-			case 'r':
-				lit.WriteByte('\r')
-			case 't':
-				lit.WriteByte('\t')
-			case '\\':
-				lit.WriteByte('\\')
-			default:
-				lit.WriteByte('\\')
-				lit.WriteByte(format[i])
-			}
+			lit.WriteString(writeOutEscape(format[i]))
 		case ch == '%' && strings.HasPrefix(format[i:], "%%"):
 			lit.WriteByte('%')
 			i++
@@ -514,6 +574,22 @@ func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 	}
 	flush()
 	return pieces, nil
+}
+
+// writeOutEscape is what -w's \\ followed by c stands for: \\n, \\r, \\t and \\\\ as
+// curl reads them, anything else as written.
+func writeOutEscape(c byte) string {
+	switch c {
+	case 'n':
+		return "\n"
+	case 'r':
+		return "\r"
+	case 't':
+		return "\t"
+	case '\\':
+		return "\\"
+	}
+	return string([]byte{'\\', c})
 }
 
 // render writes the format for one transfer.
@@ -665,79 +741,11 @@ func (p *prettyJSON) Write(b []byte) (int, error) {
 			}
 			p.out = p.out[:0]
 		}
-		c := b[i]
 		if p.inString {
-			// Copy a run of ordinary string bytes in one go.
-			j := i
-			if k := indexQuoteOrBackslash(b[i:]); k < 0 {
-				j = len(b)
-			} else {
-				j = i + k
-			}
-			if p.escaped && j > i {
-				p.escaped = false
-			}
-			p.out = append(p.out, b[i:j]...)
-			if j == len(b) {
-				break
-			}
-			i, c = j, b[j]
-			p.out = append(p.out, c)
-			switch {
-			case p.escaped:
-				p.escaped = false
-			case c == '\\':
-				p.escaped = true
-			case c == '"':
-				p.inString = false
-			}
+			i = p.stringRun(b, i)
 			continue
 		}
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			if p.depth == 0 && p.started && !p.open {
-				p.out = append(p.out, c) // space between top-level values is kept, as json.Indent keeps trailing space
-			}
-			continue
-		}
-		if p.open {
-			p.open = false
-			if c == '}' || c == ']' {
-				p.depth--
-				p.out = append(p.out, c)
-				continue
-			}
-			p.newline()
-		}
-		p.started = true
-		switch c {
-		case '{', '[':
-			p.out = append(p.out, c)
-			p.depth++
-			p.open = true
-		case '}', ']':
-			if p.depth > 0 {
-				p.depth--
-			}
-			p.newline()
-			p.out = append(p.out, c)
-		case ',':
-			p.out = append(p.out, ',')
-			p.newline()
-		case ':':
-			p.out = append(p.out, ':', ' ')
-		case '"':
-			p.out = append(p.out, c)
-			p.inString = true
-		default:
-			// A number or literal: copy its run at once.
-			j := i + 1
-			for j < len(b) && !prettySpecial[b[j]] {
-				j++
-			}
-			p.out = append(p.out, b[i:j]...)
-			i = j - 1
-		}
+		i = p.structure(b, i)
 	}
 	if len(p.out) > 0 {
 		if _, err := p.w.Write(p.out); err != nil {
@@ -745,6 +753,84 @@ func (p *prettyJSON) Write(b []byte) (int, error) {
 		}
 	}
 	return len(b), nil
+}
+
+// stringRun copies string bytes from b[i] up to and including the next quote or
+// backslash, in one go, and returns the index of the last byte it took.
+func (p *prettyJSON) stringRun(b []byte, i int) int {
+	j := len(b)
+	if k := indexQuoteOrBackslash(b[i:]); k >= 0 {
+		j = i + k
+	}
+	if p.escaped && j > i {
+		p.escaped = false
+	}
+	p.out = append(p.out, b[i:j]...)
+	if j == len(b) {
+		return j
+	}
+	c := b[j]
+	p.out = append(p.out, c)
+	switch {
+	case p.escaped:
+		p.escaped = false
+	case c == '\\':
+		p.escaped = true
+	case c == '"':
+		p.inString = false
+	}
+	return j
+}
+
+// structure indents the byte b[i] outside strings (a number or literal as one run)
+// and returns the index of the last byte it took.
+func (p *prettyJSON) structure(b []byte, i int) int {
+	c := b[i]
+	switch c {
+	case ' ', '\t', '\r', '\n':
+		if p.depth == 0 && p.started && !p.open {
+			p.out = append(p.out, c) // space between top-level values is kept, as json.Indent keeps trailing space
+		}
+		return i
+	}
+	if p.open {
+		p.open = false
+		if c == '}' || c == ']' {
+			p.depth--
+			p.out = append(p.out, c)
+			return i
+		}
+		p.newline()
+	}
+	p.started = true
+	switch c {
+	case '{', '[':
+		p.out = append(p.out, c)
+		p.depth++
+		p.open = true
+	case '}', ']':
+		if p.depth > 0 {
+			p.depth--
+		}
+		p.newline()
+		p.out = append(p.out, c)
+	case ',':
+		p.out = append(p.out, ',')
+		p.newline()
+	case ':':
+		p.out = append(p.out, ':', ' ')
+	case '"':
+		p.out = append(p.out, c)
+		p.inString = true
+	default:
+		j := i + 1
+		for j < len(b) && !prettySpecial[b[j]] {
+			j++
+		}
+		p.out = append(p.out, b[i:j]...)
+		return j - 1
+	}
+	return i
 }
 
 // indexQuoteOrBackslash finds the next byte that can end a string run.
@@ -775,159 +861,6 @@ func isJSONType(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
-}
-
-// whoami is what "kcurl whoami" found out.
-type whoami struct {
-	apiServer   string
-	user        *userInfo
-	serverErr   error
-	tokenSource string
-	claims      *tokenClaims
-}
-
-// write prints the server's view, then the token's, as text or JSON.
-func (w *whoami) write(out io.Writer, format string, now time.Time) error {
-	if format == "json" {
-		return w.writeJSON(out, now)
-	}
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "API server %s says:\n", w.apiServer)
-	if w.user == nil {
-		fmt.Fprintf(tw, "  (unavailable: %v; the token below is decoded locally)\n", w.serverErr)
-	} else {
-		fmt.Fprintf(tw, "  username\t%s\n", w.user.Username)
-		fmt.Fprintf(tw, "  uid\t%s\n", w.user.UID)
-		fmt.Fprintf(tw, "  groups\t%s\n", strings.Join(w.user.Groups, ", "))
-		for _, k := range sortedKeys(w.user.Extra) {
-			fmt.Fprintf(tw, "  extra\t%s=%s\n", k, strings.Join(w.user.Extra[k], ","))
-		}
-	}
-	tw.Flush()
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	switch {
-	case w.tokenSource == "" || strings.HasPrefix(w.tokenSource, "no token"):
-		fmt.Fprintf(tw, "token: none (%s)\n", w.tokenSource)
-	case w.claims == nil:
-		fmt.Fprintf(tw, "token from %s: not a JWT, nothing to decode\n", w.tokenSource)
-	default:
-		c := w.claims
-		fmt.Fprintf(tw, "token from %s (decoded locally, not verified):\n", w.tokenSource)
-		fmt.Fprintf(tw, "  issuer\t%s\n", c.Issuer)
-		fmt.Fprintf(tw, "  audiences\t%s\n", strings.Join(c.Audience, ", "))
-		if sa := c.Kubernetes.ServiceAccount; sa != nil {
-			fmt.Fprintf(tw, "  service account\t%s/%s (uid %s)\n", c.Kubernetes.Namespace, sa.Name, sa.UID)
-		}
-		fmt.Fprintf(tw, "  namespace\t%s\n", c.Kubernetes.Namespace)
-		for _, ref := range []struct {
-			kind string
-			obj  *namedUID
-		}{{"pod", c.Kubernetes.Pod}, {"node", c.Kubernetes.Node}} {
-			if ref.obj != nil {
-				fmt.Fprintf(tw, "  %s\t%s (uid %s)\n", ref.kind, ref.obj.Name, ref.obj.UID)
-			}
-		}
-		fmt.Fprintf(tw, "  issued\t%s\n", unixTime(c.IssuedAt))
-		fmt.Fprintf(tw, "  expires\t%s (%s)\n", unixTime(c.Expiry), timeLeft(c.Expiry, now))
-		if c.Kubernetes.WarnAfter > 0 {
-			fmt.Fprintf(tw, "  warnafter\t%s\n", unixTime(c.Kubernetes.WarnAfter))
-		}
-	}
-	tw.Flush()
-	_, err := io.WriteString(out, b.String())
-	return err
-}
-
-func (w *whoami) writeJSON(out io.Writer, now time.Time) error {
-	doc := map[string]any{"apiServer": w.apiServer, "user": w.user}
-	if w.serverErr != nil {
-		doc["serverError"] = w.serverErr.Error()
-	}
-	if c := w.claims; c != nil {
-		tok := map[string]any{
-			"source": w.tokenSource, "issuer": c.Issuer, "audiences": []string(c.Audience),
-			"namespace": c.Kubernetes.Namespace, "serviceAccount": c.Kubernetes.ServiceAccount,
-			"pod": c.Kubernetes.Pod, "node": c.Kubernetes.Node,
-			"issuedAt": unixTime(c.IssuedAt), "expiresAt": unixTime(c.Expiry),
-			"expiresInSeconds": c.Expiry - now.Unix(),
-		}
-		if c.Kubernetes.WarnAfter > 0 {
-			tok["warnAfter"] = unixTime(c.Kubernetes.WarnAfter)
-		}
-		doc["token"] = tok
-	} else {
-		doc["token"] = nil
-		doc["tokenSource"] = w.tokenSource
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	_, err = out.Write(append(b, '\n'))
-	return err
-}
-
-func unixTime(s int64) string {
-	if s == 0 {
-		return "-"
-	}
-	return time.Unix(s, 0).UTC().Format(time.RFC3339)
-}
-
-func timeLeft(exp int64, now time.Time) string {
-	if exp == 0 {
-		return "no expiry"
-	}
-	d := time.Unix(exp, 0).Sub(now).Round(time.Second)
-	if d < 0 {
-		return "expired " + (-d).String() + " ago"
-	}
-	return "in " + d.String()
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// writeRules prints a rules review as kubectl auth can-i --list does.
-func writeRules(out io.Writer, r *rulesReview) error {
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 8, 3, ' ', 0)
-	list := func(v []string) string { return "[" + strings.Join(v, " ") + "]" }
-	fmt.Fprintln(tw, "Resources\tNon-Resource URLs\tResource Names\tVerbs")
-	for _, rule := range r.ResourceRules {
-		for _, res := range rule.Resources {
-			for _, g := range orEmpty(rule.APIGroups) {
-				name := res
-				if g != "" {
-					name += "." + g
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, "[]", list(rule.ResourceNames), list(rule.Verbs))
-			}
-		}
-	}
-	for _, rule := range r.NonResourceRules {
-		fmt.Fprintf(tw, "\t%s\t%s\t%s\n", list(rule.NonResourceURLs), "[]", list(rule.Verbs))
-	}
-	tw.Flush()
-	if r.Incomplete {
-		fmt.Fprintf(&b, "(incomplete: %s)\n", r.EvaluationError)
-	}
-	_, err := io.WriteString(out, b.String())
-	return err
-}
-
-func orEmpty(v []string) []string {
-	if len(v) == 0 {
-		return []string{""}
-	}
-	return v
 }
 
 // writeCompletion prints a completion script for shell from kcurl's flags.
@@ -976,48 +909,4 @@ func writeCompletion(out io.Writer, shell string, flags []*kong.Flag) error {
 	}
 	_, err := io.WriteString(out, b.String())
 	return err
-}
-
-// writeTable prints a Table as kubectl get does: upper-case headers, columns of
-// priority 0 (and 1 with wide), padded by three spaces. An empty table is the caller's
-// to report, on stderr, as kubectl does.
-func writeTable(w io.Writer, t *table, wide bool) error {
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 6, 4, 3, ' ', 0)
-	var cols []int
-	var head []string
-	for i, c := range t.Columns {
-		if c.Priority == 0 || wide {
-			cols = append(cols, i)
-			head = append(head, strings.ToUpper(c.Name))
-		}
-	}
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, r := range t.Rows {
-		cells := make([]string, len(cols))
-		for j, i := range cols {
-			if i < len(r.Cells) {
-				cells[j] = tableCell(r.Cells[i])
-			}
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-	}
-	tw.Flush()
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// tableCell prints a cell: numbers without a decimal point when whole, nil as <none>.
-func tableCell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "<none>"
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return fmt.Sprint(v)
 }

@@ -1,5 +1,10 @@
 package main
 
+// When does the token go out? This file answers it whole: which service-account folder
+// is used, where the bearer token comes from, which request and which hop of a redirect
+// it goes with, which of the user's own credential headers follow a redirect, and what
+// -v shows in its place.
+
 import (
 	"encoding/base64"
 	"errors"
@@ -25,30 +30,91 @@ const maxTokenSize = 64 << 10
 // redactedToken is what -v shows instead of the token.
 const redactedToken = "<redacted>"
 
-// tokenOptions say where the bearer token comes from, in kcurl's order.
-type tokenOptions struct {
+// tokenFlags are the credential flags as given.
+type tokenFlags struct {
+	token     string
+	tokenFile string
+	oauth2    string
+	// saDir is --service-account-dir.
+	saDir string
+	// fromPID is --from-pid.
+	fromPID int
+}
+
+// typed reports whether a token was given on the command line or in a file of the
+// user's choosing rather than found in a service-account folder.
+func (f tokenFlags) typed() bool { return f.token != "" || f.tokenFile != "" || f.oauth2 != "" }
+
+// serviceAccount is the folder whose token, ca.crt and namespace kcurl uses.
+type serviceAccount struct {
+	dir string
+	// note says, under -v, why another process's folder is used, if it is.
+	note string
+}
+
+// chooseServiceAccount is --from-pid, else --service-account-dir, else
+// $KCURL_SERVICE_ACCOUNT_DIR, else the kubelet's path; when that holds no token and none
+// was given, a kubectl debug container's target: the first other process whose root holds one.
+func chooseServiceAccount(f tokenFlags, getenv func(string) string, procDir string, self int) (serviceAccount, error) {
+	if f.fromPID != 0 {
+		dir, err := serviceAccountOf(procDir, f.fromPID)
+		if err != nil {
+			return serviceAccount{}, err
+		}
+		return serviceAccount{dir: dir, note: fmt.Sprintf("using the service account of PID %d: %s", f.fromPID, dir)}, nil
+	}
+	dir := f.saDir
+	if dir == "" {
+		dir = getenv("KCURL_SERVICE_ACCOUNT_DIR")
+	}
+	if dir == "" {
+		dir = serviceAccountDir
+	}
+	if !f.typed() && !fileExists(filepath.Join(dir, "token")) {
+		if pid, found, ok := findServiceAccount(procDir, self); ok {
+			return serviceAccount{dir: found, note: fmt.Sprintf("no token in %s; using the service account of PID %d: %s", dir, pid, found)}, nil
+		}
+	}
+	return serviceAccount{dir: dir}, nil
+}
+
+// tokenSource says where the bearer token is read from, afresh for each attempt.
+type tokenSource struct {
 	token     string
 	tokenFile string
 	oauth2    string
 	saDir     string
 }
 
+// newTokenSource checks a token typed on the command line before anything is sent.
+func newTokenSource(f tokenFlags, sa serviceAccount) (tokenSource, error) {
+	for _, typed := range []struct{ value, flag string }{{f.token, "--token"}, {f.oauth2, "--oauth2-bearer"}} {
+		if typed.value == "" {
+			continue
+		}
+		if _, _, err := checkToken(strings.TrimSpace(typed.value), typed.flag); err != nil {
+			return tokenSource{}, &exitError{code: exitFailedInit, err: err}
+		}
+	}
+	return tokenSource{token: f.token, tokenFile: f.tokenFile, oauth2: f.oauth2, saDir: sa.dir}, nil
+}
+
 // explicit reports whether the token was typed on the command line, which is what
 // lets it travel over -k.
-func (o tokenOptions) explicit() bool { return o.token != "" || o.oauth2 != "" }
+func (s tokenSource) explicit() bool { return s.token != "" || s.oauth2 != "" }
 
 // read returns the bearer token, read afresh, and where it came from. With no token
 // anywhere it returns "" and, in source, why none is sent.
-func (o tokenOptions) read() (token, source string, err error) {
+func (s tokenSource) read() (token, source string, err error) {
 	switch {
-	case o.token != "":
-		return checkToken(strings.TrimSpace(o.token), "--token")
-	case o.tokenFile != "":
-		return readTokenFile(o.tokenFile)
-	case o.oauth2 != "":
-		return checkToken(strings.TrimSpace(o.oauth2), "--oauth2-bearer")
+	case s.token != "":
+		return checkToken(strings.TrimSpace(s.token), "--token")
+	case s.tokenFile != "":
+		return readTokenFile(s.tokenFile)
+	case s.oauth2 != "":
+		return checkToken(strings.TrimSpace(s.oauth2), "--oauth2-bearer")
 	}
-	file := filepath.Join(o.saDir, "token")
+	file := filepath.Join(s.saDir, "token")
 	token, source, err = readTokenFile(file)
 	var ee *exitError
 	if errors.As(err, &ee) && errors.Is(ee.err, fs.ErrNotExist) {
@@ -80,22 +146,66 @@ func checkToken(token, source string) (string, string, error) {
 	return token, source, nil
 }
 
-// isAPIServer reports whether u names the API server: its discovered host and port, or
-// one of the cluster's names for it on port 443.
-func isAPIServer(u *url.URL, api apiServer) bool {
-	if hostPort(u) == hostPort(api.base) {
-		return true
+// credentials decides which credentials go with which request.
+type credentials struct {
+	api      apiServer
+	source   tokenSource
+	insecure bool
+}
+
+// hopCredentials are the credentials of one request: the user's -H headers that may
+// go, and the bearer token's header when it goes.
+type hopCredentials struct {
+	headers []headerArg
+	bearer  *headerArg
+	auth    authState
+}
+
+// forHop decides the credentials of one request of a transfer that started at origin.
+// The user's own Authorization and Cookie go only to the origin's host and port, as
+// curl sends them; the token goes where tokenDecision allows, and never on a transfer
+// that started anywhere but the API server.
+func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredentials, error) {
+	sameHost := hostPort(u) == hostPort(origin)
+	var hc hopCredentials
+	userAuth := false
+	for _, h := range user {
+		if isCredentialHeader(h.name) && !sameHost {
+			continue
+		}
+		if strings.EqualFold(h.name, "Authorization") {
+			userAuth = true
+		}
+		hc.headers = append(hc.headers, h)
 	}
-	if hostPort(u) != strings.ToLower(u.Hostname())+":443" {
-		return false
+	send, why := tokenDecision(u, c.api, c.insecure, c.source.explicit(), userAuth)
+	if send && !isAPIServer(origin, c.api) {
+		// A redirect from another host must not borrow the token for the API server.
+		send, why = false, "no token sent: the request started at "+origin.Host+", not at the API server"
 	}
-	switch h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); {
-	case h == "kubernetes", h == "kubernetes.default", h == defaultAPIServerHost:
-		return true
-	case strings.HasPrefix(h, defaultAPIServerHost+"."):
-		return true
+	hc.auth = authState{why: why}
+	if !send {
+		if isAPIServer(u, c.api) || c.source.explicit() || c.source.tokenFile != "" {
+			hc.auth.note = why
+		}
+		return hc, nil
 	}
-	return false
+	token, source, err := c.source.read()
+	if err != nil {
+		return hc, err
+	}
+	if token == "" {
+		hc.auth.why, hc.auth.note = source, source
+		return hc, nil
+	}
+	hc.auth = authState{sent: true, source: source, claims: decodeClaims(token), note: "sending the bearer token from " + source}
+	hc.bearer = &headerArg{name: "Authorization", value: "Bearer " + token, shown: "Bearer " + redactedToken}
+	return hc, nil
+}
+
+// isCredentialHeader is a header that carries the user's own credentials.
+func isCredentialHeader(name string) bool {
+	return strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Cookie")
 }
 
 // tokenDecision says whether the token may go with a request to u, and if not, why.
@@ -119,6 +229,8 @@ type authState struct {
 	source string
 	why    string
 	claims *tokenClaims
+	// note is the -v line that says what happened to the token, if there is one to say.
+	note string
 }
 
 // tokenClaims are the claims of a service-account token that help explain a 401;
@@ -283,9 +395,4 @@ func resolveInRoot(root, path string) (string, error) {
 		parts = append(strings.Split(strings.Trim(target, "/"), "/"), parts...)
 	}
 	return cur, nil
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

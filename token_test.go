@@ -406,3 +406,67 @@ func TestIsAPIServer(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialsForHop(t *testing.T) {
+	api, err := discoverAPIServer("", func(k string) string {
+		return map[string]string{"KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := t.TempDir()
+	if err := os.WriteFile(filepath.Join(sa, "token"), []byte(secretPrefix+"hop\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(s string) *url.URL { u, _ := url.Parse(s); return u }
+	userAuth := []headerArg{{name: "Authorization", value: "Basic dTpw"}, {name: "Cookie", value: "a=b"}, {name: "X-Other", value: "1"}}
+	tests := []struct {
+		name    string
+		creds   credentials
+		origin  string
+		url     string
+		user    []headerArg
+		token   bool
+		headers []string
+		note    string
+	}{
+		{name: "the API server by address", origin: "https://10.0.0.1/api", url: "https://10.0.0.1/api", token: true, note: "sending the bearer token from " + filepath.Join(sa, "token")},
+		{name: "the API server by name", origin: "https://kubernetes.default.svc/api", url: "https://kubernetes.default.svc/api", token: true, note: "sending the bearer token from " + filepath.Join(sa, "token")},
+		{name: "the API server's port by name only on 443", origin: "https://kubernetes.default.svc:6443/api", url: "https://kubernetes.default.svc:6443/api"},
+		{name: "http to the API server", origin: "http://10.0.0.1:443/api", url: "http://10.0.0.1:443/api", note: "no token sent: http:// is not TLS"},
+		{name: "another host", origin: "https://example.test/", url: "https://example.test/"},
+		{name: "another port", origin: "https://10.0.0.1:444/", url: "https://10.0.0.1:444/"},
+		{name: "a redirect into the API server", origin: "https://example.test/", url: "https://10.0.0.1/api", note: "no token sent: the request started at example.test, not at the API server"},
+		{name: "a redirect out of the API server", origin: "https://10.0.0.1/api", url: "https://example.test/"},
+		{name: "-k", creds: credentials{insecure: true}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", note: "no token sent: -k does not verify the server (give --token to send one anyway)"},
+		{name: "-k with --token", creds: credentials{insecure: true, source: tokenSource{token: secretPrefix + "typed"}}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", token: true, note: "sending the bearer token from --token"},
+		{name: "the user's Authorization wins", origin: "https://10.0.0.1/", url: "https://10.0.0.1/", user: userAuth, headers: []string{"Authorization", "Cookie", "X-Other"}, note: "no token sent: an Authorization header was given"},
+		{name: "the user's credentials stay with their host", origin: "https://example.test/", url: "https://other.test/", user: userAuth, headers: []string{"X-Other"}},
+		{name: "the user's credentials stay with their port", origin: "https://example.test/", url: "https://example.test:8443/", user: userAuth, headers: []string{"X-Other"}},
+		{name: "the user's credentials follow to the same host", origin: "https://example.test/a", url: "https://example.test/b", user: userAuth, headers: []string{"Authorization", "Cookie", "X-Other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			c := tt.creds
+			c.api = api
+			if c.source == (tokenSource{}) {
+				c.source = tokenSource{saDir: sa}
+			}
+			hc, err := c.forHop(parse(tt.origin), parse(tt.url), tt.user)
+			is.NoErr(err)
+			is.Equal(hc.bearer != nil, tt.token) // whether the token goes
+			is.Equal(hc.auth.sent, tt.token)
+			if hc.bearer != nil {
+				is.Equal(hc.bearer.display(), "Bearer "+redactedToken) // -v shows it redacted
+				is.True(strings.HasPrefix(hc.bearer.value, "Bearer "+secretPrefix))
+			}
+			var names []string
+			for _, h := range hc.headers {
+				names = append(names, h.name)
+			}
+			is.Equal(strings.Join(names, ","), strings.Join(tt.headers, ",")) // the user's headers that go
+			is.Equal(hc.auth.note, tt.note)                                   // the -v line
+		})
+	}
+}

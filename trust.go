@@ -3,11 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
+	"net/url"
 	"path/filepath"
 	"sync"
 )
@@ -45,6 +41,19 @@ type trustStore struct {
 	otherConfig *tls.Config
 	otherCA     string
 	otherErr    error
+}
+
+// configFor is the TLS configuration that verifies u, and the roots' description for
+// -v: none for http://, the API server's roots for the API server, the others' roots
+// for any other host.
+func (s *trustStore) configFor(u *url.URL, api bool) (*tls.Config, string, error) {
+	switch {
+	case u.Scheme != "https":
+		return nil, "", nil
+	case api:
+		return s.forAPIServer()
+	}
+	return s.forOther()
 }
 
 // forAPIServer is the TLS configuration for the API server: --cacert, else the
@@ -152,52 +161,3 @@ func loadCAPool(file string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
-
-// errTooLarge is returned by readBounded for a file over its limit.
-var errTooLarge = errors.New("file too large")
-
-// readBounded reads at most limit bytes of file, failing on anything larger, so a
-// mistaken path (a device, a huge log) cannot exhaust memory.
-func readBounded(file string, limit int64) ([]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("is a directory")
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
-}
-
-// fileProblem words a file error without repeating the path.
-func fileProblem(err error) string {
-	var pe *fs.PathError
-	switch {
-	case errors.Is(err, errTooLarge):
-		return "larger than the limit"
-	case errors.Is(err, fs.ErrNotExist):
-		return "no such file"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	case errors.As(err, &pe):
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// causedError is a message of kcurl's own that still unwraps to the error behind it.
-type causedError struct {
-	msg   string
-	cause error
-}
-
-func (e *causedError) Error() string { return e.msg }
-func (e *causedError) Unwrap() error { return e.cause }

@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"net"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +147,50 @@ func TestClientCertificate(t *testing.T) {
 			if tt.code == 0 {
 				is.Equal(r.stdout, "hello client")
 			}
+		})
+	}
+}
+
+func TestTrustChoice(t *testing.T) {
+	pki, other := newPKI(t), newPKI(t)
+	saWithCA := newSADir(t, pki.caPEM, "")
+	saWithoutCA := t.TempDir()
+	bundle := writeFile(t, "bundle.pem", string(other.caPEM))
+	flagCA := writeFile(t, "flag.pem", string(pki.caPEM))
+	tests := []struct {
+		name  string
+		opts  trustOptions
+		saDir string
+		env   map[string]string
+		url   string
+		api   bool
+		want  string
+	}{
+		{name: "http has none", saDir: saWithCA, url: "http://10.0.0.1/", api: true, want: ""},
+		{name: "the API server: the service account's ca.crt", saDir: saWithCA, url: "https://10.0.0.1/", api: true, want: filepath.Join(saWithCA, "ca.crt")},
+		{name: "the API server: --cacert wins", opts: trustOptions{caFile: flagCA}, saDir: saWithCA, url: "https://10.0.0.1/", api: true, want: flagCA},
+		{name: "the API server without ca.crt: the system roots", saDir: saWithoutCA, url: "https://10.0.0.1/", api: true, want: "the system roots"},
+		{name: "another host: the system roots, not ca.crt", saDir: saWithCA, url: "https://example.test/", want: "the system roots"},
+		{name: "another host: CURL_CA_BUNDLE", saDir: saWithCA, env: map[string]string{"CURL_CA_BUNDLE": bundle}, url: "https://example.test/", want: bundle},
+		{name: "another host: SSL_CERT_FILE", saDir: saWithCA, env: map[string]string{"SSL_CERT_FILE": bundle}, url: "https://example.test/", want: bundle},
+		{name: "another host: --cacert wins", opts: trustOptions{caFile: flagCA}, saDir: saWithCA, env: map[string]string{"CURL_CA_BUNDLE": bundle}, url: "https://example.test/", want: flagCA},
+		{name: "the API server ignores CURL_CA_BUNDLE", saDir: saWithCA, env: map[string]string{"CURL_CA_BUNDLE": bundle}, url: "https://10.0.0.1/", api: true, want: filepath.Join(saWithCA, "ca.crt")},
+		{name: "-k checks nothing", opts: trustOptions{insecure: true}, saDir: saWithCA, url: "https://10.0.0.1/", api: true, want: "the system roots"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			s := &trustStore{opts: tt.opts, saDir: tt.saDir, getenv: func(k string) string { return tt.env[k] }}
+			u, _ := url.Parse(tt.url)
+			cfg, desc, err := s.configFor(u, tt.api)
+			is.NoErr(err)
+			is.Equal(desc, tt.want) // which roots verify the host
+			if tt.url[:5] == "http:" {
+				is.True(cfg == nil) // no TLS for http://
+				return
+			}
+			is.Equal(cfg.InsecureSkipVerify, tt.opts.insecure) // -k and only -k skips verification
+			is.Equal(cfg.RootCAs == nil, desc == "the system roots")
 		})
 	}
 }

@@ -1,0 +1,487 @@
+package main
+
+// The connection: steps 1–3 put together as one value, built once and used by every
+// transfer and every subcommand (as client-go's rest.Config), and the one request it
+// sends at a time: transport, proxy, --resolve, the -v and -w timings, and curl's
+// codes for what fails on the way.
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// connOptions are the flags that say how to reach and authenticate to a server.
+type connOptions struct {
+	server    string
+	trust     trustOptions
+	tokens    tokenFlags
+	transport transportOptions
+	// maxTime is -m: the bound on each transfer, and on each subcommand's call.
+	maxTime time.Duration
+}
+
+// connection is where the API server is, which roots verify which host, which
+// credentials go with which request, and the transports that reuse connections.
+type connection struct {
+	api        apiServer
+	sa         serviceAccount
+	trust      *trustStore
+	creds      credentials
+	transports *transports
+	maxTime    time.Duration
+	insecure   bool
+	serverName string
+}
+
+// newConnection does steps 1–3 up to the point where a request needs them: files are
+// read when the first connection is made, the token at every attempt.
+func newConnection(o connOptions, e env) (*connection, error) {
+	api, err := discoverAPIServer(o.server, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	procDir := e.procDir
+	if procDir == "" {
+		procDir = "/proc"
+	}
+	sa, err := chooseServiceAccount(o.tokens, e.getenv, procDir, os.Getpid())
+	if err != nil {
+		return nil, err
+	}
+	source, err := newTokenSource(o.tokens, sa)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := newTransports(o.transport, e)
+	if err != nil {
+		return nil, err
+	}
+	return &connection{
+		api:        api,
+		sa:         sa,
+		trust:      &trustStore{opts: o.trust, saDir: sa.dir, getenv: e.getenv},
+		creds:      credentials{api: api, source: source, insecure: o.trust.insecure},
+		transports: tr,
+		maxTime:    o.maxTime,
+		insecure:   o.trust.insecure,
+		serverName: o.trust.serverName,
+	}, nil
+}
+
+// withMaxTime bounds ctx by -m, when it is given.
+func (c *connection) withMaxTime(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.maxTime > 0 {
+		return context.WithTimeout(ctx, c.maxTime)
+	}
+	return ctx, func() {}
+}
+
+// close lets go of idle connections, so a run leaves no goroutine or socket behind.
+func (c *connection) close() { c.transports.close() }
+
+// describe writes, under -v, where paths go and whose service account is used.
+func (c *connection) describe(out *output) {
+	out.info("%s", describeAPIServer(c.api))
+	if c.sa.note != "" {
+		out.info("%s", c.sa.note)
+	}
+}
+
+// send makes one request of transfer t (the first, or a hop of its redirects) and
+// returns the response with its body unread.
+func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method string, body *requestBody, info *transferInfo, out *output) (*http.Response, error) {
+	api := isAPIServer(u, c.api)
+	tlsConfig, caDesc, err := c.trust.configFor(u, api)
+	if err != nil {
+		return nil, err
+	}
+	tr := c.transports.forHost(api, tlsConfig)
+	rc, size, err := body.open()
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		if rc != nil {
+			rc.Close()
+		}
+		return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
+	if rc != nil {
+		req.Body, req.ContentLength = rc, size
+		if size == 0 {
+			req.Body = http.NoBody
+		}
+		info.sizeUpload = max(size, 0)
+	}
+	hc, err := c.creds.forHop(t.url, u, t.spec.headers)
+	info.auth = hc.auth
+	if err != nil {
+		if rc != nil {
+			rc.Close()
+		}
+		return nil, err
+	}
+	if hc.auth.note != "" {
+		out.info("%s", hc.auth.note)
+	}
+	sent := t.spec.headersFor(u, method, body != nil, api, hc)
+	applyHeaders(req, sent)
+	trace := c.trace(u, info, out, caDesc, req, sent)
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return nil, c.classify(ctx, err, u, info)
+	}
+	return resp, nil
+}
+
+// transportOptions are the flags that shape connections.
+type transportOptions struct {
+	connectTimeout time.Duration
+	http11         bool
+	proxy          string
+	noProxy        string
+	resolve        []string
+}
+
+// transports are the run's HTTP transports: two, because the API server and every
+// other host trust different roots, and both reuse connections across URLs.
+type transports struct {
+	opts     transportOptions
+	getenv   func(string) string
+	resolver *net.Resolver
+	// resolves is --resolve: "host:port" to "addr:port".
+	resolves map[string]string
+
+	mu    sync.Mutex
+	api   *http.Transport
+	other *http.Transport
+}
+
+func newTransports(o transportOptions, e env) (*transports, error) {
+	resolves, err := parseResolves(o.resolve)
+	if err != nil {
+		return nil, err
+	}
+	t := &transports{opts: o, getenv: e.getenv, resolves: resolves}
+	if e.dialDNS != nil {
+		t.resolver = &net.Resolver{PreferGo: true, Dial: e.dialDNS}
+	}
+	return t, nil
+}
+
+// forHost is the transport for the API server or for any other host, made on first use.
+func (t *transports) forHost(api bool, cfg *tls.Config) *http.Transport {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	slot := &t.other
+	if api {
+		slot = &t.api
+	}
+	if *slot == nil {
+		*slot = t.newTransport(cfg)
+	}
+	return *slot
+}
+
+func (t *transports) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, tr := range []*http.Transport{t.api, t.other} {
+		if tr != nil {
+			tr.CloseIdleConnections()
+		}
+	}
+}
+
+func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
+	o := t.opts
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	cfg = cfg.Clone()
+	protos := new(http.Protocols)
+	protos.SetHTTP1(true)
+	protos.SetHTTP2(!o.http11)
+	if o.http11 {
+		cfg.NextProtos = []string{"http/1.1"}
+	}
+	dialer := &net.Dialer{Timeout: o.connectTimeout, KeepAlive: 30 * time.Second, Resolver: t.resolver}
+	resolves := t.resolves
+	return &http.Transport{
+		// HTTP/2: a 1 MiB window bounds what is held unread when stdout is slower (Go's
+		// default is 4 MiB), and DATA frames of up to 256 KiB keep four in flight in it.
+		// Each frame wakes the body reader once: at the 16 KiB frames net/http asks for
+		// by default, 1 GiB from a Go server took 1.6 s and 41,000 context switches;
+		// with 256 KiB, 1.1 s and 25,000 (1 MiB frames stall on the window).
+		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 1 << 20, MaxReadFrameSize: 256 << 10},
+		Proxy: t.proxyFor,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to, ok := resolves[strings.ToLower(addr)]; ok {
+				addr = to
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+		TLSClientConfig:     cfg,
+		TLSHandshakeTimeout: o.connectTimeout,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   !o.http11,
+		Protocols:           protos,
+		MaxIdleConnsPerHost: 4,
+		// Go's default is 10 MB; no API server sends more than a few KiB of headers.
+		MaxResponseHeaderBytes: 1 << 20,
+		IdleConnTimeout:        90 * time.Second,
+		ResponseHeaderTimeout:  0,
+	}
+}
+
+// parseResolves checks --resolve HOST:PORT:ADDR arguments and maps "host:port" to "addr:port".
+func parseResolves(args []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, a := range args {
+		parts := strings.SplitN(a, ":", 3)
+		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
+			return nil, exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
+		}
+		if !validPort(parts[1]) {
+			return nil, exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
+		}
+		addr := strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")
+		if net.ParseIP(addr) == nil {
+			return nil, exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, parts[2])
+		}
+		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = net.JoinHostPort(addr, parts[1])
+	}
+	return m, nil
+}
+
+// proxyFor is curl's proxy choice for one request.
+func (t *transports) proxyFor(req *http.Request) (*url.URL, error) {
+	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, t.getenv)
+}
+
+// chooseProxy is curl's proxy choice: -x, else https_proxy/HTTPS_PROXY for https and
+// http_proxy for http (curl ignores HTTP_PROXY), else all_proxy; minus NO_PROXY hosts.
+func chooseProxy(u *url.URL, proxyFlag, noProxyFlag string, getenv func(string) string) (*url.URL, error) {
+	get := func(names ...string) string {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	raw := proxyFlag
+	if raw == "" {
+		if u.Scheme == "https" {
+			raw = get("https_proxy", "HTTPS_PROXY")
+		} else {
+			raw = get("http_proxy")
+		}
+		if raw == "" {
+			raw = get("all_proxy", "ALL_PROXY")
+		}
+	}
+	if raw == "" {
+		return nil, nil
+	}
+	noProxy := noProxyFlag
+	if noProxy == "" {
+		noProxy = get("no_proxy", "NO_PROXY")
+	}
+	if bypassProxy(u.Hostname(), noProxy) {
+		return nil, nil
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	pu, err := url.Parse(raw)
+	if err != nil || pu.Host == "" {
+		return nil, exitErrorf(exitProxyResolve, "Could not resolve proxy: %q is not a proxy URL", raw)
+	}
+	return pu, nil
+}
+
+// bypassProxy applies a NO_PROXY list: "*", exact names, domain suffixes and IPs.
+func bypassProxy(host, list string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, entry := range strings.Split(list, ",") {
+		entry = strings.ToLower(strings.TrimSpace(entry))
+		entry = strings.TrimPrefix(entry, "*")
+		if entry == "" {
+			if strings.TrimSpace(list) == "*" {
+				return true
+			}
+			continue
+		}
+		if _, ipnet, err := net.ParseCIDR(entry); err == nil {
+			if ip := net.ParseIP(host); ip != nil && ipnet.Contains(ip) {
+				return true
+			}
+			continue
+		}
+		entry = strings.TrimPrefix(entry, ".")
+		if host == entry || strings.HasSuffix(host, "."+entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// trace records timings for -w and writes curl's "* " and "> " lines for -v.
+func (c *connection) trace(u *url.URL, info *transferInfo, out *output, caDesc string, req *http.Request, sent []headerArg) *httptrace.ClientTrace {
+	proto := "HTTP/1.1"
+	return &httptrace.ClientTrace{
+		DNSDone: func(httptrace.DNSDoneInfo) { info.mark(&info.namelookup) },
+		ConnectStart: func(network, addr string) {
+			out.info("  Trying %s...", addr)
+		},
+		ConnectDone: func(network, addr string, err error) {
+			if err != nil {
+				return
+			}
+			info.mark(&info.connect)
+			host, port, _ := net.SplitHostPort(addr)
+			out.info("Connected to %s (%s) port %s", u.Hostname(), host, port)
+		},
+		TLSHandshakeStart: func() { out.tlsStart(c.insecure, caDesc) },
+		TLSHandshakeDone: func(st tls.ConnectionState, err error) {
+			if err != nil {
+				return
+			}
+			info.mark(&info.appconnect)
+			out.tlsDetails(st, u, c.serverName, c.insecure)
+		},
+		GotConn: func(gc httptrace.GotConnInfo) {
+			info.gotConn(gc.Conn.RemoteAddr())
+			if tc, ok := gc.Conn.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
+				proto = "HTTP/2"
+			}
+			if gc.Reused {
+				out.info("Re-using existing connection with host %s", u.Hostname())
+			}
+			// Here, not at WroteHeaders: HTTP/2 writes on another goroutine, and its
+			// response could be printed first.
+			out.requestHead(req, proto, sent)
+		},
+		WroteRequest: func(wi httptrace.WroteRequestInfo) {
+			if wi.Err != nil {
+				info.setSendErr(wi.Err)
+			}
+		},
+		GotFirstResponseByte: func() { info.mark(&info.starttrans) },
+	}
+}
+
+// classify turns a transport error into curl's code and words, where it is understood.
+func (c *connection) classify(ctx context.Context, err error, u *url.URL, info *transferInfo) error {
+	var (
+		ee       *exitError
+		dnsErr   *net.DNSError
+		opErr    *net.OpError
+		recErr   tls.RecordHeaderError
+		verErr   *tls.CertificateVerificationError
+		hostErr  x509.HostnameError
+		unkErr   x509.UnknownAuthorityError
+		invErr   x509.CertificateInvalidError
+		alertErr tls.AlertError
+	)
+	elapsed := time.Since(info.start).Milliseconds()
+	isProxy := errors.As(err, &opErr) && opErr.Op == "proxyconnect"
+	switch {
+	case errors.As(err, &ee):
+		return ee
+	case ctx.Err() == context.DeadlineExceeded:
+		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", elapsed, info.sizeDownload)
+	case info.sendError() != nil:
+		return exitErrorf(exitSendError, "Send failure: %v", sendFailure(info.sendError()))
+	case errors.As(err, &dnsErr):
+		if isProxy {
+			return exitErrorf(exitProxyResolve, "Could not resolve proxy: %s", dnsErr.Name)
+		}
+		return exitErrorf(exitHostResolve, "Could not resolve host: %s%s", u.Hostname(), notInPodHint(c.api, u.Hostname()))
+	case errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Timeout():
+		return exitErrorf(exitTimeout, "Failed to connect to %s port %s after %d ms: Timeout was reached", u.Hostname(), portOf(u), elapsed)
+	case isTimeout(err):
+		// The dial worked, so this is --connect-timeout running out in the TLS handshake.
+		return exitErrorf(exitTimeout, "SSL connection timeout")
+	case errors.Is(err, context.DeadlineExceeded):
+		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", elapsed, info.sizeDownload)
+	case errors.As(err, &opErr) && (opErr.Op == "dial" || isProxy):
+		return exitErrorf(exitConnect, "Failed to connect to %s port %s after %d ms: Couldn't connect to server", u.Hostname(), portOf(u), elapsed)
+	case errors.As(err, &hostErr):
+		return exitErrorf(exitPeerVerify, "SSL: no alternative certificate subject name matches target host name '%s'", hostErr.Host)
+	case errors.As(err, &unkErr):
+		return exitErrorf(exitPeerVerify, "SSL certificate problem: unable to get local issuer certificate")
+	case errors.As(err, &invErr):
+		return exitErrorf(exitPeerVerify, "SSL certificate problem: %s", certInvalidReason(invErr))
+	case errors.As(err, &verErr):
+		return exitErrorf(exitPeerVerify, "SSL certificate problem: %v", verErr.Err)
+	case errors.As(err, &recErr):
+		return exitErrorf(exitTLSConnect, "TLS connect error: the server did not answer with TLS (a plain HTTP port?)")
+	case errors.As(err, &alertErr):
+		return exitErrorf(exitTLSConnect, "TLS connect error: %v", err)
+	case errors.Is(err, syscall.ECONNRESET):
+		return exitErrorf(exitRecvError, "Recv failure: Connection reset by peer")
+	case errors.Is(err, syscall.EPIPE):
+		return exitErrorf(exitSendError, "Send failure: Broken pipe")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return exitErrorf(exitEmptyReply, "Empty reply from server")
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "handshake"):
+		return exitErrorf(exitTLSConnect, "TLS connect error: %v", unwrapURLError(err))
+	}
+	return exitErrorf(exitRecvError, "Recv failure: %v", unwrapURLError(err))
+}
+
+// sendFailure words a write error as curl does.
+func sendFailure(err error) string {
+	switch {
+	case errors.Is(err, syscall.EPIPE):
+		return "Broken pipe"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "Connection reset by peer"
+	}
+	return unwrapURLError(err).Error()
+}
+
+// isTimeout reports a net-style timeout, such as the transport's TLS handshake timeout.
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func portOf(u *url.URL) string {
+	_, port, _ := net.SplitHostPort(hostPort(u))
+	return port
+}
+
+func certInvalidReason(e x509.CertificateInvalidError) string {
+	if e.Reason == x509.Expired {
+		if strings.Contains(e.Detail, " is before ") {
+			return "certificate is not yet valid"
+		}
+		return "certificate has expired"
+	}
+	return e.Error()
+}

@@ -1,0 +1,593 @@
+package main
+
+// The transfer loop, read as curl's own: build the transfer (request.go), exchange
+// (send, follow redirects), decide (retry or not), deliver (head, body, -f), report
+// (-w, the error line).
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// runMode is what a run does with each URL; conflicting flags are refused before it
+// is chosen (chooseMode).
+type runMode int
+
+const (
+	modeTransfer       runMode = iota // each URL once, as curl
+	modeWatch                         // --watch: one watch per URL
+	modeWatchReconnect                // --watch-reconnect: a watch resumed until -m or a signal
+	modeAllPages                      // --all-pages: one List from every page
+)
+
+// deliverOptions say what is done with a response.
+type deliverOptions struct {
+	// include is -i or -I: the head goes out before the body.
+	include      bool
+	fail         bool
+	failWithBody bool
+	table        tableFlag
+	pretty       bool
+	noPretty     bool
+	compressed   bool
+	// outputGiven is any -o: the body is not for a person's eyes then.
+	outputGiven      bool
+	stdoutIsTerminal bool
+}
+
+// failing reports whether a status fails the transfer (-f, --fail-with-body).
+func (d deliverOptions) failing(status int) bool {
+	return status >= 400 && (d.fail || d.failWithBody)
+}
+
+// wantPretty decides --pretty: asked for, or by default when a person reads a JSON
+// body on a terminal; a watch stays one event per line unless asked.
+func (d deliverOptions) wantPretty(isJSON, watching bool) bool {
+	switch {
+	case d.noPretty || !isJSON:
+		return false
+	case d.pretty:
+		return true
+	}
+	return d.stdoutIsTerminal && !watching && !d.outputGiven
+}
+
+// redirectPolicy is -L and --max-redirs.
+type redirectPolicy struct {
+	follow bool
+	// max is --max-redirs; -1 means no limit.
+	max int
+}
+
+// next is the URL a Location leads to, after followed redirects, or why it is not followed.
+func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.URL, error) {
+	if p.max >= 0 && followed >= p.max {
+		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", p.max)
+	}
+	next, err := u.Parse(location)
+	if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
+	}
+	return next, nil
+}
+
+// redirectMethod is curl's method after a redirect: a 303, and a 301 or 302 after a
+// POST, become GET without a body (a HEAD stays a HEAD).
+func redirectMethod(status int, method string, body *requestBody) (string, *requestBody) {
+	if status == 303 || ((status == 301 || status == 302) && method == http.MethodPost) {
+		if method != http.MethodHead {
+			method = http.MethodGet
+		}
+		return method, nil
+	}
+	return method, body
+}
+
+// retryPolicy is --retry and the flags that shape it.
+type retryPolicy struct {
+	retries     int
+	delay       time.Duration
+	delaySet    bool
+	maxTime     time.Duration
+	all         bool
+	connRefused bool
+	// failOnHTTP is -f or --fail-with-body, which makes an HTTP error an error to retry.
+	failOnHTTP bool
+}
+
+// outcome is how an attempt ended: an error, or a response's status and Retry-After.
+type outcome struct {
+	err        error
+	status     int
+	retryAfter time.Duration
+}
+
+// retryDecision is whether an attempt is made again, after how long, and why (for the warning).
+type retryDecision struct {
+	again bool
+	wait  time.Duration
+	why   string
+}
+
+// decide is curl's --retry rule for an outcome after retries retries, elapsed since the
+// first attempt: transient errors and statuses only, backing off from one second,
+// doubling up to ten minutes, unless --retry-delay or Retry-After say otherwise, and
+// not past --retry-max-time.
+func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retryDecision {
+	why, transient := p.transient(o)
+	if !transient || retries >= p.retries {
+		return retryDecision{}
+	}
+	wait := time.Second << min(retries, 10)
+	wait = min(wait, 10*time.Minute)
+	if p.delaySet {
+		wait = p.delay
+	}
+	if o.retryAfter > 0 {
+		wait = o.retryAfter
+	}
+	if p.maxTime > 0 && elapsed+wait > p.maxTime {
+		return retryDecision{}
+	}
+	return retryDecision{again: true, wait: wait, why: why}
+}
+
+// transient reports whether curl counts an outcome as worth another try: 408, 429, 500,
+// 502, 503 and 504; timeouts and names that do not resolve; refused connections with
+// --retry-connrefused; everything with --retry-all-errors.
+func (p retryPolicy) transient(o outcome) (string, bool) {
+	if p.all && (o.err != nil || (o.status >= 400 && p.failOnHTTP)) {
+		return "retrying all errors", true
+	}
+	if o.err != nil {
+		switch code := exitCodeOf(o.err); {
+		case code == exitTimeout, code == exitHostResolve, code == exitProxyResolve:
+			// curl counts a name that does not resolve as transient, like a timeout.
+			return "timeout", true
+		case code == exitConnect && p.connRefused:
+			return "connection refused", true
+		}
+		return "", false
+	}
+	switch o.status {
+	case 408, 429, 500, 502, 503, 504:
+		return "HTTP error", true
+	}
+	return "", false
+}
+
+// runner runs a command line's transfers over one connection.
+type runner struct {
+	conn      *connection
+	out       *output
+	sleep     func(ctx context.Context, d time.Duration) error
+	mode      runMode
+	delivery  deliverOptions
+	retry     retryPolicy
+	redirects redirectPolicy
+	writeOut  writeOutFormat
+	transfers []*transfer
+	// buf is the body buffer, made once for all transfers.
+	buf []byte
+}
+
+// execute runs every transfer in order, as curl does with several URLs, and exits with
+// the code of the last transfer that failed.
+func (r *runner) execute(ctx context.Context) int {
+	r.conn.describe(r.out)
+	defer r.conn.close()
+	code := exitOK
+	for _, t := range r.transfers {
+		run := r.runTransfer
+		switch r.mode {
+		case modeWatch, modeWatchReconnect:
+			run = r.watchLoop
+		case modeAllPages:
+			run = r.allPages
+		}
+		info, err := run(ctx, t)
+		if c := r.report(info, err); c != exitOK {
+			code = c
+		}
+	}
+	return code
+}
+
+// report ends a transfer as curl does: -w, then the error line.
+func (r *runner) report(info *transferInfo, err error) int {
+	code := exitOK
+	if err != nil {
+		code = exitCodeOf(err)
+		info.exitCode, info.errorMsg = code, err.Error()
+	}
+	if werr := r.writeOut.render(info, r.out); werr != nil && err == nil {
+		err, code = werr, exitCodeOf(werr)
+	}
+	if err != nil {
+		r.out.fail(err)
+	}
+	return code
+}
+
+// runTransfer makes attempts until one succeeds or curl's retry rules say stop.
+func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, error) {
+	start := time.Now()
+	for retries := 0; ; retries++ {
+		info, retry, err := r.attempt(ctx, t, retries, start)
+		if !retry.again {
+			return info, err
+		}
+		r.out.retryWarning(retry.why, retry.wait, r.retry.retries-retries)
+		if err := r.sleep(ctx, retry.wait); err != nil {
+			return info, contextError(err, info)
+		}
+	}
+}
+
+// attempt is one try at a transfer: exchange, decide, and deliver unless it is tried again.
+func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start time.Time) (*transferInfo, retryDecision, error) {
+	ctx, cancel := r.conn.withMaxTime(ctx)
+	defer cancel()
+	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String()}
+	defer func() { info.total = time.Since(info.start) }()
+	sink := r.out.sink(t.outFile)
+	sink.append = t.appendOutput
+	resp, err := r.exchange(ctx, t, info, sink)
+	o := outcome{err: err}
+	if resp != nil {
+		o.status, o.retryAfter = resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	retry := r.retry.decide(o, retries, time.Since(start))
+	if retry.again || err != nil {
+		if resp != nil {
+			drain(resp.Body)
+		}
+		sink.abort()
+		return info, retry, err
+	}
+	return info, retry, r.deliver(ctx, t, resp, info, sink)
+}
+
+// exchange sends the request and, with -L, follows redirects; it returns the last
+// response with its body unread. Each hop's head shows under -v, and the heads of the
+// hops it follows go out with -i.
+func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, sink *bodySink) (*http.Response, error) {
+	u, method, body := t.url, t.method, t.body
+	for {
+		resp, err := r.conn.send(ctx, t, u, method, body, info, r.out)
+		if err != nil {
+			return nil, err
+		}
+		info.gotResponse(resp, u)
+		r.out.responseHead(resp)
+		location := resp.Header.Get("Location")
+		if !r.redirects.follow || !isRedirect(resp.StatusCode) || location == "" {
+			return resp, nil
+		}
+		if r.delivery.include {
+			if err := writeHead(sink, resp); err != nil {
+				resp.Body.Close()
+				return nil, err
+			}
+		}
+		drain(resp.Body)
+		next, err := r.redirects.next(u, location, info.numRedirects)
+		if err != nil {
+			return nil, err
+		}
+		info.numRedirects++
+		r.out.info("Issue another request to this URL: '%s'", next.String())
+		method, body = redirectMethod(resp.StatusCode, method, body)
+		u = next
+		info.urlEffective = u.String()
+	}
+}
+
+// deliver writes a final response: its head for -i, then its body, or -f's error; a
+// Status in an error body becomes the error line.
+func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, info *transferInfo, sink *bodySink) error {
+	d := r.delivery
+	if d.include {
+		if err := writeHead(sink, resp); err != nil {
+			resp.Body.Close()
+			sink.abort()
+			return err
+		}
+	}
+	failing := d.failing(resp.StatusCode)
+	if failing && !d.failWithBody {
+		status := readStatus(resp.Body)
+		resp.Body.Close()
+		sink.abort()
+		return httpError(resp.StatusCode, status, info.auth)
+	}
+	if d.table.on && resp.StatusCode < 300 {
+		return finishSink(sink, r.copyTable(ctx, sink, resp))
+	}
+	var capture *bytes.Buffer
+	if resp.StatusCode >= 300 {
+		capture = new(bytes.Buffer)
+	}
+	n, err := r.copyBody(ctx, sink, resp, capture, t.watch)
+	info.sizeDownload += n
+	if err := finishSink(sink, err); err != nil {
+		return err
+	}
+	var status *apiStatus
+	if capture != nil {
+		status = decodeStatus(capture.Bytes())
+	}
+	if failing {
+		return httpError(resp.StatusCode, status, info.auth)
+	}
+	if status != nil {
+		r.out.statusNote(resp.StatusCode, status, info.auth)
+	}
+	return nil
+}
+
+// finishSink commits the sink after a good copy and aborts it after a failed one.
+func finishSink(sink *bodySink, err error) error {
+	if err != nil {
+		sink.abort()
+		return err
+	}
+	return sink.commit()
+}
+
+// copyBufferSize is the read size for bodies: large enough for full-speed copies,
+// small enough that a watch event is written the moment it arrives.
+const copyBufferSize = 128 << 10
+
+// copyBody streams the response body to the sink, decoding --compressed bodies.
+// capture, when not nil, keeps the first bytes of the body for a Status.
+// watch, when not nil, sees every byte to follow a watch's resourceVersion.
+func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Response, capture *bytes.Buffer, watch *watchTracker) (int64, error) {
+	defer resp.Body.Close()
+	counted := &countingReader{r: resp.Body}
+	body, err := r.decoded(counted, resp)
+	if err != nil {
+		return counted.n, bodyError(ctx, err, counted.n, time.Now(), resp)
+	}
+	var w io.Writer = sink
+	if r.pretty(resp) {
+		w = newPrettyJSON(sink)
+	}
+	var events *eventWriter
+	if watch != nil {
+		events = &eventWriter{w: w, watch: watch}
+		w = events
+	}
+	meter := r.out.meter(resp.ContentLength)
+	defer meter.done()
+	buf := r.copyBuffer()
+	start := time.Now()
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if capture != nil && capture.Len() < maxStatusSize {
+				capture.Write(buf[:min(n, maxStatusSize-capture.Len())])
+			}
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return counted.n, werr
+			}
+			meter.update(counted.n)
+		}
+		switch {
+		case rerr == io.EOF && events != nil:
+			meter.done()
+			return counted.n, events.flush()
+		case rerr == io.EOF:
+			return counted.n, nil
+		case rerr != nil:
+			meter.done()
+			if events != nil && len(events.pending) > 0 {
+				r.out.info("dropped %d bytes of an incomplete watch event", len(events.pending))
+			}
+			return counted.n, bodyError(ctx, rerr, counted.n, start, resp)
+		}
+	}
+}
+
+// decoded is the body as --compressed decodes it: gzip and deflate; anything else as it came.
+func (r *runner) decoded(body io.Reader, resp *http.Response) (io.Reader, error) {
+	if !r.delivery.compressed {
+		return body, nil
+	}
+	switch strings.ToLower(resp.Header.Get("Content-Encoding")) {
+	case "gzip", "x-gzip":
+		return gzip.NewReader(body)
+	case "deflate":
+		return zlib.NewReader(body)
+	}
+	return body, nil
+}
+
+// pretty decides --pretty for a response.
+func (r *runner) pretty(resp *http.Response) bool {
+	q := resp.Request.URL.Query().Get("watch")
+	return r.delivery.wantPretty(isJSONType(resp.Header.Get("Content-Type")), q == "1" || q == "true")
+}
+
+// copyBuffer is the one body buffer of the run, shared by every transfer in turn.
+func (r *runner) copyBuffer() []byte {
+	if r.buf == nil {
+		r.buf = make([]byte, copyBufferSize)
+	}
+	return r.buf
+}
+
+// bodyError classifies a failure while the body streams in.
+func bodyError(ctx context.Context, err error, received int64, start time.Time, resp *http.Response) error {
+	switch {
+	case ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
+		if resp.ContentLength > 0 {
+			return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d out of %d bytes received", time.Since(start).Milliseconds(), received, resp.ContentLength)
+		}
+		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", time.Since(start).Milliseconds(), received)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		if resp.ContentLength > 0 {
+			return exitErrorf(exitPartialFile, "transfer closed with %d bytes remaining to read", resp.ContentLength-received)
+		}
+		return exitErrorf(exitPartialFile, "transfer closed with outstanding read data remaining")
+	case errors.Is(err, syscall.ECONNRESET):
+		return exitErrorf(exitRecvError, "Recv failure: Connection reset by peer")
+	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, gzip.ErrChecksum):
+		return exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: %v", err)
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return exitErrorf(exitRecvError, "Recv failure: %v", err)
+}
+
+// contextError is a wait cut short: -m running out is curl's 28.
+func contextError(err error, info *transferInfo) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", time.Since(info.start).Milliseconds(), info.sizeDownload)
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return exitErrorf(exitRecvError, "%v", err)
+}
+
+// countingReader counts the bytes that came over the wire.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+func drain(body io.ReadCloser) {
+	io.CopyN(io.Discard, body, 64<<10)
+	body.Close()
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now).Round(time.Second)
+	}
+	return 0
+}
+
+// transferInfo is what one transfer did: the -w variables and what -v needs.
+type transferInfo struct {
+	mu sync.Mutex
+
+	method       string
+	urlEffective string
+	httpCode     int
+	httpVersion  string
+	numRedirects int
+	remoteIP     string
+	remotePort   string
+	contentType  string
+	header       http.Header
+	sizeDownload int64
+	sizeUpload   int64
+	sizeHeader   int64
+	start        time.Time
+	namelookup   time.Duration
+	connect      time.Duration
+	appconnect   time.Duration
+	pretransfer  time.Duration
+	starttrans   time.Duration
+	total        time.Duration
+	exitCode     int
+	errorMsg     string
+	redirectURL  string
+	// auth is whether a token went with the last request, for a 401's hint.
+	auth authState
+	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
+	sendErr error
+}
+
+// mark sets one of the timings to now; transport goroutines call it.
+func (info *transferInfo) mark(d *time.Duration) {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	*d = time.Since(info.start)
+}
+
+// gotConn records a connection in use: pretransfer, and the peer's address.
+func (info *transferInfo) gotConn(remote net.Addr) {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	info.pretransfer = time.Since(info.start)
+	if info.connect == 0 {
+		info.connect = info.pretransfer
+	}
+	if ra, ok := remote.(*net.TCPAddr); ok {
+		info.remoteIP, info.remotePort = ra.IP.String(), strconv.Itoa(ra.Port)
+	}
+}
+
+func (info *transferInfo) setSendErr(err error) {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	info.sendErr = err
+}
+
+func (info *transferInfo) sendError() error {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	return info.sendErr
+}
+
+// gotResponse records a response's head, from u.
+func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
+	info.httpCode = resp.StatusCode
+	info.httpVersion = versionOf(resp)
+	info.contentType = resp.Header.Get("Content-Type")
+	info.header = resp.Header
+	info.sizeHeader += headerSize(resp)
+	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
+		if next, err := u.Parse(loc); err == nil {
+			info.redirectURL = next.String()
+		}
+	}
+}
+
+func versionOf(resp *http.Response) string {
+	if resp.ProtoMajor == 2 {
+		return "2"
+	}
+	return fmt.Sprintf("%d.%d", resp.ProtoMajor, resp.ProtoMinor)
+}
