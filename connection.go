@@ -52,6 +52,11 @@ func newConnection(o connOptions, e env) (*connection, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.resolvConf != "" {
+		if b, err := readBounded(e.resolvConf, maxResolvConfSize); err == nil {
+			api.clusterDomain = clusterDomain(b)
+		}
+	}
 	procDir := e.procDir
 	if procDir == "" {
 		procDir = "/proc"
@@ -72,7 +77,7 @@ func newConnection(o connOptions, e env) (*connection, error) {
 		api:        api,
 		sa:         sa,
 		trust:      &trustStore{opts: o.trust, saDir: sa.dir, getenv: e.getenv},
-		creds:      credentials{api: api, source: source, insecure: o.trust.insecure},
+		creds:      credentials{source: source, insecure: o.trust.insecure, saToken: o.tokens.saToken},
 		transports: tr,
 		maxTime:    o.maxTime,
 		insecure:   o.trust.insecure,
@@ -102,12 +107,12 @@ func (c *connection) describe(out *output) {
 // send makes one request of transfer t (the first, or a hop of its redirects) and
 // returns the response with its body unread.
 func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method string, body *requestBody, info *transferInfo, out *output) (*http.Response, error) {
-	api := isAPIServer(u, c.api)
-	tlsConfig, caDesc, err := c.trust.configFor(u, api)
+	h := c.hop(t.url, u)
+	tlsConfig, caDesc, err := c.trust.configFor(u, h.api)
 	if err != nil {
 		return nil, err
 	}
-	tr := c.transports.forHost(api, tlsConfig)
+	tr := c.transports.forHost(h.api, u.Scheme, tlsConfig)
 	rc, size, err := body.open()
 	if err != nil {
 		return nil, err
@@ -126,7 +131,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		}
 		info.sizeUpload = max(size, 0)
 	}
-	hc, err := c.creds.forHop(t.url, u, t.spec.headers)
+	hc, err := c.creds.forHop(h, t.spec.headers)
 	info.auth = hc.auth
 	if err != nil {
 		if rc != nil {
@@ -137,7 +142,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	if hc.auth.note != "" {
 		out.info("%s", hc.auth.note)
 	}
-	sent := t.spec.headersFor(u, method, body != nil, api, hc)
+	sent := t.spec.headersFor(u, method, body != nil, h.api, hc)
 	applyHeaders(req, sent)
 	trace := c.trace(u, info, out, caDesc, req, sent)
 	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
@@ -146,6 +151,28 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		return nil, c.classify(ctx, err, u, info)
 	}
 	return resp, nil
+}
+
+// isAPIServer reports whether u is the API server: by its discovered address, or by
+// one of the cluster's names when the cluster's CA verifies the connection (under -k,
+// or with only the system roots, a name proves nothing).
+func (c *connection) isAPIServer(u *url.URL) bool {
+	switch c.api.identify(u) {
+	case apiByAddress:
+		return true
+	case apiByName:
+		return c.trust.clusterCA()
+	}
+	return false
+}
+
+// hop gathers what the credential decision needs about a request to u in a transfer
+// that started at origin.
+func (c *connection) hop(origin, u *url.URL) hop {
+	h := hop{origin: origin, url: u, api: c.isAPIServer(u), originAPI: c.isAPIServer(origin)}
+	h.byAddress = c.api.identify(u) == apiByAddress
+	h.clusterCA = h.api && c.trust.clusterCA()
+	return h
 }
 
 // transportOptions are the flags that shape connections.
@@ -157,8 +184,10 @@ type transportOptions struct {
 	resolve        []string
 }
 
-// transports are the run's HTTP transports: two, because the API server and every
-// other host trust different roots, and both reuse connections across URLs.
+// transports are the run's HTTP transports, one per TLS setup: the API server's roots,
+// every other host's roots, and plain http, each reused across URLs. A transport is
+// never shared between schemes, so an http:// URL can never leave an https:// one
+// with a TLS configuration that is not its own.
 type transports struct {
 	opts     transportOptions
 	getenv   func(string) string
@@ -166,9 +195,14 @@ type transports struct {
 	// resolves is --resolve: "host:port" to "addr:port".
 	resolves map[string]string
 
-	mu    sync.Mutex
-	api   *http.Transport
-	other *http.Transport
+	mu     sync.Mutex
+	byKind map[transportKind]*http.Transport
+}
+
+// transportKind is which TLS setup a transport has.
+type transportKind struct {
+	api    bool
+	scheme string
 }
 
 func newTransports(o transportOptions, e env) (*transports, error) {
@@ -183,27 +217,28 @@ func newTransports(o transportOptions, e env) (*transports, error) {
 	return t, nil
 }
 
-// forHost is the transport for the API server or for any other host, made on first use.
-func (t *transports) forHost(api bool, cfg *tls.Config) *http.Transport {
+// forHost is the transport for the API server or for any other host, by scheme, made
+// on first use with cfg, the TLS configuration that verifies such a host.
+func (t *transports) forHost(api bool, scheme string, cfg *tls.Config) *http.Transport {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	slot := &t.other
-	if api {
-		slot = &t.api
+	kind := transportKind{api: api, scheme: scheme}
+	if tr := t.byKind[kind]; tr != nil {
+		return tr
 	}
-	if *slot == nil {
-		*slot = t.newTransport(cfg)
+	if t.byKind == nil {
+		t.byKind = map[transportKind]*http.Transport{}
 	}
-	return *slot
+	tr := t.newTransport(cfg)
+	t.byKind[kind] = tr
+	return tr
 }
 
 func (t *transports) close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, tr := range []*http.Transport{t.api, t.other} {
-		if tr != nil {
-			tr.CloseIdleConnections()
-		}
+	for _, tr := range t.byKind {
+		tr.CloseIdleConnections()
 	}
 }
 

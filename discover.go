@@ -18,6 +18,8 @@ type apiServer struct {
 	source string
 	// guessed is true when nothing told kcurl where the server is.
 	guessed bool
+	// clusterDomain is the cluster's DNS domain, from the pod's resolv.conf, if known.
+	clusterDomain string
 }
 
 // discoverAPIServer finds the API server: --server, else the service environment
@@ -109,22 +111,62 @@ func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
 	return u, false, nil
 }
 
-// isAPIServer reports whether u names the API server: its discovered host and port, or
-// one of the cluster's names for it on port 443.
-func isAPIServer(u *url.URL, api apiServer) bool {
-	if hostPort(u) == hostPort(api.base) {
-		return true
+// apiIdentity is how a URL names the API server, if it does.
+type apiIdentity int
+
+const (
+	notAPIServer apiIdentity = iota
+	// apiByAddress is the discovered host and port (or --server's).
+	apiByAddress
+	// apiByName is one of the cluster's names for it on 443. A name is only a claim:
+	// the connection decides (a name is the API server only when the cluster's CA
+	// verifies it, see connection.isAPIServer).
+	apiByName
+)
+
+// identify says how u names the API server: its discovered host and port, or one of
+// the cluster's names on port 443 (kubernetes, kubernetes.default,
+// kubernetes.default.svc, and kubernetes.default.svc.<cluster domain> when the
+// cluster domain is known). No open-ended suffix: a domain anyone can buy is not the cluster's.
+func (a apiServer) identify(u *url.URL) apiIdentity {
+	if hostPort(u) == hostPort(a.base) {
+		return apiByAddress
 	}
 	if hostPort(u) != strings.ToLower(u.Hostname())+":443" {
-		return false
+		return notAPIServer
 	}
 	switch h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); {
 	case h == "kubernetes", h == "kubernetes.default", h == defaultAPIServerHost:
-		return true
-	case strings.HasPrefix(h, defaultAPIServerHost+"."):
-		return true
+		return apiByName
+	case a.clusterDomain != "" && h == defaultAPIServerHost+"."+a.clusterDomain:
+		return apiByName
 	}
-	return false
+	return notAPIServer
+}
+
+// isAPIServer reports whether u names the API server, by address or by name.
+func isAPIServer(u *url.URL, api apiServer) bool { return api.identify(u) != notAPIServer }
+
+// maxResolvConfSize bounds the resolv.conf kcurl reads for the cluster domain.
+const maxResolvConfSize = 64 << 10
+
+// clusterDomain is the cluster's DNS domain as the kubelet wrote it into the pod's
+// resolv.conf: the "svc.<domain>" entry of the search list (search ns.svc.cluster.local
+// svc.cluster.local cluster.local), or "" when there is none.
+func clusterDomain(resolvConf []byte) string {
+	for _, line := range strings.Split(string(resolvConf), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || fields[0] != "search" {
+			continue
+		}
+		for _, f := range fields[1:] {
+			d, ok := strings.CutPrefix(strings.ToLower(strings.TrimSuffix(f, ".")), "svc.")
+			if ok && d != "" && validHost(d) && net.ParseIP(d) == nil {
+				return d
+			}
+		}
+	}
+	return ""
 }
 
 // validHost is an IP address (IPv6 without brackets, as the kubelet writes it) or a

@@ -134,3 +134,26 @@ func TestPlaceholders(t *testing.T) {
 		})
 	}
 }
+
+func TestClusterDomain(t *testing.T) {
+	tests := []struct {
+		name, resolvConf, want string
+	}{
+		{name: "the kubelet's search list", resolvConf: "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", want: "cluster.local"},
+		{name: "another domain", resolvConf: "search ns.svc.corp.example svc.corp.example corp.example\n", want: "corp.example"},
+		{name: "a trailing dot", resolvConf: "search svc.cluster.local.\n", want: "cluster.local"},
+		{name: "no svc entry", resolvConf: "search example.org\n", want: ""},
+		{name: "no search line", resolvConf: "nameserver 127.0.0.53\n", want: ""},
+		{name: "empty", resolvConf: "", want: ""},
+		{name: "svc. alone", resolvConf: "search svc.\n", want: ""},
+		{name: "a domain that is not a name", resolvConf: "search svc.a/b\n", want: ""},
+		{name: "an address", resolvConf: "search svc.10.0.0.1\n", want: ""},
+		{name: "a commented search line", resolvConf: "# search svc.evil.test\n", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(clusterDomain([]byte(tt.resolvConf)), tt.want) // the cluster domain from resolv.conf
+		})
+	}
+}

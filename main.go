@@ -74,6 +74,7 @@ type cli struct {
 	Version         bool `short:"V"`
 	Watch           bool
 	WatchReconnect  bool `name:"watch-reconnect"`
+	SAToken         bool `name:"sa-token"`
 
 	ConnFlags `embed:""`
 }
@@ -170,6 +171,7 @@ var flagDocs = map[string]flagDoc{
 	"namespace":           {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
 	"from-pid":            {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
 	"service-account-dir": {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
+	"sa-token":            {"kubernetes", "", "Also send the pod's service-account token to the URL given (over verified TLS, never across a redirect to another host), for services that authenticate pods by TokenReview."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -209,6 +211,8 @@ type env struct {
 	procDir string
 	// hostname is the pod's name when POD_NAME is not set.
 	hostname func() (string, error)
+	// resolvConf is the resolv.conf whose search list names the cluster domain; "" for none.
+	resolvConf string
 }
 
 func main() {
@@ -227,6 +231,7 @@ func osEnv() env {
 		stderrIsTerminal: isTerminal(os.Stderr),
 		sleep:            sleepContext,
 		hostname:         os.Hostname,
+		resolvConf:       "/etc/resolv.conf",
 	}
 }
 
@@ -380,6 +385,7 @@ func (f ConnFlags) connOptions() connOptions {
 func (c *cli) connOptions() connOptions {
 	o := c.ConnFlags.connOptions()
 	o.transport.http11 = c.HTTP11
+	o.tokens.saToken = c.SAToken
 	return o
 }
 

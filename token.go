@@ -39,6 +39,8 @@ type tokenFlags struct {
 	saDir string
 	// fromPID is --from-pid.
 	fromPID int
+	// saToken is --sa-token.
+	saToken bool
 }
 
 // typed reports whether a token was given on the command line or in a file of the
@@ -148,9 +150,30 @@ func checkToken(token, source string) (string, string, error) {
 
 // credentials decides which credentials go with which request.
 type credentials struct {
-	api      apiServer
 	source   tokenSource
 	insecure bool
+	// saToken is --sa-token: the pod's own token also goes to the URL typed, as an
+	// explicit token does.
+	saToken bool
+	// trustedRedirects is --location-trusted: the user's own credential headers follow
+	// redirects to any host, as curl's flag allows.
+	trustedRedirects bool
+}
+
+// hop is what the credential decision needs to know about one request of a transfer.
+type hop struct {
+	// origin is the URL the transfer started at: the one the user typed.
+	origin *url.URL
+	url    *url.URL
+	// api and originAPI say whether url and origin are the API server: by address, or
+	// by name when the cluster's CA verifies the connection.
+	api       bool
+	originAPI bool
+	// byAddress is url naming the API server by its discovered address.
+	byAddress bool
+	// clusterCA is the connection verified by the cluster's CA: the service account's
+	// ca.crt or --cacert, and not -k.
+	clusterCA bool
 }
 
 // hopCredentials are the credentials of one request: the user's -H headers that may
@@ -161,31 +184,27 @@ type hopCredentials struct {
 	auth    authState
 }
 
-// forHop decides the credentials of one request of a transfer that started at origin.
-// The user's own Authorization and Cookie go only to the origin's host and port, as
-// curl sends them; the token goes where tokenDecision allows, and never on a transfer
-// that started anywhere but the API server.
-func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredentials, error) {
-	sameHost := hostPort(u) == hostPort(origin)
+// forHop decides the credentials of one request. The user's own Authorization, Cookie
+// and Proxy-Authorization go only to the origin's scheme, host and port (curl's rule
+// since CVE-2022-27776), unless --location-trusted; the token goes where tokenDecision
+// allows.
+func (c credentials) forHop(h hop, user []headerArg) (hopCredentials, error) {
+	same := sameOrigin(h.origin, h.url)
 	var hc hopCredentials
 	userAuth := false
-	for _, h := range user {
-		if isCredentialHeader(h.name) && !sameHost {
+	for _, hdr := range user {
+		if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {
 			continue
 		}
-		if strings.EqualFold(h.name, "Authorization") {
+		if strings.EqualFold(hdr.name, "Authorization") {
 			userAuth = true
 		}
-		hc.headers = append(hc.headers, h)
+		hc.headers = append(hc.headers, hdr)
 	}
-	send, why := tokenDecision(u, c.api, c.insecure, c.source.explicit(), userAuth)
-	if send && !isAPIServer(origin, c.api) {
-		// A redirect from another host must not borrow the token for the API server.
-		send, why = false, "no token sent: the request started at "+origin.Host+", not at the API server"
-	}
+	send, why := c.tokenDecision(h, userAuth)
 	hc.auth = authState{why: why}
 	if !send {
-		if isAPIServer(u, c.api) || c.source.explicit() || c.source.tokenFile != "" {
+		if h.api || h.byAddress || c.typed() {
 			hc.auth.note = why
 		}
 		return hc, nil
@@ -203,24 +222,57 @@ func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredential
 	return hc, nil
 }
 
-// isCredentialHeader is a header that carries the user's own credentials.
-func isCredentialHeader(name string) bool {
-	return strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Cookie")
+// typed reports a token the user pointed at a URL: --token, --token-file,
+// --oauth2-bearer, or the pod's own with --sa-token.
+func (c credentials) typed() bool {
+	return c.source.explicit() || c.source.tokenFile != "" || c.saToken
 }
 
-// tokenDecision says whether the token may go with a request to u, and if not, why.
-func tokenDecision(u *url.URL, api apiServer, insecure, explicit, userAuthorization bool) (bool, string) {
+// tokenDecision says whether the token may go with a request, and if not, why. To the
+// API server (a transfer that started there), only over TLS verified by the cluster's
+// CA; the one exception is a token typed on the command line with -k, to the discovered
+// address. A typed token (and --sa-token's) also goes to the URL the user typed, over
+// verified TLS, to its scheme, host and port only. Nowhere else.
+func (c credentials) tokenDecision(h hop, userAuthorization bool) (bool, string) {
 	switch {
 	case userAuthorization:
 		return false, "no token sent: an Authorization header was given"
-	case u.Scheme != "https":
-		return false, "no token sent: " + u.Scheme + ":// is not TLS"
-	case !isAPIServer(u, api):
-		return false, "no token sent: " + u.Host + " is not the API server"
-	case insecure && !explicit:
+	case h.url.Scheme != "https":
+		return false, "no token sent: " + h.url.Scheme + ":// is not TLS"
+	case h.api && h.originAPI:
+		return c.toAPIServer(h)
+	case c.typed() && sameOrigin(h.origin, h.url):
+		if c.insecure {
+			return false, "no token sent: -k does not verify " + h.url.Host
+		}
+		return true, ""
+	case h.api:
+		return false, "no token sent: the request started at " + h.origin.Host + ", not at the API server"
+	}
+	return false, "no token sent: " + h.url.Host + " is not the API server"
+}
+
+// toAPIServer is the token rule for the API server itself.
+func (c credentials) toAPIServer(h hop) (bool, string) {
+	switch {
+	case h.clusterCA:
+		return true, ""
+	case c.insecure && c.source.explicit() && h.byAddress:
+		return true, ""
+	case c.insecure:
 		return false, "no token sent: -k does not verify the server (give --token to send one anyway)"
 	}
-	return true, ""
+	return false, "no token sent: no cluster CA verifies the API server (" + filepath.Join(c.source.saDir, "ca.crt") + " does not exist; give --cacert)"
+}
+
+// sameOrigin reports whether two URLs have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && hostPort(a) == hostPort(b)
+}
+
+// isCredentialHeader is a header that carries the user's own credentials.
+func isCredentialHeader(name string) bool {
+	return strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Cookie") || strings.EqualFold(name, "Proxy-Authorization")
 }
 
 // authState is what happened to the token for one request; it never holds the token.

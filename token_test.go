@@ -378,6 +378,7 @@ func TestIsAPIServer(t *testing.T) {
 	api, _ := discoverAPIServer("", func(k string) string {
 		return map[string]string{"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}[k]
 	})
+	api.clusterDomain = "cluster.local"
 	tests := []struct {
 		url  string
 		want bool
@@ -391,9 +392,9 @@ func TestIsAPIServer(t *testing.T) {
 		{"https://kubernetes.default.svc.cluster.local/api", true},
 		{"https://KUBERNETES.default.svc.cluster.local./api", true},
 		{"https://kubernetes.default.svc:8443/api", false},
-		// Any cluster domain is one: the name only chooses the cluster's CA, which must
-		// then verify the server before the token is written.
-		{"https://kubernetes.default.svc.example.org/api", true},
+		// Only the cluster's own domain: any other is a name anyone can buy (issue 11).
+		{"https://kubernetes.default.svc.example.org/api", false},
+		{"https://kubernetes.default.svc.cluster.local.example.org/api", false},
 		{"https://kubernetes.evil/api", false},
 		{"https://evil-kubernetes.default.svc/api", false},
 		{"https://10.96.0.2/api", false},
@@ -414,15 +415,25 @@ func TestCredentialsForHop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sa := t.TempDir()
-	if err := os.WriteFile(filepath.Join(sa, "token"), []byte(secretPrefix+"hop\n"), 0o600); err != nil {
+	api.clusterDomain = "cluster.local"
+	withCA, withoutCA := t.TempDir(), t.TempDir()
+	for _, dir := range []string{withCA, withoutCA} {
+		if err := os.WriteFile(filepath.Join(dir, "token"), []byte(secretPrefix+"hop\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(withCA, "ca.crt"), []byte("a CA"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	parse := func(s string) *url.URL { u, _ := url.Parse(s); return u }
-	userAuth := []headerArg{{name: "Authorization", value: "Basic dTpw"}, {name: "Cookie", value: "a=b"}, {name: "X-Other", value: "1"}}
+	userAuth := []headerArg{{name: "Authorization", value: "Basic dTpw"}, {name: "Cookie", value: "a=b"}, {name: "Proxy-Authorization", value: "Basic eDp5"}, {name: "X-Other", value: "1"}}
+	sent := "sending the bearer token from " + filepath.Join(withCA, "token")
+	typed := tokenSource{token: secretPrefix + "typed"}
 	tests := []struct {
 		name    string
 		creds   credentials
+		trust   trustOptions
+		noCA    bool
 		origin  string
 		url     string
 		user    []headerArg
@@ -430,30 +441,52 @@ func TestCredentialsForHop(t *testing.T) {
 		headers []string
 		note    string
 	}{
-		{name: "the API server by address", origin: "https://10.0.0.1/api", url: "https://10.0.0.1/api", token: true, note: "sending the bearer token from " + filepath.Join(sa, "token")},
-		{name: "the API server by name", origin: "https://kubernetes.default.svc/api", url: "https://kubernetes.default.svc/api", token: true, note: "sending the bearer token from " + filepath.Join(sa, "token")},
-		{name: "the API server's port by name only on 443", origin: "https://kubernetes.default.svc:6443/api", url: "https://kubernetes.default.svc:6443/api"},
+		{name: "the API server by address", origin: "https://10.0.0.1/api", url: "https://10.0.0.1/api", token: true, note: sent},
+		{name: "the API server by name", origin: "https://kubernetes.default.svc/api", url: "https://kubernetes.default.svc/api", token: true, note: sent},
+		{name: "the API server by its full name", origin: "https://kubernetes.default.svc.cluster.local/api", url: "https://kubernetes.default.svc.cluster.local/api", token: true, note: sent},
+		{name: "a name in another domain is not the API server", origin: "https://kubernetes.default.svc.example.org/api", url: "https://kubernetes.default.svc.example.org/api"},
+		{name: "a name on another port is not the API server", origin: "https://kubernetes.default.svc:6443/api", url: "https://kubernetes.default.svc:6443/api"},
+		{name: "a name without ca.crt is not the API server", noCA: true, origin: "https://kubernetes.default.svc/api", url: "https://kubernetes.default.svc/api"},
+		{name: "a name with --cacert is the API server", noCA: true, trust: trustOptions{caFile: "/ca.pem"}, origin: "https://kubernetes/api", url: "https://kubernetes/api", token: true, note: "sending the bearer token from " + filepath.Join(withoutCA, "token")},
+		{name: "a name under -k is not the API server", trust: trustOptions{insecure: true}, creds: credentials{insecure: true, source: typed}, origin: "https://kubernetes.default.svc/", url: "https://kubernetes.default.svc/", note: "no token sent: -k does not verify kubernetes.default.svc"},
+		{name: "the address without ca.crt", noCA: true, origin: "https://10.0.0.1/api", url: "https://10.0.0.1/api", note: "no token sent: no cluster CA verifies the API server (" + filepath.Join(withoutCA, "ca.crt") + " does not exist; give --cacert)"},
+		{name: "the address without ca.crt, with --cacert", noCA: true, trust: trustOptions{caFile: "/ca.pem"}, origin: "https://10.0.0.1/api", url: "https://10.0.0.1/api", token: true, note: "sending the bearer token from " + filepath.Join(withoutCA, "token")},
 		{name: "http to the API server", origin: "http://10.0.0.1:443/api", url: "http://10.0.0.1:443/api", note: "no token sent: http:// is not TLS"},
 		{name: "another host", origin: "https://example.test/", url: "https://example.test/"},
 		{name: "another port", origin: "https://10.0.0.1:444/", url: "https://10.0.0.1:444/"},
 		{name: "a redirect into the API server", origin: "https://example.test/", url: "https://10.0.0.1/api", note: "no token sent: the request started at example.test, not at the API server"},
 		{name: "a redirect out of the API server", origin: "https://10.0.0.1/api", url: "https://example.test/"},
-		{name: "-k", creds: credentials{insecure: true}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", note: "no token sent: -k does not verify the server (give --token to send one anyway)"},
-		{name: "-k with --token", creds: credentials{insecure: true, source: tokenSource{token: secretPrefix + "typed"}}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", token: true, note: "sending the bearer token from --token"},
-		{name: "the user's Authorization wins", origin: "https://10.0.0.1/", url: "https://10.0.0.1/", user: userAuth, headers: []string{"Authorization", "Cookie", "X-Other"}, note: "no token sent: an Authorization header was given"},
+		{name: "a redirect from https to http on the API server", origin: "https://10.0.0.1/api", url: "http://10.0.0.1:443/api", note: "no token sent: http:// is not TLS"},
+		{name: "-k", trust: trustOptions{insecure: true}, creds: credentials{insecure: true}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", note: "no token sent: -k does not verify the server (give --token to send one anyway)"},
+		{name: "-k with --token to the address", trust: trustOptions{insecure: true}, creds: credentials{insecure: true, source: typed}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", token: true, note: "sending the bearer token from --token"},
+		{name: "-k with --token-file", trust: trustOptions{insecure: true}, creds: credentials{insecure: true, source: tokenSource{tokenFile: filepath.Join(withCA, "token")}}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", note: "no token sent: -k does not verify the server (give --token to send one anyway)"},
+		{name: "--token to the host typed", creds: credentials{source: typed}, origin: "https://metrics.test:8443/m", url: "https://metrics.test:8443/m", token: true, note: "sending the bearer token from --token"},
+		{name: "--token to the host typed, -k", trust: trustOptions{insecure: true}, creds: credentials{insecure: true, source: typed}, origin: "https://metrics.test:8443/m", url: "https://metrics.test:8443/m", note: "no token sent: -k does not verify metrics.test:8443"},
+		{name: "--token not across a redirect to another host", creds: credentials{source: typed}, origin: "https://metrics.test:8443/m", url: "https://other.test:8443/m", note: "no token sent: other.test:8443 is not the API server"},
+		{name: "--token not across a redirect to http", creds: credentials{source: typed}, origin: "https://metrics.test/m", url: "http://metrics.test:443/m", note: "no token sent: http:// is not TLS"},
+		{name: "--sa-token to the host typed", creds: credentials{saToken: true}, origin: "https://metrics.test:8443/m", url: "https://metrics.test:8443/m", token: true, note: sent},
+		{name: "no --sa-token: not to the host typed", origin: "https://metrics.test:8443/m", url: "https://metrics.test:8443/m"},
+		{name: "the user's Authorization wins", origin: "https://10.0.0.1/", url: "https://10.0.0.1/", user: userAuth, headers: []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Other"}, note: "no token sent: an Authorization header was given"},
 		{name: "the user's credentials stay with their host", origin: "https://example.test/", url: "https://other.test/", user: userAuth, headers: []string{"X-Other"}},
 		{name: "the user's credentials stay with their port", origin: "https://example.test/", url: "https://example.test:8443/", user: userAuth, headers: []string{"X-Other"}},
-		{name: "the user's credentials follow to the same host", origin: "https://example.test/a", url: "https://example.test/b", user: userAuth, headers: []string{"Authorization", "Cookie", "X-Other"}},
+		{name: "the user's credentials stay with their scheme", origin: "https://example.test:8080/", url: "http://example.test:8080/", user: userAuth, headers: []string{"X-Other"}},
+		{name: "the user's credentials follow to the same origin", origin: "https://example.test/a", url: "https://example.test/b", user: userAuth, headers: []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Other"}},
+		{name: "--location-trusted", creds: credentials{trustedRedirects: true}, origin: "https://example.test/", url: "http://other.test/", user: userAuth, headers: []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Other"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
-			c := tt.creds
-			c.api = api
-			if c.source == (tokenSource{}) {
-				c.source = tokenSource{saDir: sa}
+			sa := withCA
+			if tt.noCA {
+				sa = withoutCA
 			}
-			hc, err := c.forHop(parse(tt.origin), parse(tt.url), tt.user)
+			creds := tt.creds
+			if creds.source == (tokenSource{}) {
+				creds.source = tokenSource{saDir: sa}
+			}
+			creds.source.saDir = sa
+			conn := &connection{api: api, trust: &trustStore{opts: tt.trust, saDir: sa}, creds: creds}
+			hc, err := creds.forHop(conn.hop(parse(tt.origin), parse(tt.url)), tt.user)
 			is.NoErr(err)
 			is.Equal(hc.bearer != nil, tt.token) // whether the token goes
 			is.Equal(hc.auth.sent, tt.token)

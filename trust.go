@@ -56,6 +56,16 @@ func (s *trustStore) configFor(u *url.URL, api bool) (*tls.Config, string, error
 	return s.forOther()
 }
 
+// clusterCA reports whether the API server's connection is verified by the cluster's
+// CA: --cacert, or the service account's ca.crt, and not -k. Only then is a name the
+// API server, and only then does the service-account token go.
+func (s *trustStore) clusterCA() bool {
+	if s.opts.insecure {
+		return false
+	}
+	return s.opts.caFile != "" || fileExists(filepath.Join(s.saDir, "ca.crt"))
+}
+
 // forAPIServer is the TLS configuration for the API server: --cacert, else the
 // service account's ca.crt, else the roots other hosts get. caDesc names the roots for -v.
 func (s *trustStore) forAPIServer() (cfg *tls.Config, caDesc string, err error) {
