@@ -30,6 +30,7 @@ const (
 	exitCertProblem         = 58 // client certificate or key does not load
 	exitPeerVerify          = 60 // the server's certificate does not verify
 	exitBadContentEncoding  = 61 // a --compressed body that does not decode
+	exitFileTooLarge        = 63 // an answer larger than kcurl holds or prints (a Table, a rules review)
 	exitCACertProblem       = 77 // a CA file that cannot be read or holds no certificate
 )
 

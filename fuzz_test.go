@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -194,12 +195,12 @@ func FuzzBuildData(f *testing.F) {
 		if stdinUsed > 1 {
 			return // stdin can be read once only
 		}
-		got, err := buildData(pieces, strings.NewReader(stdin))
+		got, err := buildDataBytes(pieces, strings.NewReader(stdin))
 		if err != nil {
 			t.Fatalf("buildData(%+v) without files failed: %v", pieces, err)
 		}
 		// One piece on its own: each kind's rule, exactly.
-		single, err := buildData(pieces[:1], strings.NewReader(stdin))
+		single, err := buildDataBytes(pieces[:1], strings.NewReader(stdin))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +242,7 @@ func FuzzBuildData(f *testing.F) {
 			}
 		}
 		// Two pieces: joined with '&', except --json which is concatenated.
-		second, _ := buildData([]dataPiece{pieces[1]}, strings.NewReader(""))
+		second, _ := buildDataBytes([]dataPiece{pieces[1]}, strings.NewReader(""))
 		sep := "&"
 		if pieces[1].kind == dataJSON {
 			sep = ""
@@ -250,6 +251,15 @@ func FuzzBuildData(f *testing.F) {
 			t.Fatalf("buildData(%+v) = %q, want %q", pieces, got, string(single)+sep+string(second))
 		}
 	})
+}
+
+// buildDataBytes is buildData's body in one piece.
+func buildDataBytes(pieces []dataPiece, stdin io.Reader) ([]byte, error) {
+	d, err := buildData(pieces, stdin)
+	if err != nil {
+		return nil, err
+	}
+	return d.bytes(), nil
 }
 
 // readsFile reports whether a data piece would read a file other than stdin.

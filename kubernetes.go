@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,6 +34,8 @@ func runWhoami(args []string, e env) int {
 	if code, done := parseCommand(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", args, e); done {
 		return code
 	}
+	cmd.keepSecrets()
+	blankCredentials(args, e)
 	conn, out, err := connect(cmd.ConnFlags, e)
 	if err != nil {
 		return out.fail(err)
@@ -74,6 +77,8 @@ func runCanI(args []string, e env) int {
 	if code, done := parseCommand(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", args, e); done {
 		return code
 	}
+	cmd.keepSecrets()
+	blankCredentials(args, e)
 	if !cmd.All && (cmd.Verb == "" || cmd.Resource == "") {
 		return newOutput(e, cmd.messages()).fail(exitErrorf(exitFailedInit, "can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"))
 	}
@@ -93,7 +98,7 @@ func runCanI(args []string, e env) int {
 			return out.fail(err)
 		}
 		if err := writeRules(e.stdout, rules); err != nil {
-			return out.fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
+			return out.fail(writeFailure(err))
 		}
 		return exitOK
 	}
@@ -123,50 +128,63 @@ func jsonSpec(base *requestSpec) *requestSpec {
 	return s
 }
 
-// call sends one request to the API server and decodes its JSON answer, read up to
-// limit bytes, into v: the subcommands' and --all-pages' way in, with the same trust,
-// token and error rules as a transfer.
-func (c *connection) call(ctx context.Context, out *output, spec *requestSpec, method, path string, body any, limit int64, v any) (*transferInfo, error) {
-	u, _, err := resolveURL(path, c.api)
+// open sends a verb's request and returns the response of a 2xx, body unread; any
+// other status is its Status error line. It goes through the same trust, token and
+// error rules as a transfer.
+func (c *connection) open(ctx context.Context, out *output, t *transfer, info *transferInfo) (*http.Response, error) {
+	resp, err := c.send(ctx, t, t.url, t.method, t.body, info, out)
 	if err != nil {
 		return nil, err
 	}
-	t := &transfer{url: u, method: method, spec: spec}
+	info.httpCode, info.httpVersion, info.contentType = resp.StatusCode, versionOf(resp), resp.Header.Get("Content-Type")
+	out.responseHead(resp)
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		return nil, httpError(resp.StatusCode, readStatus(resp.Body), info.auth)
+	}
+	return resp, nil
+}
+
+// call sends one request to the API server and decodes its JSON answer, of at most
+// limit bytes, into v: the subcommands' way in.
+func (c *connection) call(ctx context.Context, out *output, method, path string, body any, limit int64, v any) error {
+	u, _, err := resolveURL(path, c.api)
+	if err != nil {
+		return err
+	}
+	t := &transfer{url: u, method: method, spec: jsonSpec(nil)}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, err
+			return exitErrorf(exitInternal, "cannot encode the request to %s: %v", path, err)
 		}
-		t.body = &requestBody{data: b}
+		t.body = &requestBody{data: &chunkedData{}}
+		t.body.data.write(b)
 	}
 	info := &transferInfo{start: time.Now(), method: method, urlEffective: u.String()}
-	resp, err := c.send(ctx, t, u, method, t.body, info, out)
+	resp, err := c.open(ctx, out, t, info)
 	if err != nil {
-		return info, err
+		return err
 	}
 	defer resp.Body.Close()
-	info.httpCode, info.httpVersion, info.contentType = resp.StatusCode, versionOf(resp), resp.Header.Get("Content-Type")
-	out.responseHead(resp)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-	info.sizeDownload = int64(len(b))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return info, bodyError(ctx, err, int64(len(b)), info.start, resp)
+		return bodyError(ctx, err, int64(len(b)), info.start, resp)
 	}
-	if resp.StatusCode >= 300 {
-		return info, httpError(resp.StatusCode, decodeStatus(b), info.auth)
+	if int64(len(b)) > limit {
+		return exitErrorf(exitRecvError, "the answer to %s is larger than %d bytes", path, limit)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return info, exitErrorf(exitRecvError, "the answer to %s is not the JSON expected: %v", path, err)
+		return exitErrorf(exitRecvError, "the answer to %s is not the JSON expected: %v", path, err)
 	}
-	return info, nil
+	return nil
 }
 
 // review is call for the review APIs, bounded by -m as a transfer is.
 func (c *connection) review(ctx context.Context, out *output, path string, body, v any) error {
 	ctx, cancel := c.withMaxTime(ctx)
 	defer cancel()
-	_, err := c.call(ctx, out, jsonSpec(nil), http.MethodPost, path, body, maxAnswerSize, v)
-	return err
+	return c.call(ctx, out, http.MethodPost, path, body, maxAnswerSize, v)
 }
 
 // maxAnswerSize bounds a review answer; a rules review of a very busy identity is tens of KiB.
@@ -339,11 +357,17 @@ func startWatch(u *url.URL) *watchTracker {
 func (r *runner) watchLoop(ctx context.Context, t *transfer) (*transferInfo, error) {
 	ctx, cancel := r.conn.withMaxTime(ctx)
 	defer cancel()
+	start, received := time.Now(), int64(0)
 	for {
 		t.watch.line, t.watch.overflow = t.watch.line[:0], false
 		info, err := r.runTransfer(ctx, t)
+		received += info.sizeDownload
+		if exitCodeOf(err) == exitTimeout && ctx.Err() == context.DeadlineExceeded {
+			// -m bounds the whole watch: say how long it ran, not its last connection.
+			return info, exitErrorf(exitTimeout, "Operation timed out after %d milliseconds with %d bytes received", time.Since(start).Milliseconds(), received)
+		}
 		if t.watch.gone || info.httpCode == http.StatusGone {
-			gone := exitErrorf(exitHTTPError, "watch: resourceVersion %s is gone (410): list again, then watch from the list's resourceVersion", t.watch.resourceVersion)
+			gone := exitErrorf(exitHTTPError, "watch: resourceVersion %s is gone (410): list again, then watch from the list's resourceVersion", printable(t.watch.resourceVersion))
 			if r.delivery.fail || r.delivery.failWithBody {
 				return info, gone
 			}
@@ -455,71 +479,199 @@ func (t *tableFlag) Decode(ctx *kong.DecodeContext) error {
 	return nil
 }
 
-// maxTableSize bounds a Table kcurl holds to align its columns, as kubectl holds it.
-const maxTableSize = 256 << 20
+// maxTableSize bounds the Table answer kcurl holds to align its columns, as kubectl
+// holds it; a 500-row page of pods is about 200 KiB.
+const maxTableSize = 32 << 20
+
+// maxPrintedCells bounds the cells kcurl aligns from one Table or rules review: what a
+// hostile answer can make of memory stays proportional to this, not to rows × columns.
+const maxPrintedCells = 1 << 20
 
 // copyTable prints a Table answer as kubectl get does; anything else goes out as it came.
 func (r *runner) copyTable(ctx context.Context, sink *bodySink, resp *http.Response) error {
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxTableSize))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxTableSize+1))
 	if err != nil {
 		return bodyError(ctx, err, int64(len(b)), time.Now(), resp)
 	}
-	var tbl table
-	if !isJSONType(resp.Header.Get("Content-Type")) || json.Unmarshal(b, &tbl) != nil || tbl.Kind != "Table" {
+	if len(b) > maxTableSize {
+		return exitErrorf(exitFileTooLarge, "the Table is larger than %d bytes: ask for fewer rows with limit= or --all-pages without --table", maxTableSize)
+	}
+	var tbl *tableText
+	if isJSONType(resp.Header.Get("Content-Type")) {
+		tbl, err = decodeTable(b, r.delivery.table.wide)
+	}
+	if tbl == nil {
+		if err != nil {
+			return err
+		}
 		_, err := sink.Write(b)
 		return err
 	}
-	if len(tbl.Rows) == 0 {
+	if len(tbl.rows) == 0 {
 		r.out.notice("No resources found.")
 		return nil
 	}
-	return writeTable(sink, &tbl, r.delivery.table.wide)
+	return writeTable(sink, tbl)
 }
 
-// table is a meta.k8s.io/v1 Table.
-type table struct {
-	Kind    string `json:"kind"`
-	Columns []struct {
-		Name     string `json:"name"`
-		Priority int    `json:"priority"`
-	} `json:"columnDefinitions"`
-	Rows []struct {
-		Cells []any `json:"cells"`
-	} `json:"rows"`
+// tableText is a Table's shown columns, as text.
+type tableText struct {
+	head []string
+	rows [][]string
+}
+
+// tableColumn is one of a Table's columnDefinitions.
+type tableColumn struct {
+	Name     string `json:"name"`
+	Priority int    `json:"priority"`
+}
+
+// decodeTable reads a meta.k8s.io/v1 Table a token at a time, keeping only the cells
+// of the columns shown (priority 0, and 1 with wide), as text. It returns nil, nil for
+// an answer that is not a Table (printed as it came), and exit 63 past maxPrintedCells.
+func decodeTable(b []byte, wide bool) (*tableText, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if expectDelim(dec, '{') != nil {
+		return nil, nil
+	}
+	var kind string
+	var shown []int
+	t := &tableText{}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, nil
+		}
+		switch key {
+		case "kind":
+			err = dec.Decode(&kind)
+		case "columnDefinitions":
+			var cols []tableColumn
+			err = dec.Decode(&cols)
+			t.head, shown = shownColumns(cols, wide)
+		case "rows":
+			if shown == nil {
+				return nil, nil // rows before columns: not the API server's Table
+			}
+			err = t.decodeRows(dec, shown)
+		default:
+			err = dec.Decode(new(json.RawMessage))
+		}
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return nil, err
+		}
+		if err != nil {
+			return nil, nil
+		}
+	}
+	if kind != "Table" || shown == nil {
+		return nil, nil
+	}
+	return t, nil
+}
+
+// shownColumns are the names (upper case) and indexes of the columns printed.
+func shownColumns(cols []tableColumn, wide bool) ([]string, []int) {
+	head, shown := []string{}, []int{}
+	for i, c := range cols {
+		if c.Priority == 0 || wide {
+			shown = append(shown, i)
+			head = append(head, strings.ToUpper(c.Name))
+		}
+	}
+	return head, shown
+}
+
+// decodeRows reads the rows array, one cell at a time.
+func (t *tableText) decodeRows(dec *json.Decoder, shown []int) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	for dec.More() {
+		if (len(t.rows)+1)*len(shown) > maxPrintedCells {
+			return exitErrorf(exitFileTooLarge, "the Table has more than %d cells to print", maxPrintedCells)
+		}
+		row, err := decodeRow(dec, shown)
+		if err != nil {
+			return err
+		}
+		t.rows = append(t.rows, row)
+	}
+	return expectDelim(dec, ']')
+}
+
+// decodeRow reads one row object, keeping the shown cells of its "cells".
+func decodeRow(dec *json.Decoder, shown []int) ([]string, error) {
+	row := make([]string, len(shown))
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if key != "cells" {
+			if err := dec.Decode(new(json.RawMessage)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := expectDelim(dec, '['); err != nil {
+			return nil, err
+		}
+		for i, j := 0, 0; dec.More(); i++ {
+			var cell any
+			if err := dec.Decode(&cell); err != nil {
+				return nil, err
+			}
+			if j < len(shown) && shown[j] == i {
+				row[j] = tableCell(cell)
+				j++
+			}
+		}
+		if err := expectDelim(dec, ']'); err != nil {
+			return nil, err
+		}
+	}
+	return row, expectDelim(dec, '}')
 }
 
 // pageLimit is the page size --all-pages asks for when the URL sets none, kubectl's chunk size.
 const pageLimit = "500"
 
-// maxPageSize bounds one page; only one page is held at a time.
-const maxPageSize = 512 << 20
+// maxItemSize bounds one item of a page, the most kcurl holds of a List at a time;
+// etcd stores objects of at most 1.5 MiB.
+const maxItemSize = 64 << 20
 
-// listPage is one page of a List: its items are kept as the server wrote them.
-type listPage struct {
-	Kind       string `json:"kind"`
-	APIVersion string `json:"apiVersion"`
+// pageHead is the part of a List page before its items.
+type pageHead struct {
+	Kind       string
+	APIVersion string
 	Metadata   struct {
 		ResourceVersion string `json:"resourceVersion"`
 		Continue        string `json:"continue"`
-	} `json:"metadata"`
-	Items []json.RawMessage `json:"items"`
+	}
 }
 
 // mergedHead opens the merged List in the API server's own field order, so it reads
 // like one page.
-func (lp *listPage) mergedHead() string {
-	kind, _ := json.Marshal(lp.Kind)
-	apiVersion, _ := json.Marshal(lp.APIVersion)
-	rv, _ := json.Marshal(lp.Metadata.ResourceVersion)
+func (h *pageHead) mergedHead() string {
+	kind, _ := json.Marshal(h.Kind)
+	apiVersion, _ := json.Marshal(h.APIVersion)
+	rv, _ := json.Marshal(h.Metadata.ResourceVersion)
 	return `{"kind":` + string(kind) + `,"apiVersion":` + string(apiVersion) + `,"metadata":{"resourceVersion":` + string(rv) + `},"items":[`
 }
 
 // allPages is --all-pages: it follows metadata.continue and writes one List whose items
-// are written page by page, so memory holds one page, never the whole list.
+// stream out one at a time, so memory holds one item, never a page or the list; -m
+// bounds the whole walk.
 func (r *runner) allPages(ctx context.Context, t *transfer) (*transferInfo, error) {
-	out := r.out
-	sink := out.sink(t.outFile)
+	ctx, cancel := r.conn.withMaxTime(ctx)
+	defer cancel()
+	sink := r.out.sink(t.outFile)
 	var w io.Writer = sink
 	if r.delivery.wantPretty(true, false) {
 		w = newPrettyJSON(sink)
@@ -528,52 +680,165 @@ func (r *runner) allPages(ctx context.Context, t *transfer) (*transferInfo, erro
 	if !q.Has("limit") {
 		q.Set("limit", pageLimit)
 	}
-	var info *transferInfo
-	var total int64
-	items := 0
-	for page := 0; ; page++ {
+	info := &transferInfo{start: time.Now(), method: http.MethodGet, urlEffective: t.url.String()}
+	pages := &pageCopier{w: w}
+	for page := 1; ; page++ {
 		u := *t.url
 		u.RawQuery = q.Encode()
-		var lp listPage
-		var err error
-		info, err = r.conn.call(ctx, out, jsonSpec(t.spec), http.MethodGet, u.RequestURI(), nil, maxPageSize, &lp)
-		if info != nil {
-			total += info.sizeDownload
-		}
+		before := pages.items
+		cont, err := r.copyPage(ctx, &transfer{url: &u, method: http.MethodGet, spec: jsonSpec(t.spec)}, info, pages)
 		if err != nil {
 			sink.abort()
 			return info, err
 		}
-		if page == 0 {
-			if _, err := io.WriteString(w, lp.mergedHead()); err != nil {
-				sink.abort()
-				return info, err
-			}
-		}
-		for _, it := range lp.Items {
-			if items > 0 {
-				it = append([]byte{','}, it...)
-			}
-			items++
-			if _, err := w.Write(it); err != nil {
-				sink.abort()
-				return info, err
-			}
-		}
-		out.info("page %d: %d items", page+1, len(lp.Items))
-		if lp.Metadata.Continue == "" {
+		r.out.info("page %d: %d items", page, pages.items-before)
+		if cont == "" {
 			break
 		}
-		q.Set("continue", lp.Metadata.Continue)
+		q.Set("continue", cont)
 	}
 	if _, err := w.Write([]byte("]}\n")); err != nil {
 		sink.abort()
 		return info, err
 	}
-	info.sizeDownload = total
 	info.total = time.Since(info.start)
 	return info, sink.commit()
 }
+
+// copyPage fetches one page and streams its items out; it returns the page's continue token.
+func (r *runner) copyPage(ctx context.Context, t *transfer, info *transferInfo, pages *pageCopier) (string, error) {
+	resp, err := r.conn.open(ctx, r.out, t, info)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	counted := &countingReader{r: resp.Body}
+	cont, err := pages.copy(counted)
+	info.sizeDownload += counted.n
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return "", err
+		}
+		if ctx.Err() != nil || counted.err != nil {
+			return "", bodyError(ctx, counted.errOr(err), counted.n, info.start, resp)
+		}
+		return "", exitErrorf(exitRecvError, "the answer to %s is not a List: %v", t.url.Path, err)
+	}
+	return cont, nil
+}
+
+// pageCopier writes the items of a List's pages as one List.
+type pageCopier struct {
+	w       io.Writer
+	started bool
+	items   int
+}
+
+// copy reads one page from r, a token at a time, writing the merged List's head before
+// the first page's items and each item as it is decoded.
+func (p *pageCopier) copy(r io.Reader) (string, error) {
+	limited := &itemLimit{r: r}
+	dec := json.NewDecoder(limited)
+	if err := expectDelim(dec, '{'); err != nil {
+		return "", err
+	}
+	var head pageHead
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", err
+		}
+		var target any = new(json.RawMessage)
+		switch key {
+		case "kind":
+			target = &head.Kind
+		case "apiVersion":
+			target = &head.APIVersion
+		case "metadata":
+			target = &head.Metadata
+		case "items":
+			if err := p.start(&head); err != nil {
+				return "", err
+			}
+			if err := p.copyItems(dec, limited); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if err := dec.Decode(target); err != nil {
+			return "", err
+		}
+		limited.reset()
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return "", err
+	}
+	return head.Metadata.Continue, p.start(&head)
+}
+
+// start writes the merged List's head once.
+func (p *pageCopier) start(head *pageHead) error {
+	if p.started {
+		return nil
+	}
+	p.started = true
+	_, err := io.WriteString(p.w, head.mergedHead())
+	return err
+}
+
+// copyItems streams the items array, one item in memory at a time.
+func (p *pageCopier) copyItems(dec *json.Decoder, limited *itemLimit) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	for dec.More() {
+		var item json.RawMessage
+		if err := dec.Decode(&item); err != nil {
+			return err
+		}
+		limited.reset()
+		if p.items > 0 {
+			if _, err := p.w.Write([]byte{','}); err != nil {
+				return err
+			}
+		}
+		p.items++
+		if _, err := p.w.Write(item); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, ']')
+}
+
+// expectDelim reads the next token and fails unless it is d.
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("expected %q, got %v", d, tok)
+	}
+	return nil
+}
+
+// itemLimit fails a read once more than maxItemSize bytes came since the last item.
+type itemLimit struct {
+	r io.Reader
+	n int64
+}
+
+func (l *itemLimit) Read(b []byte) (int, error) {
+	if l.n > maxItemSize {
+		return 0, exitErrorf(exitRecvError, "a List item is larger than %d bytes", maxItemSize)
+	}
+	n, err := l.r.Read(b)
+	l.n += int64(n)
+	return n, err
+}
+
+func (l *itemLimit) reset() { l.n = 0 }
 
 // whoami is what "kcurl whoami" found out.
 type whoami struct {
@@ -593,13 +858,13 @@ func (w *whoami) write(out io.Writer, format string, now time.Time) error {
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "API server %s says:\n", w.apiServer)
 	if w.user == nil {
-		fmt.Fprintf(tw, "  (unavailable: %v; the token below is decoded locally)\n", w.serverErr)
+		fmt.Fprintf(tw, "  (unavailable: %s; the token below is decoded locally)\n", printable(w.serverErr.Error()))
 	} else {
-		fmt.Fprintf(tw, "  username\t%s\n", w.user.Username)
-		fmt.Fprintf(tw, "  uid\t%s\n", w.user.UID)
-		fmt.Fprintf(tw, "  groups\t%s\n", strings.Join(w.user.Groups, ", "))
+		fmt.Fprintf(tw, "  username\t%s\n", printable(w.user.Username))
+		fmt.Fprintf(tw, "  uid\t%s\n", printable(w.user.UID))
+		fmt.Fprintf(tw, "  groups\t%s\n", printable(strings.Join(w.user.Groups, ", ")))
 		for _, k := range sortedKeys(w.user.Extra) {
-			fmt.Fprintf(tw, "  extra\t%s=%s\n", k, strings.Join(w.user.Extra[k], ","))
+			fmt.Fprintf(tw, "  extra\t%s=%s\n", printable(k), printable(strings.Join(w.user.Extra[k], ",")))
 		}
 	}
 	tw.Flush()
@@ -612,18 +877,18 @@ func (w *whoami) write(out io.Writer, format string, now time.Time) error {
 	default:
 		c := w.claims
 		fmt.Fprintf(tw, "token from %s (decoded locally, not verified):\n", w.tokenSource)
-		fmt.Fprintf(tw, "  issuer\t%s\n", c.Issuer)
-		fmt.Fprintf(tw, "  audiences\t%s\n", strings.Join(c.Audience, ", "))
+		fmt.Fprintf(tw, "  issuer\t%s\n", printable(c.Issuer))
+		fmt.Fprintf(tw, "  audiences\t%s\n", printable(strings.Join(c.Audience, ", ")))
 		if sa := c.Kubernetes.ServiceAccount; sa != nil {
-			fmt.Fprintf(tw, "  service account\t%s/%s (uid %s)\n", c.Kubernetes.Namespace, sa.Name, sa.UID)
+			fmt.Fprintf(tw, "  service account\t%s/%s (uid %s)\n", printable(c.Kubernetes.Namespace), printable(sa.Name), printable(sa.UID))
 		}
-		fmt.Fprintf(tw, "  namespace\t%s\n", c.Kubernetes.Namespace)
+		fmt.Fprintf(tw, "  namespace\t%s\n", printable(c.Kubernetes.Namespace))
 		for _, ref := range []struct {
 			kind string
 			obj  *namedUID
 		}{{"pod", c.Kubernetes.Pod}, {"node", c.Kubernetes.Node}} {
 			if ref.obj != nil {
-				fmt.Fprintf(tw, "  %s\t%s (uid %s)\n", ref.kind, ref.obj.Name, ref.obj.UID)
+				fmt.Fprintf(tw, "  %s\t%s (uid %s)\n", ref.kind, printable(ref.obj.Name), printable(ref.obj.UID))
 			}
 		}
 		fmt.Fprintf(tw, "  issued\t%s\n", unixTime(c.IssuedAt))
@@ -695,9 +960,16 @@ func sortedKeys(m map[string][]string) []string {
 
 // writeRules prints a rules review as kubectl auth can-i --list does.
 func writeRules(out io.Writer, r *rulesReview) error {
+	rows := len(r.NonResourceRules)
+	for _, rule := range r.ResourceRules {
+		rows += len(rule.Resources) * len(orEmpty(rule.APIGroups))
+	}
+	if rows*4 > maxPrintedCells {
+		return exitErrorf(exitFileTooLarge, "the rules review has %d rows, more than kcurl prints (%d)", rows, maxPrintedCells/4)
+	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 8, 3, ' ', 0)
-	list := func(v []string) string { return "[" + strings.Join(v, " ") + "]" }
+	list := func(v []string) string { return printable("[" + strings.Join(v, " ") + "]") }
 	fmt.Fprintln(tw, "Resources\tNon-Resource URLs\tResource Names\tVerbs")
 	for _, rule := range r.ResourceRules {
 		for _, res := range rule.Resources {
@@ -706,7 +978,7 @@ func writeRules(out io.Writer, r *rulesReview) error {
 				if g != "" {
 					name += "." + g
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, "[]", list(rule.ResourceNames), list(rule.Verbs))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(name), "[]", list(rule.ResourceNames), list(rule.Verbs))
 			}
 		}
 	}
@@ -715,7 +987,7 @@ func writeRules(out io.Writer, r *rulesReview) error {
 	}
 	tw.Flush()
 	if r.Incomplete {
-		fmt.Fprintf(&b, "(incomplete: %s)\n", r.EvaluationError)
+		fmt.Fprintf(&b, "(incomplete: %s)\n", printable(r.EvaluationError))
 	}
 	_, err := io.WriteString(out, b.String())
 	return err
@@ -728,46 +1000,33 @@ func orEmpty(v []string) []string {
 	return v
 }
 
-// writeTable prints a Table as kubectl get does: upper-case headers, columns of
-// priority 0 (and 1 with wide), padded by three spaces. An empty table is the caller's
-// to report, on stderr, as kubectl does.
-func writeTable(w io.Writer, t *table, wide bool) error {
+// writeTable prints a Table as kubectl get does: upper-case headers, the shown
+// columns, padded by three spaces. An empty table is the caller's to report, on
+// stderr, as kubectl does.
+func writeTable(w io.Writer, t *tableText) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 6, 4, 3, ' ', 0)
-	var cols []int
-	var head []string
-	for i, c := range t.Columns {
-		if c.Priority == 0 || wide {
-			cols = append(cols, i)
-			head = append(head, strings.ToUpper(c.Name))
-		}
-	}
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, r := range t.Rows {
-		cells := make([]string, len(cols))
-		for j, i := range cols {
-			if i < len(r.Cells) {
-				cells[j] = tableCell(r.Cells[i])
-			}
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	fmt.Fprintln(tw, strings.Join(t.head, "\t"))
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// tableCell prints a cell: numbers without a decimal point when whole, nil as <none>.
+// tableCell prints a cell: numbers without a decimal point when whole, nil as <none>,
+// control characters escaped so a cell cannot reach the terminal as a command.
 func tableCell(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "<none>"
 	case string:
-		return x
+		return printable(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		return strconv.FormatBool(x)
 	}
-	return fmt.Sprint(v)
+	return printable(fmt.Sprint(v))
 }

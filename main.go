@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math"
 	"net"
 	"os"
@@ -213,11 +214,60 @@ type env struct {
 	hostname func() (string, error)
 	// resolvConf is the resolv.conf whose search list names the cluster domain; "" for none.
 	resolvConf string
+	// blankArg overwrites an argument in the process's own argv, so a credential typed
+	// on the command line leaves /proc/PID/cmdline; nil where args are not argv (tests).
+	blankArg func(s string)
+}
+
+// blankArg overwrites s with spaces, as curl does with its credential options. Go's
+// os.Args strings are the kernel's argv memory itself (the runtime does not copy them),
+// which is what /proc/PID/cmdline shows.
+func blankArg(s string) {
+	if s == "" {
+		return
+	}
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	for i := range b {
+		b[i] = ' '
+	}
+}
+
+// credentialFlags are the flags whose value is a secret.
+var credentialFlags = []string{"--token", "--oauth2-bearer"}
+
+// blankCredentials blanks the values of credentialFlags in args, once the parsed
+// values are copies of their own (keepSecrets).
+func blankCredentials(args []string, e env) {
+	if e.blankArg == nil {
+		return
+	}
+	for i, a := range args {
+		if a == "--" {
+			return
+		}
+		for _, flag := range credentialFlags {
+			switch {
+			case a == flag && i+1 < len(args):
+				e.blankArg(args[i+1])
+			case strings.HasPrefix(a, flag+"="):
+				e.blankArg(a[len(flag)+1:])
+			}
+		}
+	}
+}
+
+// keepSecrets gives the credential flags' values memory of their own, so blanking
+// argv does not blank them.
+func (f *ConnFlags) keepSecrets() {
+	f.Token, f.OAuth2Bearer = strings.Clone(f.Token), strings.Clone(f.OAuth2Bearer)
 }
 
 func main() {
 	// A closed stdout must give exit 23, as curl, not death by SIGPIPE.
 	signal.Ignore(syscall.SIGPIPE)
+	// net/http logs what a server does wrong (a body on a 204, a response nobody asked
+	// for) through the standard logger; kcurl's stderr holds its own lines only.
+	log.SetOutput(io.Discard)
 	os.Exit(run(os.Args[1:], osEnv()))
 }
 
@@ -232,6 +282,7 @@ func osEnv() env {
 		sleep:            sleepContext,
 		hostname:         os.Hostname,
 		resolvConf:       "/etc/resolv.conf",
+		blankArg:         blankArg,
 	}
 }
 
@@ -288,6 +339,8 @@ func run(args []string, e env) (code int) {
 	if code, done := parse(parser, flags, e); done {
 		return code
 	}
+	c.ConnFlags.keepSecrets()
+	blankCredentials(args, e)
 	c.URLs = append(urls, c.URLs...) // those after "--" come last
 	if c.Version {
 		fmt.Fprintln(e.stdout, versionLine())

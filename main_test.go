@@ -267,6 +267,8 @@ type invocation struct {
 	// procDir is the /proc kcurl searches for other processes' tokens; empty means an
 	// empty directory, so no test finds a token of this machine's.
 	procDir string
+	// stdinReader, when set, is stdin instead of stdin's text (for inputs too large to hold).
+	stdinReader io.Reader
 }
 
 // closedPort is a loopback address nothing listens on: a DNS lookup sent there fails
@@ -306,6 +308,9 @@ func kcurl(t *testing.T, inv invocation) result {
 	}
 	if inv.stdout != nil {
 		e.stdout = inv.stdout
+	}
+	if inv.stdinReader != nil {
+		e.stdin = inv.stdinReader
 	}
 	e.procDir = inv.procDir
 	if e.procDir == "" {

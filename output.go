@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 	json "github.com/goccy/go-json"
@@ -87,8 +89,19 @@ func (o *output) fail(err error) int {
 	if !o.showErrors() && code != exitFailedInit {
 		return code
 	}
-	o.stderrLine(fmt.Sprintf("kcurl: (%d) %s\n", code, err))
+	// The message may quote what a server or a file sent: it stays one line.
+	o.stderrLine(fmt.Sprintf("kcurl: (%d) %s\n", code, printable(err.Error())))
 	return code
+}
+
+// writeFailure is err as a failure to write output: curl's 23, unless it already has
+// a code of its own.
+func writeFailure(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return exitErrorf(exitWriteError, "Failure writing output to destination")
 }
 
 // statusNote is the line for a non-2xx Status without -f: shown with -S or when
@@ -129,10 +142,10 @@ func (o *output) responseHead(resp *http.Response) {
 		return
 	}
 	var b strings.Builder
-	b.WriteString("< " + statusLine(resp) + "\r\n")
+	b.WriteString("< " + printable(statusLine(resp)) + "\r\n")
 	for _, k := range sortedHeaderNames(resp.Header) {
 		for _, v := range resp.Header[k] {
-			b.WriteString("< " + headerName(resp, k) + ": " + v + "\r\n")
+			b.WriteString("< " + printable(headerName(resp, k)) + ": " + printable(v) + "\r\n")
 		}
 	}
 	b.WriteString("< \r\n")
@@ -151,6 +164,37 @@ func writeHead(w io.Writer, resp *http.Response) error {
 	b.WriteString("\r\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// printable is text from a server as kcurl prints it in lines of its own: control
+// characters (C0, DEL, C1), and bytes that are not UTF-8, escaped as Go escapes them,
+// so one line stays one line and no escape sequence reaches a terminal.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x20 || (r >= 0x7f && r < 0xa0):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // statusLine is the response's first line as curl prints it.
@@ -216,7 +260,7 @@ func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, serverName strin
 	}
 	cert := st.PeerCertificates[0]
 	o.info("Server certificate:")
-	o.info(" subject: %s", cert.Subject)
+	o.info(" subject: %s", printable(cert.Subject.String()))
 	o.info(" start date: %s", cert.NotBefore.UTC().Format("Jan  2 15:04:05 2006 GMT"))
 	o.info(" expire date: %s", cert.NotAfter.UTC().Format("Jan  2 15:04:05 2006 GMT"))
 	name := u.Hostname()
@@ -224,7 +268,7 @@ func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, serverName strin
 		name = serverName
 	}
 	if insecure {
-		o.info(" issuer: %s", cert.Issuer)
+		o.info(" issuer: %s", printable(cert.Issuer.String()))
 		o.info(" SSL certificate verify result: not checked (-k), continuing anyway")
 		return
 	}
@@ -233,7 +277,7 @@ func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, serverName strin
 	} else {
 		o.info(" subjectAltName: host %q matched cert's %q", name, matchedSAN(cert.DNSNames, name))
 	}
-	o.info(" issuer: %s", cert.Issuer)
+	o.info(" issuer: %s", printable(cert.Issuer.String()))
 	o.info(" SSL certificate verify ok.")
 }
 
@@ -306,9 +350,9 @@ func (s *apiStatus) summary(httpCode int) string {
 		reason = http.StatusText(code)
 	}
 	if s.Message == "" || s.Message == reason {
-		return fmt.Sprintf("%d %s", code, reason)
+		return fmt.Sprintf("%d %s", code, printable(reason))
 	}
-	return fmt.Sprintf("%d %s: %s", code, reason, s.Message)
+	return fmt.Sprintf("%d %s: %s", code, printable(reason), printable(s.Message))
 }
 
 // maxStatusSize bounds how much of an error body is read to find a Status.

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -137,65 +138,164 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-// maxDataFileSize bounds -d @file and @-; -T streams instead.
+// maxDataFileSize bounds -d @file and @-, which are held in memory as curl holds them
+// (they are sent again on a retry or a 307); -T streams instead.
 const maxDataFileSize = 1 << 30
-
-// readDataFile reads an @file argument; "-" is stdin.
-func readDataFile(name string, stdin io.Reader) ([]byte, error) {
-	return readArgFile(name, stdin, maxDataFileSize)
-}
 
 // maxArgFileSize bounds -H @file and -w @file: a few lines, not a body.
 const maxArgFileSize = 1 << 20
 
-// readArgFile reads an @file argument of at most limit bytes; "-" is stdin.
+// readArgFile reads an @file argument of at most limit bytes; "-" is stdin. More than
+// limit is refused with a line of its own, never cut short in silence.
 func readArgFile(name string, stdin io.Reader, limit int64) ([]byte, error) {
-	if name == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdin, limit))
-		if err != nil {
-			return nil, exitErrorf(exitReadError, "Failed to read data from stdin: %v", err)
+	var d chunkedData
+	if err := d.readArg(name, stdin, limit); err != nil {
+		return nil, err
+	}
+	return d.bytes(), nil
+}
+
+// dataChunkSize is the piece a body held in memory is kept in.
+const dataChunkSize = 1 << 20
+
+// chunkedData is a request body held in memory in pieces, so that a large -d @file
+// takes its own size and no more: no contiguous buffer grown by doubling, no copy.
+type chunkedData struct {
+	chunks [][]byte
+	n      int64
+}
+
+// write appends b.
+func (d *chunkedData) write(b []byte) {
+	for len(b) > 0 {
+		if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == cap(d.chunks[len(d.chunks)-1]) {
+			d.chunks = append(d.chunks, make([]byte, 0, min(dataChunkSize, max(len(b), 512))))
 		}
-		return b, nil
+		last := &d.chunks[len(d.chunks)-1]
+		n := min(len(b), cap(*last)-len(*last))
+		*last = append(*last, b[:n]...)
+		d.n += int64(n)
+		b = b[n:]
 	}
-	b, err := readBounded(name, limit)
+}
+
+// readArg reads an @file argument (or stdin for "-"), of at most limit bytes; a regular
+// file over the limit is refused before any of it is read.
+func (d *chunkedData) readArg(name string, stdin io.Reader, limit int64) error {
+	if name == "-" {
+		if err := d.readFrom(stdin, limit); err != nil {
+			return exitErrorf(exitReadError, "Failed to read data from stdin: %s", fileProblem(err))
+		}
+		return nil
+	}
+	f, err := os.Open(name)
+	if err == nil {
+		defer f.Close()
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil && fi.IsDir() {
+			err = errors.New("is a directory")
+		} else if err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+			err = errTooLarge
+		}
+	}
+	if err == nil {
+		err = d.readFrom(f, limit)
+	}
 	if err != nil {
-		return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s: %s", name, fileProblem(err))
+		return exitErrorf(exitReadError, "Failed to open/read local data from file %s: %s", name, fileProblem(err))
 	}
-	return b, nil
+	return nil
+}
+
+// readFrom appends what r holds, failing past limit bytes in all.
+func (d *chunkedData) readFrom(r io.Reader, limit int64) error {
+	for {
+		chunk := make([]byte, dataChunkSize)
+		n, err := io.ReadFull(r, chunk)
+		if d.n+int64(n) > limit {
+			return errTooLarge
+		}
+		if n > 0 {
+			d.chunks = append(d.chunks, chunk[:n:n])
+			d.n += int64(n)
+		}
+		switch err {
+		case nil:
+			continue
+		case io.EOF, io.ErrUnexpectedEOF:
+			return nil
+		}
+		return err
+	}
+}
+
+// stripNewlines drops CR and LF, as -d does with a file's text.
+func (d *chunkedData) stripNewlines(from int) {
+	for i := from; i < len(d.chunks); i++ {
+		c := d.chunks[i]
+		kept := c[:0]
+		for _, ch := range c {
+			if ch != '\r' && ch != '\n' {
+				kept = append(kept, ch)
+			}
+		}
+		d.n -= int64(len(c) - len(kept))
+		d.chunks[i] = kept
+	}
+}
+
+// reader reads the data from its start.
+func (d *chunkedData) reader() io.Reader {
+	readers := make([]io.Reader, len(d.chunks))
+	for i, c := range d.chunks {
+		readers[i] = bytes.NewReader(c)
+	}
+	return io.MultiReader(readers...)
+}
+
+// bytes is the data in one piece, for the few uses that need it (-G, -H @file).
+func (d *chunkedData) bytes() []byte {
+	if len(d.chunks) == 1 {
+		return d.chunks[0]
+	}
+	b := make([]byte, 0, d.n)
+	for _, c := range d.chunks {
+		b = append(b, c...)
+	}
+	return b
 }
 
 // buildData joins the data pieces as curl does: -d family with '&', --json concatenated.
-func buildData(pieces []dataPiece, stdin io.Reader) ([]byte, error) {
-	var buf bytes.Buffer
+func buildData(pieces []dataPiece, stdin io.Reader) (*chunkedData, error) {
+	d := &chunkedData{}
 	for i, p := range pieces {
 		if i > 0 && p.kind != dataJSON {
-			buf.WriteByte('&')
+			d.write([]byte{'&'})
 		}
 		switch p.kind {
 		case dataRaw:
-			buf.WriteString(p.value)
+			d.write([]byte(p.value))
 		case dataASCII, dataBinary, dataJSON:
 			if !strings.HasPrefix(p.value, "@") {
-				buf.WriteString(p.value)
+				d.write([]byte(p.value))
 				continue
 			}
-			b, err := readDataFile(p.value[1:], stdin)
-			if err != nil {
+			from := len(d.chunks)
+			if err := d.readArg(p.value[1:], stdin, maxDataFileSize-d.n); err != nil {
 				return nil, err
 			}
 			if p.kind == dataASCII {
-				b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+				d.stripNewlines(from)
 			}
-			buf.Write(b)
 		case dataURLEncode:
 			s, err := urlEncodeData(p.value, stdin)
 			if err != nil {
 				return nil, err
 			}
-			buf.WriteString(s)
+			d.write([]byte(s))
 		}
 	}
-	return buf.Bytes(), nil
+	return d, nil
 }
 
 // urlEncodeData is curl's --data-urlencode: content, =content, name=content, @file, name@file.
@@ -204,7 +304,7 @@ func urlEncodeData(v string, stdin io.Reader) (string, error) {
 	if i := strings.IndexAny(v, "=@"); i >= 0 {
 		name, content = v[:i], v[i+1:]
 		if v[i] == '@' {
-			b, err := readDataFile(content, stdin)
+			b, err := readArgFile(content, stdin, maxDataFileSize)
 			if err != nil {
 				return "", err
 			}
@@ -220,7 +320,7 @@ func urlEncodeData(v string, stdin io.Reader) (string, error) {
 
 // requestBody is what a request sends.
 type requestBody struct {
-	data []byte
+	data *chunkedData
 	// uploadFile is -T's file, opened for each attempt; "-" is stdin.
 	uploadFile string
 	stdin      io.Reader
@@ -245,7 +345,7 @@ func (b *requestBody) open() (io.ReadCloser, int64, error) {
 		}
 		return f, fi.Size(), nil
 	}
-	return io.NopCloser(bytes.NewReader(b.data)), int64(len(b.data)), nil
+	return io.NopCloser(b.data.reader()), b.data.n, nil
 }
 
 // requestSpec is how every transfer of a run makes its requests: the user's headers
@@ -369,7 +469,7 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 	if err != nil {
 		return nil, err
 	}
-	var data []byte
+	var data *chunkedData
 	if len(f.data) > 0 {
 		if data, err = buildData(f.data, stdin); err != nil {
 			return nil, err
@@ -403,7 +503,7 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			if q != "" {
 				q += "&"
 			}
-			u.RawQuery = q + string(data)
+			u.RawQuery = q + string(data.bytes())
 		case f.uploadFile != "":
 			t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 			if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {

@@ -65,6 +65,9 @@ func (d deliverOptions) wantPretty(isJSON, watching bool) bool {
 	return d.stdoutIsTerminal && !watching && !d.outputGiven
 }
 
+// maxRedirectsUnlimited is where --max-redirs -1 stops.
+const maxRedirectsUnlimited = 1000
+
 // redirectPolicy is -L and --max-redirs.
 type redirectPolicy struct {
 	follow bool
@@ -74,8 +77,14 @@ type redirectPolicy struct {
 
 // next is the URL a Location leads to, after followed redirects, or why it is not followed.
 func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.URL, error) {
-	if p.max >= 0 && followed >= p.max {
-		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", p.max)
+	max := p.max
+	if max < 0 {
+		// --max-redirs -1 is curl's "no limit"; a server that redirects forever still
+		// meets an end.
+		max = maxRedirectsUnlimited
+	}
+	if followed >= max {
+		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
 	next, err := u.Parse(location)
 	if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
@@ -467,16 +476,28 @@ func contextError(err error, info *transferInfo) error {
 	return exitErrorf(exitRecvError, "%v", err)
 }
 
-// countingReader counts the bytes that came over the wire.
+// countingReader counts the bytes that came over the wire, and keeps the wire's error.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
 	return n, err
+}
+
+// errOr is the wire's error, if there was one, else err.
+func (c *countingReader) errOr(err error) error {
+	if c.err != nil {
+		return c.err
+	}
+	return err
 }
 
 func drain(body io.ReadCloser) {

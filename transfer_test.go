@@ -76,7 +76,8 @@ func TestRedirectPolicy(t *testing.T) {
 		{name: "the last one allowed", policy: redirectPolicy{follow: true, max: 2}, location: "/z", followed: 1, want: "https://api.test:6443/z"},
 		{name: "--max-redirs 2 after 2", policy: redirectPolicy{follow: true, max: 2}, location: "/z", followed: 2, code: exitTooManyRedirects},
 		{name: "--max-redirs 0", policy: redirectPolicy{follow: true, max: 0}, location: "/z", code: exitTooManyRedirects},
-		{name: "--max-redirs -1 has no limit", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 1000, want: "https://api.test:6443/z"},
+		{name: "--max-redirs -1 follows many", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 999, want: "https://api.test:6443/z"},
+		{name: "--max-redirs -1 still ends", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 1000, code: exitTooManyRedirects},
 		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", code: exitURLMalformed},
 		{name: "a Location that does not parse", policy: redirectPolicy{follow: true, max: 50}, location: "http://[::1", code: exitURLMalformed},
 	}
@@ -95,7 +96,7 @@ func TestRedirectPolicy(t *testing.T) {
 }
 
 func TestRedirectMethod(t *testing.T) {
-	body := &requestBody{data: []byte("x")}
+	body := &requestBody{data: &chunkedData{}}
 	tests := []struct {
 		name     string
 		status   int
