@@ -70,7 +70,7 @@ var knownFailures = map[int]string{
 	1252: "head: header order, bare-LF lines as CRLF",
 	1255: "head: header order, bare-LF lines as CRLF",
 	1261: "head: header order, Connection dropped",
-	1271: "head: nothing written on the error (curl writes the head and the partial body), Connection dropped",
+	1271: "head: Connection dropped",
 	1290: "head: header order, bare-LF lines as CRLF, Connection dropped",
 	1317: "head: header order, name case, bare-LF lines as CRLF, Connection dropped",
 	1318: "head: header order, bare-LF lines as CRLF",
@@ -224,7 +224,7 @@ var knownFailures = map[int]string{
 	184: "with a proxy, -H \"Host:\" replaces the URL's host in the absolute request target; curl keeps the URL's; no Proxy-Connection: Keep-Alive; request target differs; head: header order, bare-LF lines as CRLF",
 	185: "with a proxy, -H \"Host:\" replaces the URL's host in the absolute request target; curl keeps the URL's; no Proxy-Connection: Keep-Alive; request target differs; head: header order",
 	// --retry: 1
-	1635: "--retry with --fail-with-body: the last attempt's body (\"moo\") is not written; head: nothing written on the error (curl writes the head and the partial body)",
+	1635: "--retry with --fail-with-body: the last attempt's body (\"moo\") is not written",
 	// kcurl's token policy (deliberate): 1
 	2074: "--oauth2-bearer is not sent to a server that is not the API server (kcurl token policy); head: header order, name case, bare-LF lines as CRLF, Connection dropped",
 }
