@@ -267,7 +267,11 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 		sink.abort()
 		return info, retry, err
 	}
-	return info, retry, r.deliver(ctx, t, resp, info, sink)
+	if err := r.deliver(ctx, t, resp, info, sink); err != nil {
+		// A body cut short is an outcome of its own: curl tries it again too.
+		return info, r.retry.decide(outcome{err: err}, retries, time.Since(start)), err
+	}
+	return info, retryDecision{}, nil
 }
 
 // exchange sends the request and, with -L, follows redirects; it returns the last

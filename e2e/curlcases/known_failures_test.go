@@ -226,5 +226,5 @@ var knownFailures = map[int]string{
 	// --retry: 1
 	1635: "--retry with --fail-with-body: the last attempt's body (\"moo\") is not written",
 	// kcurl's token policy (deliberate): 1
-	2074: "--oauth2-bearer is not sent to a server that is not the API server (kcurl token policy); head: header order, name case, bare-LF lines as CRLF, Connection dropped",
+	2074: "--oauth2-bearer is not sent over http:// (kcurl sends a typed token only over verified TLS, deliberate); head: header order, name case, bare-LF lines as CRLF, Connection dropped",
 }
