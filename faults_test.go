@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -253,9 +252,6 @@ var (
 	_ sync.Mutex
 	_ atomic.Int32
 )
-
-// discardLog silences a test server's log of the handshake failures tests provoke.
-var discardLog = log.New(io.Discard, "", 0)
 
 // TestHTTP2StreamFaults breaks a response in the middle over HTTP/2: a RST_STREAM (the
 // handler aborts), a GOAWAY the server then honours, and a GOAWAY followed by the

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -296,99 +295,26 @@ func TestCompressed(t *testing.T) {
 	is.True(strings.HasPrefix(raw.stdout, "\x1f\x8b")) // without --compressed the bytes are as sent
 }
 
-// connectProxy is an HTTPS_PROXY that tunnels CONNECT and keeps every byte the client sent it.
-func connectProxy(t *testing.T) (string, *lockedBuilder, *atomic.Int32) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	seen := &lockedBuilder{}
-	var tunnels atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil || req.Method != http.MethodConnect {
-					return
-				}
-				seen.WriteString(req.Method + " " + req.Host + "\n")
-				for k, v := range req.Header {
-					seen.WriteString(k + ": " + strings.Join(v, ",") + "\n")
-				}
-				up, err := net.Dial("tcp", req.Host)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				tunnels.Add(1)
-				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-				done := make(chan struct{})
-				go func() { io.Copy(c, up); close(done) }()
-				tee := io.TeeReader(br, writerFunc(func(b []byte) { seen.Write(b) }))
-				io.Copy(up, tee)
-				<-done
-			}(c)
-		}
-	}()
-	return "http://" + l.Addr().String(), seen, &tunnels
-}
-
-// lockedBuilder is a strings.Builder that the proxy's goroutines and the test share.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) WriteString(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s)
-}
-
-func (l *lockedBuilder) Write(b []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Write(b)
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-type writerFunc func([]byte)
-
-func (f writerFunc) Write(b []byte) (int, error) { f(b); return len(b), nil }
-
 func TestProxy(t *testing.T) {
 	pki := newPKI(t)
 	rec := &recorder{}
 	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "through"), serverOptions{})
-	proxy, seen, tunnels := connectProxy(t)
+	proxy := newConnectProxy(t)
 	tests := []struct {
 		name    string
 		env     map[string]string
 		args    []string
 		tunnels int32
 	}{
-		{name: "HTTPS_PROXY tunnels", env: map[string]string{"HTTPS_PROXY": proxy}, tunnels: 1},
-		{name: "-x tunnels", args: []string{"-x", proxy}, tunnels: 1},
-		{name: "NO_PROXY bypasses", env: map[string]string{"HTTPS_PROXY": proxy, "NO_PROXY": "example.test,127.0.0.1"}, tunnels: 0},
-		{name: "--noproxy bypasses", args: []string{"-x", proxy, "--noproxy", "*"}, tunnels: 0},
+		{name: "HTTPS_PROXY tunnels", env: map[string]string{"HTTPS_PROXY": proxy.url}, tunnels: 1},
+		{name: "-x tunnels", args: []string{"-x", proxy.url}, tunnels: 1},
+		{name: "NO_PROXY bypasses", env: map[string]string{"HTTPS_PROXY": proxy.url, "NO_PROXY": "example.test,127.0.0.1"}, tunnels: 0},
+		{name: "--noproxy bypasses", args: []string{"-x", proxy.url, "--noproxy", "*"}, tunnels: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
-			tunnels.Store(0)
+			proxy.tunnels.Store(0)
 			env := apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"proxied"))
 			for k, v := range tt.env {
 				env[k] = v
@@ -396,9 +322,9 @@ func TestProxy(t *testing.T) {
 			r := kcurl(t, invocation{args: append([]string{"-sS", "/x"}, tt.args...), env: env})
 			is.Equal(r.code, 0)
 			is.Equal(r.stdout, "through")
-			is.Equal(tunnels.Load(), tt.tunnels)
+			is.Equal(proxy.tunnels.Load(), tt.tunnels)
 			is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"proxied") // the API server still gets the token
-			is.True(!strings.Contains(seen.String(), secretPrefix))                             // the proxy never sees it in clear
+			is.True(!strings.Contains(proxy.seen(), secretPrefix))                              // the proxy never sees it in clear
 		})
 	}
 }
