@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -329,31 +328,6 @@ func TestProxy(t *testing.T) {
 	}
 }
 
-// faultServer accepts TCP connections on loopback and hands each to f.
-func faultServer(t *testing.T, f func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); f(c) }()
-		}
-	}()
-	return l.Addr().String()
-}
-
-// readRequest reads one request's head from c.
-func readRequest(c net.Conn) {
-	http.ReadRequest(bufio.NewReader(c))
-}
-
 func TestExitCodes(t *testing.T) {
 	pki, otherPKI := newPKI(t), newPKI(t)
 	ok := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -371,18 +345,11 @@ func TestExitCodes(t *testing.T) {
 			io.WriteString(w, "ok")
 		}
 	}), serverOptions{})
-	truncated := faultServer(t, func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
-	})
-	empty := faultServer(t, func(c net.Conn) { readRequest(c) })
-	reset := faultServer(t, func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial")
-		c.(*net.TCPConn).SetLinger(0)
-	})
-	stall := faultServer(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * time.Second) })
-	notTLS := faultServer(t, func(c net.Conn) { io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n") })
+	truncated := faultServer(t, shortBody)
+	empty := faultServer(t, emptyReply)
+	reset := faultServer(t, resetInBody)
+	stall := faultServer(t, stallBeforeHead)
+	notTLS := faultServer(t, plainHTTPPort)
 	refused := closedPort(t)
 	bigFile := writeFile(t, "big", strings.Repeat("x", 32<<20))
 	sa := newSADir(t, pki.caPEM, "")
@@ -410,15 +377,9 @@ func TestExitCodes(t *testing.T) {
 		{name: "28 timeout in the body", args: []string{"-m", "0.3", "/slow"}, code: 28},
 		{name: "28 timeout before headers", args: []string{"-m", "0.3", "http://" + stall + "/"}, code: 28},
 		{name: "35 TLS to a plain port", args: []string{"https://" + notTLS + "/"}, code: 35},
-		{name: "47 too many redirects", args: []string{"-L", "--max-redirs", "0", "http://" + faultServer(t, func(c net.Conn) {
-			readRequest(c)
-			io.WriteString(c, "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
-		}) + "/"}, code: 47, stderr: "kcurl: (47) Maximum (0) redirects followed\n"},
+		{name: "47 too many redirects", args: []string{"-L", "--max-redirs", "0", "http://" + faultServer(t, redirectLoop) + "/"}, code: 47, stderr: "kcurl: (47) Maximum (0) redirects followed\n"},
 		{name: "52 empty reply", args: []string{"http://" + empty + "/"}, code: 52, stderr: "kcurl: (52) Empty reply from server\n"},
-		{name: "55 send failure", args: []string{"--data-binary", "@" + bigFile, "http://" + faultServer(t, func(c net.Conn) {
-			readRequest(c)
-			c.(*net.TCPConn).SetLinger(0)
-		}) + "/"}, code: 55},
+		{name: "55 send failure", args: []string{"--data-binary", "@" + bigFile, "http://" + faultServer(t, resetOnRequest) + "/"}, code: 55},
 		{name: "56 reset in the body", args: []string{"http://" + reset + "/"}, code: 56, stderr: "kcurl: (56) Recv failure: Connection reset by peer\n"},
 		{name: "58 client certificate", args: []string{"--cert", pki.caFile, "/"}, code: 58},
 		{name: "60 unknown CA", args: []string{"/"}, env: envWrong, code: 60},
