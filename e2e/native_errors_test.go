@@ -21,9 +21,7 @@ func TestNativeErrors(t *testing.T) {
 	needKcurl(t)
 	ns := newNamespace(t)
 	p := newPod(t, ns, "erring")
-	noToken, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
-		harness.Projection{CACert: c.PKI.CA.CertPEM, Namespace: ns})
-	is.New(t).NoErr(err) // a folder without a token
+	noToken := tokenlessDir(t, ns)
 	expiredToken, err := c.ExpireToken(p.token, 10*time.Minute)
 	is.New(t).NoErr(err) // the token, re-signed as expired ten minutes ago
 	expiredDir, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
@@ -76,10 +74,10 @@ func TestNativeErrors(t *testing.T) {
 		},
 		{
 			name:       "401 without a token says none was sent and why",
-			saDir:      noToken.Dir,
+			saDir:      noToken,
 			args:       []string{"-sSf", secrets},
 			wantExit:   22,
-			wantStderr: "kcurl: (22) 401 Unauthorized (no token sent: " + filepath.Join(noToken.Dir, "token") + " does not exist)\n",
+			wantStderr: "kcurl: (22) 401 Unauthorized (no token sent: " + filepath.Join(noToken, "token") + " does not exist)\n",
 		},
 		{
 			name:     "401 with an expired token says when it expired",
@@ -91,10 +89,10 @@ func TestNativeErrors(t *testing.T) {
 		},
 		{
 			name:       "401 with --fail-with-body writes the Unauthorized Status",
-			saDir:      noToken.Dir,
+			saDir:      noToken,
 			args:       []string{"-sS", "--fail-with-body", secrets},
 			wantExit:   22,
-			wantStderr: "kcurl: (22) 401 Unauthorized (no token sent: " + filepath.Join(noToken.Dir, "token") + " does not exist)\n",
+			wantStderr: "kcurl: (22) 401 Unauthorized (no token sent: " + filepath.Join(noToken, "token") + " does not exist)\n",
 			wantBody:   true,
 		},
 	}

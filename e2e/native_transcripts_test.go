@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,9 +24,7 @@ func TestNativeTranscripts(t *testing.T) {
 		ns = newNamespace(t) // demo exists already (-count=2): take a fresh one
 	}
 	p := newPod(t, ns, "demo")
-	noToken, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
-		harness.Projection{CACert: c.PKI.CA.CertPEM, Namespace: ns})
-	is.NoErr(err)
+	noToken := tokenlessDir(t, ns)
 	podDir := "/var/run/secrets/kubernetes.io/serviceaccount"
 	var transcript strings.Builder
 	show := func(saDir, shown string, r result, keep func(string) string) {
@@ -57,9 +54,9 @@ func TestNativeTranscripts(t *testing.T) {
 	r := run(p.saDir.Dir, "-sSf", "/api/v1/namespaces/"+ns+"/secrets")
 	is.Equal(r.code, 22)
 	show(p.saDir.Dir, "kcurl -sSf /api/v1/namespaces/"+ns+"/secrets", r, nil)
-	r = run(noToken.Dir, "-sSf", "/api/v1/namespaces/"+ns+"/pods")
+	r = run(noToken, "-sSf", "/api/v1/namespaces/"+ns+"/pods")
 	is.Equal(r.code, 22)
-	show(noToken.Dir, "kcurl -sSf /api/v1/namespaces/"+ns+"/pods        # no token mounted", r, nil)
+	show(noToken, "kcurl -sSf /api/v1/namespaces/"+ns+"/pods        # no token mounted", r, nil)
 	r = run(p.saDir.Dir, "can-i", "list", "pods")
 	is.Equal(r.code, 1)
 	show(p.saDir.Dir, "kcurl can-i list pods", r, nil)
