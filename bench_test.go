@@ -9,21 +9,10 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,8 +196,8 @@ func BenchmarkWriteHead(b *testing.B) {
 	}
 }
 
-// benchServer is an httptest TLS server (HTTP/2 on) with a CA of its own, and a service-account folder that trusts
-// it and holds benchToken.
+// benchServer is a test TLS server (newTLSServer: HTTP/2 on) with a CA of its own, and a service-account folder
+// that trusts it and holds benchToken.
 type benchServer struct {
 	srv   *httptest.Server
 	saDir string
@@ -216,53 +205,9 @@ type benchServer struct {
 
 func newBenchServer(tb testing.TB, h http.Handler) *benchServer {
 	tb.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kcurl bench CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(h)
-	srv.EnableHTTP2 = true
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	tb.Cleanup(srv.Close)
-
-	dir := tb.TempDir()
-	files := map[string][]byte{
-		"ca.crt":    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		"token":     []byte(benchToken + "\n"),
-		"namespace": []byte("bench"),
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return &benchServer{srv: srv, saDir: dir}
+	pki := newPKI(tb)
+	srv := newTLSServer(tb, pki, h, serverOptions{names: []string{"127.0.0.1"}})
+	return &benchServer{srv: srv, saDir: newSADir(tb, pki.caPEM, benchToken)}
 }
 
 // env is the pod's world for this server, output to w, errors collected in stderr.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"sort"
@@ -85,15 +84,9 @@ func TestDifferentialWithCurl(t *testing.T) {
 	h2 := newTLSServer(t, pki, mux, serverOptions{})
 	h1 := newTLSServer(t, pki, mux, serverOptions{http1: true})
 	wrongName := newTLSServer(t, pki, mux, serverOptions{names: []string{"elsewhere.test"}})
-	truncated := faultServer(t, func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
-	})
-	empty := faultServer(t, func(c net.Conn) { readRequest(c) })
-	plainPort := faultServer(t, func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-	})
+	truncated := faultServer(t, shortBody)
+	empty := faultServer(t, emptyReply)
+	plainPort := faultServer(t, plainHTTPPort)
 	refused := closedPort(t)
 	w := "%{http_code} %{response_code} %{http_version} %{method} %{num_redirects} %{size_download} %{content_type} %{url_effective} %{remote_ip} %{remote_port} %{exitcode}"
 	tests := []struct {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +21,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -42,51 +40,6 @@ func words(line string) string {
 	return timings.ReplaceAllString(strings.TrimSpace(line), "after N $1")
 }
 
-// tlsFaultServer is faultServer behind a TLS handshake with a certificate from p
-// for 127.0.0.1, HTTP/1.1 only.
-func tlsFaultServer(t *testing.T, p *testPKI, f func(net.Conn)) string {
-	t.Helper()
-	cert, _, _ := p.issue(t, certOptions{names: []string{"127.0.0.1"}})
-	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
-	return faultServer(t, func(c net.Conn) {
-		tc := tls.Server(c, cfg)
-		defer tc.Close()
-		if tc.Handshake() != nil {
-			return
-		}
-		f(tc)
-	})
-}
-
-// hangingListener is a loopback port whose accept queue is full and never drained:
-// a new connection to it waits for the SYN's answer until the client gives up.
-func hangingListener(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Skipf("raw socket: %v", err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Skipf("bind: %v", err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Skipf("listen: %v", err)
-	}
-	sa, _ := syscall.Getsockname(fd)
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
-	// Fill the queue: once a dial times out, the next one will too.
-	for i := 0; i < 8; i++ {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err != nil {
-			return addr
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-	t.Skip("cannot make a connect hang on loopback here (the backlog never filled)")
-	return ""
-}
-
 // TestFaultsLikeCurl provokes each network fault against a local server and checks
 // kcurl's exit code and line, then runs curl against the same server: same code,
 // and the same words where kcurl claims curl's.
@@ -95,16 +48,6 @@ func TestFaultsLikeCurl(t *testing.T) {
 	expired, _, _ := pki.issue(t, certOptions{names: []string{"127.0.0.1"}, notBefore: time.Now().Add(-48 * time.Hour), notAfter: time.Now().Add(-24 * time.Hour)})
 	future, _, _ := pki.issue(t, certOptions{names: []string{"127.0.0.1"}, notBefore: time.Now().Add(24 * time.Hour), notAfter: time.Now().Add(48 * time.Hour)})
 	ok := replying(nil, 200, "text/plain", "ok")
-	stallBody := func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
-		time.Sleep(3 * time.Second)
-	}
-	stallChunked := func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
-		time.Sleep(3 * time.Second)
-	}
 	https := func(s *httptest.Server) string { return s.URL + "/" }
 	tests := []struct {
 		name string
@@ -130,58 +73,47 @@ func TestFaultsLikeCurl(t *testing.T) {
 			stderr: "kcurl: (28) Failed to connect to 127.0.0.1 port PORT after N ms: Timeout was reached",
 		},
 		{
-			name: "stall before the headers with -m", url: "http://" + faultServer(t, func(c net.Conn) { readRequest(c); time.Sleep(3 * time.Second) }) + "/", args: []string{"-m", "0.5"}, code: 28,
+			name: "stall before the headers with -m", url: "http://" + faultServer(t, stallBeforeHead) + "/", args: []string{"-m", "0.5"}, code: 28,
 			stderr: "kcurl: (28) Operation timed out after N milliseconds with 0 bytes received", curlWords: true,
 		},
 		{
-			name: "stall in the body with -m, length known", url: "http://" + faultServer(t, stallBody) + "/", args: []string{"-m", "0.5"}, code: 28,
+			name: "stall in the body with -m, length known", url: "http://" + faultServer(t, stallInBody) + "/", args: []string{"-m", "0.5"}, code: 28,
 			stderr: "kcurl: (28) Operation timed out after N milliseconds with 5 out of 10 bytes received", curlWords: true, stdout: "hello",
 		},
 		{
-			name: "stall in a chunked body with -m", url: "http://" + faultServer(t, stallChunked) + "/", args: []string{"-m", "0.5"}, code: 28,
+			name: "stall in a chunked body with -m", url: "http://" + faultServer(t, stallInChunkedBody) + "/", args: []string{"-m", "0.5"}, code: 28,
 			stderr: "kcurl: (28) Operation timed out after N milliseconds with 5 bytes received", curlWords: true, stdout: "hello",
 		},
 		{
-			name: "stall in the TLS handshake with --connect-timeout", url: "https://" + faultServer(t, func(c net.Conn) { time.Sleep(3 * time.Second) }) + "/", args: []string{"--connect-timeout", "0.5"}, code: 28,
+			name: "stall in the TLS handshake with --connect-timeout", url: "https://" + faultServer(t, silent) + "/", args: []string{"--connect-timeout", "0.5"}, code: 28,
 			stderr: "kcurl: (28) SSL connection timeout",
 		},
 		{
-			name: "reset in the body", url: "http://" + faultServer(t, func(c net.Conn) {
-				readRequest(c)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial")
-				time.Sleep(50 * time.Millisecond)
-				c.(*net.TCPConn).SetLinger(0)
-			}) + "/", code: 56,
+			name: "reset in the body", url: "http://" + faultServer(t, resetInBody) + "/", code: 56,
 			stderr: "kcurl: (56) Recv failure: Connection reset by peer", curlWords: true, stdout: "partial",
 		},
 		{
-			name: "Content-Length longer than the body", url: "http://" + faultServer(t, func(c net.Conn) {
-				readRequest(c)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
-			}) + "/", code: 18,
+			name: "Content-Length longer than the body", url: "http://" + faultServer(t, shortBody) + "/", code: 18,
 			stderr: "kcurl: (18) transfer closed with 5 bytes remaining to read", curlWords: true, stdout: "short",
 		},
 		{
-			name: "chunked body cut", url: "http://" + faultServer(t, func(c net.Conn) {
-				readRequest(c)
-				io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
-			}) + "/", code: 18,
+			name: "chunked body cut", url: "http://" + faultServer(t, chunkedBodyCut) + "/", code: 18,
 			stderr: "kcurl: (18) transfer closed with outstanding read data remaining", curlWords: true, stdout: "hello",
 		},
 		{
-			name: "empty reply", url: "http://" + faultServer(t, func(c net.Conn) { readRequest(c) }) + "/", code: 52,
+			name: "empty reply", url: "http://" + faultServer(t, emptyReply) + "/", code: 52,
 			stderr: "kcurl: (52) Empty reply from server", curlWords: true,
 		},
 		{
-			name: "empty reply over TLS", url: "https://" + tlsFaultServer(t, pki, func(c net.Conn) { readRequest(c) }) + "/", code: 52,
+			name: "empty reply over TLS", url: "https://" + tlsFaultServer(t, pki, emptyReply) + "/", code: 52,
 			stderr: "kcurl: (52) Empty reply from server", curlWords: true,
 		},
 		{
-			name: "TLS handshake failure", url: https(newTLSServerWith(t, pki, ok, func(c *tls.Config) { c.MaxVersion = tls.VersionTLS11; c.MinVersion = tls.VersionTLS10 })), code: 35,
+			name: "TLS handshake failure", url: https(newTLSServer(t, pki, ok, serverOptions{http1: true, configure: func(c *tls.Config) { c.MaxVersion = tls.VersionTLS11; c.MinVersion = tls.VersionTLS10 }})), code: 35,
 			stderr: "kcurl: (35) TLS connect error: remote error: tls: protocol version not supported",
 		},
 		{
-			name: "a plain HTTP port", url: "https://" + faultServer(t, func(c net.Conn) { io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n") }) + "/", code: 35,
+			name: "a plain HTTP port", url: "https://" + faultServer(t, plainHTTPPort) + "/", code: 35,
 			stderr: "kcurl: (35) TLS connect error: the server did not answer with TLS (a plain HTTP port?)",
 		},
 		{
@@ -232,30 +164,6 @@ func TestFaultsLikeCurl(t *testing.T) {
 		})
 	}
 }
-
-// newTLSServerWith is newTLSServer with the server's TLS configuration changed by f.
-func newTLSServerWith(t *testing.T, p *testPKI, h http.Handler, f func(*tls.Config)) *httptest.Server {
-	t.Helper()
-	cert, _, _ := p.issue(t, certOptions{names: []string{"127.0.0.1"}})
-	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	f(srv.TLS)
-	srv.Config.ErrorLog = discardLog
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-var (
-	_ = bufio.NewReader
-	_ = filepath.Join
-	_ = runtime.NumGoroutine
-	_ sync.Mutex
-	_ atomic.Int32
-)
-
-// discardLog silences a test server's log of the handshake failures tests provoke.
-var discardLog = log.New(io.Discard, "", 0)
 
 // TestHTTP2StreamFaults breaks a response in the middle over HTTP/2: a RST_STREAM (the
 // handler aborts), a GOAWAY the server then honours, and a GOAWAY followed by the
@@ -600,7 +508,7 @@ func TestRetryTransientSet(t *testing.T) {
 		}
 		w.WriteHeader(int(status.Load()))
 	}), serverOptions{})
-	stallTLS := faultServer(t, func(c net.Conn) { requests.Add(1); time.Sleep(3 * time.Second) })
+	stallTLS := faultServer(t, func(c net.Conn) { requests.Add(1); silent(c) })
 	env := apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"retry"))
 	for _, code := range []int{408, 429, 500, 502, 503, 504, 400, 401, 403, 404, 409, 410, 501, 505, 200, 204, 304} {
 		transient := code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504
@@ -658,7 +566,7 @@ func TestRetryTransientSet(t *testing.T) {
 	t.Run("empty reply is not", func(t *testing.T) {
 		is := is.New(t)
 		waits := 0
-		empty := faultServer(t, func(c net.Conn) { readRequest(c) })
+		empty := faultServer(t, emptyReply)
 		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "2", "http://" + empty + "/"}, sleep: func(time.Duration) { waits++ }})
 		is.Equal(r.code, 52)
 		is.Equal(waits, 0)

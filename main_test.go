@@ -12,7 +12,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
-	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -42,7 +41,7 @@ type testPKI struct {
 	caFile string
 }
 
-func newPKI(t *testing.T) *testPKI {
+func newPKI(t testing.TB) *testPKI {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -76,7 +75,7 @@ type certOptions struct {
 }
 
 // issue signs a leaf for names (IP addresses or DNS names).
-func (p *testPKI) issue(t *testing.T, o certOptions) (tls.Certificate, []byte, []byte) {
+func (p *testPKI) issue(t testing.TB, o certOptions) (tls.Certificate, []byte, []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -130,10 +129,12 @@ type serverOptions struct {
 	tls12  bool
 	// clientCAs, when set, makes the server require a client certificate.
 	clientCAs *x509.CertPool
+	// configure, when set, changes the server's TLS configuration last.
+	configure func(*tls.Config)
 }
 
 // newTLSServer starts an httptest TLS server with a certificate from p, HTTP/2 on.
-func newTLSServer(t *testing.T, p *testPKI, h http.Handler, o serverOptions) *httptest.Server {
+func newTLSServer(t testing.TB, p *testPKI, h http.Handler, o serverOptions) *httptest.Server {
 	t.Helper()
 	if o.names == nil {
 		o.names = []string{"127.0.0.1", "localhost", "kubernetes.default.svc"}
@@ -161,8 +162,11 @@ func newTLSServer(t *testing.T, p *testPKI, h http.Handler, o serverOptions) *ht
 		srv.TLS.ClientCAs = o.clientCAs
 		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
 	}
+	if o.configure != nil {
+		o.configure(srv.TLS)
+	}
 	// Handshake failures are what several tests provoke; they are not news.
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ErrorLog = discardLog
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -222,7 +226,7 @@ func replying(rec *recorder, status int, contentType, body string) http.Handler 
 	})
 }
 
-func writeFile(t *testing.T, name, content string) string {
+func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -232,7 +236,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // newSADir writes a service-account directory with ca.crt, namespace and, if given, token.
-func newSADir(t *testing.T, caPEM []byte, token string) string {
+func newSADir(t testing.TB, caPEM []byte, token string) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{"ca.crt": string(caPEM), "namespace": "kcurl-test"}
@@ -269,19 +273,6 @@ type invocation struct {
 	procDir string
 	// stdinReader, when set, is stdin instead of stdin's text (for inputs too large to hold).
 	stdinReader io.Reader
-}
-
-// closedPort is a loopback address nothing listens on: a DNS lookup sent there fails
-// at once, so no test ever asks a real resolver.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // kcurl runs kcurl in-process and fails the test if a test token shows in its output.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -296,99 +294,26 @@ func TestCompressed(t *testing.T) {
 	is.True(strings.HasPrefix(raw.stdout, "\x1f\x8b")) // without --compressed the bytes are as sent
 }
 
-// connectProxy is an HTTPS_PROXY that tunnels CONNECT and keeps every byte the client sent it.
-func connectProxy(t *testing.T) (string, *lockedBuilder, *atomic.Int32) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	seen := &lockedBuilder{}
-	var tunnels atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil || req.Method != http.MethodConnect {
-					return
-				}
-				seen.WriteString(req.Method + " " + req.Host + "\n")
-				for k, v := range req.Header {
-					seen.WriteString(k + ": " + strings.Join(v, ",") + "\n")
-				}
-				up, err := net.Dial("tcp", req.Host)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				tunnels.Add(1)
-				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-				done := make(chan struct{})
-				go func() { io.Copy(c, up); close(done) }()
-				tee := io.TeeReader(br, writerFunc(func(b []byte) { seen.Write(b) }))
-				io.Copy(up, tee)
-				<-done
-			}(c)
-		}
-	}()
-	return "http://" + l.Addr().String(), seen, &tunnels
-}
-
-// lockedBuilder is a strings.Builder that the proxy's goroutines and the test share.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) WriteString(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s)
-}
-
-func (l *lockedBuilder) Write(b []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Write(b)
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-type writerFunc func([]byte)
-
-func (f writerFunc) Write(b []byte) (int, error) { f(b); return len(b), nil }
-
 func TestProxy(t *testing.T) {
 	pki := newPKI(t)
 	rec := &recorder{}
 	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "through"), serverOptions{})
-	proxy, seen, tunnels := connectProxy(t)
+	proxy := newConnectProxy(t)
 	tests := []struct {
 		name    string
 		env     map[string]string
 		args    []string
 		tunnels int32
 	}{
-		{name: "HTTPS_PROXY tunnels", env: map[string]string{"HTTPS_PROXY": proxy}, tunnels: 1},
-		{name: "-x tunnels", args: []string{"-x", proxy}, tunnels: 1},
-		{name: "NO_PROXY bypasses", env: map[string]string{"HTTPS_PROXY": proxy, "NO_PROXY": "example.test,127.0.0.1"}, tunnels: 0},
-		{name: "--noproxy bypasses", args: []string{"-x", proxy, "--noproxy", "*"}, tunnels: 0},
+		{name: "HTTPS_PROXY tunnels", env: map[string]string{"HTTPS_PROXY": proxy.url}, tunnels: 1},
+		{name: "-x tunnels", args: []string{"-x", proxy.url}, tunnels: 1},
+		{name: "NO_PROXY bypasses", env: map[string]string{"HTTPS_PROXY": proxy.url, "NO_PROXY": "example.test,127.0.0.1"}, tunnels: 0},
+		{name: "--noproxy bypasses", args: []string{"-x", proxy.url, "--noproxy", "*"}, tunnels: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
-			tunnels.Store(0)
+			proxy.tunnels.Store(0)
 			env := apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"proxied"))
 			for k, v := range tt.env {
 				env[k] = v
@@ -396,36 +321,11 @@ func TestProxy(t *testing.T) {
 			r := kcurl(t, invocation{args: append([]string{"-sS", "/x"}, tt.args...), env: env})
 			is.Equal(r.code, 0)
 			is.Equal(r.stdout, "through")
-			is.Equal(tunnels.Load(), tt.tunnels)
+			is.Equal(proxy.tunnels.Load(), tt.tunnels)
 			is.Equal(rec.last(t).header.Get("Authorization"), "Bearer "+secretPrefix+"proxied") // the API server still gets the token
-			is.True(!strings.Contains(seen.String(), secretPrefix))                             // the proxy never sees it in clear
+			is.True(!strings.Contains(proxy.seen(), secretPrefix))                              // the proxy never sees it in clear
 		})
 	}
-}
-
-// faultServer accepts TCP connections on loopback and hands each to f.
-func faultServer(t *testing.T, f func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); f(c) }()
-		}
-	}()
-	return l.Addr().String()
-}
-
-// readRequest reads one request's head from c.
-func readRequest(c net.Conn) {
-	http.ReadRequest(bufio.NewReader(c))
 }
 
 func TestExitCodes(t *testing.T) {
@@ -445,18 +345,11 @@ func TestExitCodes(t *testing.T) {
 			io.WriteString(w, "ok")
 		}
 	}), serverOptions{})
-	truncated := faultServer(t, func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort")
-	})
-	empty := faultServer(t, func(c net.Conn) { readRequest(c) })
-	reset := faultServer(t, func(c net.Conn) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial")
-		c.(*net.TCPConn).SetLinger(0)
-	})
-	stall := faultServer(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * time.Second) })
-	notTLS := faultServer(t, func(c net.Conn) { io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n") })
+	truncated := faultServer(t, shortBody)
+	empty := faultServer(t, emptyReply)
+	reset := faultServer(t, resetInBody)
+	stall := faultServer(t, stallBeforeHead)
+	notTLS := faultServer(t, plainHTTPPort)
 	refused := closedPort(t)
 	bigFile := writeFile(t, "big", strings.Repeat("x", 32<<20))
 	sa := newSADir(t, pki.caPEM, "")
@@ -484,15 +377,9 @@ func TestExitCodes(t *testing.T) {
 		{name: "28 timeout in the body", args: []string{"-m", "0.3", "/slow"}, code: 28},
 		{name: "28 timeout before headers", args: []string{"-m", "0.3", "http://" + stall + "/"}, code: 28},
 		{name: "35 TLS to a plain port", args: []string{"https://" + notTLS + "/"}, code: 35},
-		{name: "47 too many redirects", args: []string{"-L", "--max-redirs", "0", "http://" + faultServer(t, func(c net.Conn) {
-			readRequest(c)
-			io.WriteString(c, "HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n")
-		}) + "/"}, code: 47, stderr: "kcurl: (47) Maximum (0) redirects followed\n"},
+		{name: "47 too many redirects", args: []string{"-L", "--max-redirs", "0", "http://" + faultServer(t, redirectLoop) + "/"}, code: 47, stderr: "kcurl: (47) Maximum (0) redirects followed\n"},
 		{name: "52 empty reply", args: []string{"http://" + empty + "/"}, code: 52, stderr: "kcurl: (52) Empty reply from server\n"},
-		{name: "55 send failure", args: []string{"--data-binary", "@" + bigFile, "http://" + faultServer(t, func(c net.Conn) {
-			readRequest(c)
-			c.(*net.TCPConn).SetLinger(0)
-		}) + "/"}, code: 55},
+		{name: "55 send failure", args: []string{"--data-binary", "@" + bigFile, "http://" + faultServer(t, resetOnRequest) + "/"}, code: 55},
 		{name: "56 reset in the body", args: []string{"http://" + reset + "/"}, code: 56, stderr: "kcurl: (56) Recv failure: Connection reset by peer\n"},
 		{name: "58 client certificate", args: []string{"--cert", pki.caFile, "/"}, code: 58},
 		{name: "60 unknown CA", args: []string{"/"}, env: envWrong, code: 60},

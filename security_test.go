@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"encoding/base64"
@@ -21,71 +20,6 @@ import (
 
 	"github.com/matryer/is"
 )
-
-// tapListener keeps every byte its connections read, before any TLS: what a server,
-// or anyone on the wire, could see of a request.
-type tapListener struct {
-	net.Listener
-	mu  sync.Mutex
-	raw bytes.Buffer
-}
-
-func (l *tapListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &tapConn{Conn: c, l: l}, nil
-}
-
-func (l *tapListener) bytes() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.raw.String()
-}
-
-func (l *tapListener) reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.raw.Reset()
-}
-
-type tapConn struct {
-	net.Conn
-	l *tapListener
-}
-
-func (c *tapConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.l.mu.Lock()
-	c.l.raw.Write(b[:n])
-	c.l.mu.Unlock()
-	return n, err
-}
-
-// tappedServer is a recording server on listen whose raw bytes are kept; with cert it
-// speaks TLS (HTTP/2 on), without it plain HTTP.
-func tappedServer(t *testing.T, listen string, cert *tls.Certificate, h http.Handler) (*httptest.Server, *tapListener) {
-	t.Helper()
-	l, err := net.Listen("tcp", listen)
-	if err != nil {
-		t.Skipf("cannot listen on %s: %v", listen, err)
-	}
-	tap := &tapListener{Listener: l}
-	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = tap
-	srv.Config.ErrorLog = discardLog
-	if cert == nil {
-		srv.Start()
-	} else {
-		srv.EnableHTTP2 = true
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
-		srv.StartTLS()
-	}
-	t.Cleanup(srv.Close)
-	return srv, tap
-}
 
 // TestTokenGoesOnlyToTheAPIServer sends requests every way that could carry the
 // service-account token somewhere else, and checks every byte the other servers got.
@@ -115,7 +49,7 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 	otherPort, otherPortTap := tappedServer(t, "127.0.0.1:0", &apiCert, otherMux)
 	plain, plainTap := tappedServer(t, "127.0.0.2:0", nil, otherMux)
 	apiHostPort := strings.TrimPrefix(api.URL, "https://")
-	proxy, proxySeen := recordingConnectProxy(t)
+	proxy := newConnectProxy(t)
 	httpProxy, httpProxySeen := recordingHTTPProxy(t)
 	sa := newSADir(t, pki.caPEM, secretPrefix+"sa")
 	tests := []struct {
@@ -142,7 +76,7 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 		{name: "-L from the API server to http:// on another host", args: []string{"-L", "/to?url=" + plain.URL + "/landed"}, apiToken: true, otherGot: true},
 		{name: "-L from the API server to http:// on its own host and port", args: []string{"-L", "/to?url=http://" + apiHostPort + "/landed"}, apiToken: true, wire: "GET /landed HTTP/1.1\r\n"},
 		{name: "-L from another host into the API server", args: []string{"-L", "-X", "DELETE", other.URL + "/to-api"}, otherGot: true},
-		{name: "HTTPS_PROXY: the proxy sees only CONNECT", env: map[string]string{"HTTPS_PROXY": proxy}, args: []string{"/x"}, apiToken: true, proxyWire: "CONNECT " + apiHostPort + " HTTP/1.1\r\n"},
+		{name: "HTTPS_PROXY: the proxy sees only CONNECT", env: map[string]string{"HTTPS_PROXY": proxy.url}, args: []string{"/x"}, apiToken: true, proxyWire: "CONNECT " + apiHostPort + " HTTP/1.1\r\n"},
 		{name: "http_proxy and http:// to the API server's address", env: map[string]string{"http_proxy": httpProxy}, args: []string{"http://" + apiHostPort + "/x"}, httpProxyWire: "Host: " + apiHostPort + "\r\n"},
 	}
 	for _, tt := range tests {
@@ -152,7 +86,7 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 			for _, tap := range []*tapListener{apiTap, otherTap, otherPortTap, plainTap} {
 				tap.reset()
 			}
-			proxySeen.reset()
+			proxy.reset()
 			env := apiEnv(api, sa)
 			env["CURL_CA_BUNDLE"] = pki.caFile // other hosts verify too: only the host decides
 			for k, v := range tt.env {
@@ -163,14 +97,14 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 			// Every byte any server or proxy read, TLS or not.
 			for name, seen := range map[string]string{
 				"the API server (raw)": apiTap.bytes(), "the other host": otherTap.bytes(), "the other port": otherPortTap.bytes(),
-				"the plain server": plainTap.bytes(), "the CONNECT proxy": proxySeen.bytes(), "the HTTP proxy": httpProxySeen(),
+				"the plain server": plainTap.bytes(), "the CONNECT proxy": proxy.seen(), "the HTTP proxy": httpProxySeen(),
 			} {
 				if strings.Contains(seen, secretPrefix) {
 					t.Fatalf("%s saw the token in clear:\n%q", name, seen)
 				}
 			}
-			is.True(strings.Contains(apiTap.bytes(), tt.wire))         // the request went where the row says
-			is.True(strings.Contains(proxySeen.bytes(), tt.proxyWire)) // through the proxy, if any
+			is.True(strings.Contains(apiTap.bytes(), tt.wire))    // the request went where the row says
+			is.True(strings.Contains(proxy.seen(), tt.proxyWire)) // through the proxy, if any
 			is.True(strings.Contains(httpProxySeen(), tt.httpProxyWire))
 			for _, req := range otherRec.all() {
 				is.Equal(req.header.Get("Authorization"), "") // no other host gets a credential
@@ -186,59 +120,6 @@ func TestTokenGoesOnlyToTheAPIServer(t *testing.T) {
 			is.Equal(gotToken, tt.apiToken) // the API server got the token exactly when it should
 		})
 	}
-}
-
-// recordingConnectProxy is an HTTPS_PROXY that tunnels CONNECT to the address asked
-// for (always loopback here) and keeps, under a lock, every byte the client sent it.
-func recordingConnectProxy(t *testing.T) (string, *tapListener) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tap := &tapListener{Listener: l}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := tap.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil || req.Method != http.MethodConnect || !strings.HasPrefix(req.Host, "127.") {
-					return
-				}
-				up, err := net.Dial("tcp", req.Host)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-				go func() { io.Copy(c, up); c.Close() }()
-				io.Copy(up, br)
-			}(c)
-		}
-	}()
-	return "http://" + l.Addr().String(), tap
-}
-
-// recordingHTTPProxy is an http_proxy that answers every request itself and keeps
-// what it was sent.
-func recordingHTTPProxy(t *testing.T) (string, func() string) {
-	t.Helper()
-	var mu sync.Mutex
-	var seen strings.Builder
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		r.Write(&seen)
-		mu.Unlock()
-		io.WriteString(w, "proxied")
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, func() string { mu.Lock(); defer mu.Unlock(); return seen.String() }
 }
 
 // TestRogueServerGetsNothing points the API server's name at another server with

@@ -11,9 +11,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"kcurl/e2e/harness"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -84,7 +84,7 @@ func run(ctx context.Context, cfg config) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	root, err := repoRoot()
+	root, err := harness.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -176,9 +176,6 @@ type binaries struct {
 	launcher string
 }
 
-// buildFlags are how kcurl ships into pods.
-var buildFlags = []string{"build", "-trimpath", "-ldflags=-s -w"}
-
 func buildBinaries(ctx context.Context, cfg config, root, dir string) (binaries, error) {
 	var b binaries
 	var err error
@@ -190,55 +187,26 @@ func buildBinaries(ctx context.Context, cfg config, root, dir string) (binaries,
 	}
 	b.kcurl = cfg.kcurlBinary
 	if b.kcurl == "" {
-		b.kcurl = filepath.Join(dir, "kcurl")
-		logf("building kcurl: CGO_ENABLED=0 go %s -o %s . (in %s)", strings.Join(buildFlags, " "), b.kcurl, root)
-		if err := goBuild(ctx, root, b.kcurl, "."); err != nil {
+		logf("building kcurl: CGO_ENABLED=0 go build %s -o %s . (in %s)", strings.Join(harness.ShipFlags, " "), filepath.Join(dir, "kcurl"), root)
+		if b.kcurl, err = harness.BuildKcurl(ctx, dir, harness.ShipFlags...); err != nil {
 			return b, err
 		}
 	}
+	benchDir := filepath.Join(root, "bench")
+	static := []string{"CGO_ENABLED=0"}
 	b.floor = filepath.Join(dir, "floor")
-	if err := goBuild(ctx, filepath.Join(root, "bench"), b.floor, "./floor"); err != nil {
+	if err := harness.GoBuild(ctx, benchDir, b.floor, "./floor", static, harness.ShipFlags...); err != nil {
 		return b, err
 	}
 	b.floorLibs = filepath.Join(dir, "floor-libs")
-	if err := goBuild(ctx, filepath.Join(root, "bench"), b.floorLibs, "./floor", "-tags", "libs"); err != nil {
+	if err := harness.GoBuild(ctx, benchDir, b.floorLibs, "./floor", static, append([]string{"-tags", "libs"}, harness.ShipFlags...)...); err != nil {
 		return b, err
 	}
 	b.launcher = filepath.Join(dir, "launcher")
-	if err := goBuild(ctx, filepath.Join(root, "bench"), b.launcher, "./launcher"); err != nil {
+	if err := harness.GoBuild(ctx, benchDir, b.launcher, "./launcher", static, harness.ShipFlags...); err != nil {
 		return b, err
 	}
 	return b, nil
-}
-
-func goBuild(ctx context.Context, dir, out, pkg string, extra ...string) error {
-	args := append(append(append([]string{}, buildFlags...), extra...), "-o", out, pkg)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), dir, err, b)
-	}
-	return nil
-}
-
-// repoRoot is the kcurl repository: the parent of the folder holding this module's go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for range 64 {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module kcurl/bench") {
-			return filepath.Dir(dir), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("run from inside the bench folder (cd bench && go run .)")
 }
 
 // serve runs the local server alone for d, printing what a shell needs to point kcurl and curl at it.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"debug/elf"
 	"fmt"
+	"kcurl/e2e/harness"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,12 +124,8 @@ type section struct {
 // in sections the file holds (a 32 MiB bss buffer is not in the binary), and lists the stripped binary's sections.
 func symbolSizes(ctx context.Context, root, dir, stripped string) (*symbolReport, error) {
 	full := filepath.Join(dir, "kcurl-unstripped")
-	args := []string{"build", "-trimpath", "-o", full, "."}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, b)
+	if err := harness.GoBuild(ctx, root, full, ".", []string{"CGO_ENABLED=0"}, "-trimpath"); err != nil {
+		return nil, err
 	}
 	out, err := exec.CommandContext(ctx, "go", "tool", "nm", "-size", "-sort", "size", full).Output()
 	if err != nil {

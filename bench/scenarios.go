@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
+	"kcurl/e2e/harness"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -54,34 +54,17 @@ func localTarget(dir, home string) (*localServerTarget, error) {
 	}
 	t := &target{name: "Go TLS server", host: s.host, port: s.port, url: s.url, token: token, object: objectPath, objectBody: s.object}
 	t.saDir = filepath.Join(dir, "local-sa")
-	if err := writeServiceAccountDir(t.saDir, s.caPEM, token); err != nil {
+	if _, err := harness.NewServiceAccountDir(t.saDir, harness.Projection{Token: token, CACert: s.caPEM, Namespace: "bench"}); err != nil {
 		s.close()
 		return nil, err
 	}
 	t.caFile = filepath.Join(t.saDir, "ca.crt")
 	t.kubeconfig = filepath.Join(dir, "local-kubeconfig")
-	if err := writeKubeconfig(t.kubeconfig, t.url, t.caFile, token); err != nil {
+	if err := harness.WriteKubeconfig(t.kubeconfig, t.url, t.caFile, token); err != nil {
 		s.close()
 		return nil, err
 	}
 	return &localServerTarget{localServer: s, target: t}, nil
-}
-
-// writeKubeconfig writes a kubeconfig with a bearer token and a CA file; JSON is YAML.
-func writeKubeconfig(path, server, caFile, token string) error {
-	cfg := map[string]any{
-		"apiVersion":      "v1",
-		"kind":            "Config",
-		"clusters":        []any{map[string]any{"name": "bench", "cluster": map[string]string{"server": server, "certificate-authority": caFile}}},
-		"users":           []any{map[string]any{"name": "bench", "user": map[string]string{"token": token}}},
-		"contexts":        []any{map[string]any{"name": "bench", "context": map[string]string{"cluster": "bench", "user": "bench"}}},
-		"current-context": "bench",
-	}
-	b, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o600)
 }
 
 // bench runs scenarios.

@@ -10,8 +10,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -242,18 +240,5 @@ func (s *localServer) armWatch(ws *watchSession) error {
 		return errors.New("a watch session is already armed")
 	}
 	s.watch = ws
-	return nil
-}
-
-// writeServiceAccountDir lays out ca.crt, token and namespace the way a pod sees them, in dir.
-func writeServiceAccountDir(dir string, caPEM []byte, token string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	for name, content := range map[string][]byte{"ca.crt": caPEM, "token": []byte(token), "namespace": []byte("bench")} {
-		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
-			return err
-		}
-	}
 	return nil
 }

@@ -21,6 +21,14 @@ import (
 	"kcurl/e2e/harness"
 )
 
+// The native_*_test.go files, one a feature, check kcurl's Kubernetes-native features (issue 4) against the real
+// API server: what no httptest server can show is that the API server's own answers (RBAC, reviews, Status
+// messages, Tables, watch endings, continue tokens) come out as kcurl says they do. This file holds what they share.
+
+var (
+	configMapRules = harness.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "watch"}}
+)
+
 // grant gives ServiceAccount ns/sa the rules through a Role and RoleBinding named role, and waits for the
 // authorizer to agree, so the next kcurl run does not race the RBAC cache.
 func grant(t *testing.T, ns, sa, role string, rules ...harness.PolicyRule) {

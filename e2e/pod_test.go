@@ -26,6 +26,16 @@ type pod struct {
 	saDir         *harness.ServiceAccountDir
 }
 
+// tokenlessDir is a service-account folder for ns with ca.crt and namespace but no token: a pod whose token is not
+// mounted.
+func tokenlessDir(t *testing.T, ns string) string {
+	t.Helper()
+	d, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
+		harness.Projection{CACert: needCluster(t).PKI.CA.CertPEM, Namespace: ns})
+	is.New(t).NoErr(err) // writing a service-account folder without a token
+	return d.Dir
+}
+
 // newPod makes ServiceAccount sa in ns, mints a token for it and projects token, ca.crt and namespace.
 func newPod(t *testing.T, ns, sa string) pod {
 	t.Helper()

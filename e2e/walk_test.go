@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/matryer/is"
@@ -21,9 +20,7 @@ func TestDocsWalk(t *testing.T) {
 	needKcurl(t)
 	ns := newNamespace(t)
 	p := newPod(t, ns, "walker")
-	noToken, err := harness.NewServiceAccountDir(filepath.Join(t.TempDir(), "serviceaccount"),
-		harness.Projection{CACert: c.PKI.CA.CertPEM, Namespace: ns})
-	is.New(t).NoErr(err) // writing a service-account folder without a token
+	noToken := tokenlessDir(t, ns)
 	user := "system:serviceaccount:" + ns + ":walker"
 	pods := "/api/v1/namespaces/" + ns + "/pods"
 
@@ -37,13 +34,13 @@ func TestDocsWalk(t *testing.T) {
 	}{
 		{
 			name:       "no token is 401",
-			saDir:      noToken.Dir,
+			saDir:      noToken,
 			args:       []string{"-s", "-o", "/dev/null", "-w", "%{http_code}", "/api"},
 			wantStdout: "401",
 		},
 		{
 			name:       "no token prints the Unauthorized Status",
-			saDir:      noToken.Dir,
+			saDir:      noToken,
 			args:       []string{"-s", "/api"},
 			wantStatus: &status{Kind: "Status", Status: "Failure", Message: "Unauthorized", Reason: "Unauthorized", Code: 401},
 		},

@@ -260,15 +260,24 @@ func (c *Cluster) CompactEtcd(ctx context.Context) (int64, error) {
 // WriteKubeconfig writes a kubeconfig for this cluster to path: with token as a bearer token, or, when token is
 // empty, with the admin client cert.
 func (c *Cluster) WriteKubeconfig(path, token string) error {
-	user := map[string]string{"client-certificate": c.PKI.AdminCertFile, "client-key": c.PKI.AdminKeyFile}
 	if token != "" {
-		user = map[string]string{"token": token}
+		return WriteKubeconfig(path, c.URL, c.PKI.CAFile, token)
 	}
+	return writeKubeconfig(path, c.URL, c.PKI.CAFile, map[string]string{"client-certificate": c.PKI.AdminCertFile, "client-key": c.PKI.AdminKeyFile})
+}
+
+// WriteKubeconfig writes a kubeconfig to path for the API server at server, verified with caFile, that sends token
+// as a bearer token: for kubectl against any server, a Cluster or not.
+func WriteKubeconfig(path, server, caFile, token string) error {
+	return writeKubeconfig(path, server, caFile, map[string]string{"token": token})
+}
+
+func writeKubeconfig(path, server, caFile string, user map[string]string) error {
 	// JSON is YAML, so no YAML library is needed.
 	cfg := map[string]any{
 		"apiVersion":      "v1",
 		"kind":            "Config",
-		"clusters":        []any{map[string]any{"name": "e2e", "cluster": map[string]string{"server": c.URL, "certificate-authority": c.PKI.CAFile}}},
+		"clusters":        []any{map[string]any{"name": "e2e", "cluster": map[string]string{"server": server, "certificate-authority": caFile}}},
 		"users":           []any{map[string]any{"name": "e2e", "user": user}},
 		"contexts":        []any{map[string]any{"name": "e2e", "context": map[string]string{"cluster": "e2e", "user": "e2e"}}},
 		"current-context": "e2e",

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -150,15 +151,25 @@ func toolKey(srcDir, module string) (version, key string, err error) {
 	return string(m[1]), hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
-// goBuild runs `go build -o out pkg` in dir, returning go's output in the error when it fails.
-func goBuild(ctx context.Context, dir, out, pkg string, env []string) error {
+// ShipFlags are how kcurl ships into pods, with CGO_ENABLED=0: no source paths, no symbol table, no DWARF.
+var ShipFlags = []string{"-trimpath", "-ldflags=-s -w"}
+
+// GoBuild runs `go build flags -o out pkg` in dir with env added to this process's, returning go's output in the
+// error when it fails.
+func GoBuild(ctx context.Context, dir, out, pkg string, env []string, flags ...string) error {
+	return goBuild(ctx, dir, out, pkg, env, flags...)
+}
+
+// goBuild runs `go build flags -o out pkg` in dir, returning go's output in the error when it fails.
+func goBuild(ctx context.Context, dir, out, pkg string, env []string, flags ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
 	defer cancel()
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-o", out, pkg)
+	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = dir
 	// GOWORK=off: a go.work above the repo must not change what the wrapper modules resolve to.
 	cmd.Env = append(append(os.Environ(), "GOWORK=off"), env...)
@@ -169,7 +180,7 @@ func goBuild(ctx context.Context, dir, out, pkg string, env []string) error {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}
-		return fmt.Errorf("go build -o %s %s in %s: %w\n%s", out, pkg, dir, err, output.String())
+		return fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), dir, err, output.String())
 	}
 	return nil
 }
@@ -177,8 +188,9 @@ func goBuild(ctx context.Context, dir, out, pkg string, env []string) error {
 // ErrNoKcurl says the repository root has no kcurl module to build yet.
 var ErrNoKcurl = errors.New("no kcurl module in the repository root")
 
-// BuildKcurl builds the kcurl binary from the repository root into dir, statically, as it ships into pods.
-func BuildKcurl(ctx context.Context, dir string) (string, error) {
+// BuildKcurl builds the kcurl binary from the repository root into dir/kcurl, statically (CGO_ENABLED=0), with
+// flags given to go build (ShipFlags for the binary exactly as it ships into pods).
+func BuildKcurl(ctx context.Context, dir string, flags ...string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
@@ -190,7 +202,7 @@ func BuildKcurl(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("%w (%s has no .go files)", ErrNoKcurl, root)
 	}
 	out := filepath.Join(dir, "kcurl")
-	if err := goBuild(ctx, root, out, ".", []string{"CGO_ENABLED=0"}); err != nil {
+	if err := goBuild(ctx, root, out, ".", []string{"CGO_ENABLED=0"}, flags...); err != nil {
 		return "", err
 	}
 	return out, nil
