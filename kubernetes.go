@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -863,7 +862,7 @@ func (w *whoami) write(out io.Writer, format string, now time.Time) error {
 		fmt.Fprintf(tw, "  username\t%s\n", printable(w.user.Username))
 		fmt.Fprintf(tw, "  uid\t%s\n", printable(w.user.UID))
 		fmt.Fprintf(tw, "  groups\t%s\n", printable(strings.Join(w.user.Groups, ", ")))
-		for _, k := range sortedKeys(w.user.Extra) {
+		for _, k := range sortedHeaderNames(w.user.Extra) {
 			fmt.Fprintf(tw, "  extra\t%s=%s\n", printable(k), printable(strings.Join(w.user.Extra[k], ",")))
 		}
 	}
@@ -949,14 +948,6 @@ func timeLeft(exp int64, now time.Time) string {
 	return "in " + d.String()
 }
 
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // writeRules prints a rules review as kubectl auth can-i --list does.
 func writeRules(out io.Writer, r *rulesReview) error {

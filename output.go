@@ -205,9 +205,10 @@ func statusLine(resp *http.Response) string {
 	return fmt.Sprintf("HTTP/%d.%d %s", resp.ProtoMajor, resp.ProtoMinor, resp.Status)
 }
 
-// sortedHeaderNames is the order kcurl prints response headers in: Go's client keeps
-// no wire order, so names are sorted, which is also the order Go servers send.
-func sortedHeaderNames(h http.Header) []string {
+// sortedHeaderNames is the order kcurl prints response headers (and whoami's extras)
+// in: Go's client keeps no wire order, so names are sorted, which is also the order Go
+// servers send.
+func sortedHeaderNames(h map[string][]string) []string {
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
