@@ -948,7 +948,6 @@ func timeLeft(exp int64, now time.Time) string {
 	return "in " + d.String()
 }
 
-
 // writeRules prints a rules review as kubectl auth can-i --list does.
 func writeRules(out io.Writer, r *rulesReview) error {
 	rows := len(r.NonResourceRules)
