@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"time"
 
 	"kcurl/e2e/harness"
@@ -101,7 +100,7 @@ func mutate(pattern string, timeout time.Duration, out io.Writer) error {
 	return nil
 }
 
-// copyRoot copies the root package (its Go files, module files and testdata) to dir.
+// copyRoot copies the root package (every file of the root folder, and testdata) to dir.
 func copyRoot(root, dir string) error {
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -117,7 +116,7 @@ func copyRoot(root, dir string) error {
 			}
 			continue
 		}
-		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+		if e.Type().IsRegular() {
 			b, err := os.ReadFile(filepath.Join(root, name))
 			if err != nil {
 				return err
