@@ -53,7 +53,7 @@ func mutate(pattern string, timeout time.Duration, out io.Writer) error {
 	if res := test(work, timeout, false); !res.passed {
 		return fmt.Errorf("the unmutated tests fail; fix them first:\n%s", res.tail)
 	}
-	var killed, total, secKilled, secTotal, stale int
+	var killed, total, secKilled, secTotal, stale, broken int
 	fmt.Fprintln(out, "| mutant | file | security | result | first failing test |")
 	fmt.Fprintln(out, "| --- | --- | --- | --- | --- |")
 	for _, m := range mutants {
@@ -82,6 +82,11 @@ func mutate(pattern string, timeout time.Duration, out io.Writer) error {
 		if err := os.WriteFile(file, orig, 0o644); err != nil {
 			return err
 		}
+		if res.broken {
+			broken++
+			fmt.Fprintf(out, "| %s | %s | %v | does not compile: fix the mutant | |\n", m.name, m.file, m.security)
+			continue
+		}
 		total++
 		if m.security {
 			secTotal++
@@ -96,7 +101,7 @@ func mutate(pattern string, timeout time.Duration, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "| %s | %s | %v | %s | %s |\n", m.name, m.file, m.security, verdict, res.firstFail)
 	}
-	fmt.Fprintf(out, "\nkilled %d of %d mutants; security-relevant: %d of %d; stale: %d\n", killed, total, secKilled, secTotal, stale)
+	fmt.Fprintf(out, "\nkilled %d of %d mutants; security-relevant: %d of %d; stale: %d; not compiling: %d\n", killed, total, secKilled, secTotal, stale, broken)
 	return nil
 }
 
@@ -130,7 +135,9 @@ func copyRoot(root, dir string) error {
 }
 
 type result struct {
-	passed    bool
+	passed bool
+	// broken is a mutant that does not compile: it says nothing of the tests.
+	broken    bool
 	firstFail string
 	tail      string
 }
@@ -149,7 +156,7 @@ func test(dir string, timeout time.Duration, short bool) result {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
-	r := result{passed: err == nil}
+	r := result{passed: err == nil, broken: bytes.Contains(out, []byte("[build failed]")) || bytes.Contains(out, []byte("[setup failed]"))}
 	if m := failLine.FindSubmatch(out); m != nil {
 		r.firstFail = string(m[1])
 	} else if err != nil {

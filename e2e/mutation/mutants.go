@@ -18,7 +18,7 @@ var mutants = []mutant{
 	// token.go: which credential goes with which request.
 	{"origin without its scheme", "token.go", `return strings.EqualFold(a.Scheme, b.Scheme) && hostPort(a) == hostPort(b)`, `return hostPort(a) == hostPort(b)`, true},
 	{"origin without host and port", "token.go", `return strings.EqualFold(a.Scheme, b.Scheme) && hostPort(a) == hostPort(b)`, `return strings.EqualFold(a.Scheme, b.Scheme)`, true},
-	{"user credentials follow every redirect", "token.go", `if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {`, `if false {`, true},
+	{"user credentials follow every redirect", "token.go", `if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {`, `if isCredentialHeader(hdr.name) && !same && false {`, true},
 	{"--location-trusted ignored", "token.go", `if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {`, `if isCredentialHeader(hdr.name) && !same {`, false},
 	{"Cookie is not a credential", "token.go", `strings.EqualFold(name, "Cookie") || `, ``, true},
 	{"Proxy-Authorization is not a credential", "token.go", ` || strings.EqualFold(name, "Proxy-Authorization")`, ``, true},
