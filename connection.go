@@ -170,7 +170,6 @@ func (c *connection) isAPIServer(u *url.URL) bool {
 // that started at origin.
 func (c *connection) hop(origin, u *url.URL) hop {
 	h := hop{origin: origin, url: u, api: c.isAPIServer(u), originAPI: c.isAPIServer(origin)}
-	h.byAddress = c.api.identify(u) == apiByAddress
 	h.clusterCA = h.api && c.trust.clusterCA()
 	return h
 }

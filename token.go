@@ -169,8 +169,6 @@ type hop struct {
 	// by name when the cluster's CA verifies the connection.
 	api       bool
 	originAPI bool
-	// byAddress is url naming the API server by its discovered address.
-	byAddress bool
 	// clusterCA is the connection verified by the cluster's CA: the service account's
 	// ca.crt or --cacert, and not -k.
 	clusterCA bool
@@ -204,7 +202,7 @@ func (c credentials) forHop(h hop, user []headerArg) (hopCredentials, error) {
 	send, why := c.tokenDecision(h, userAuth)
 	hc.auth = authState{why: why}
 	if !send {
-		if h.api || h.byAddress || c.typed() {
+		if h.api || c.typed() {
 			hc.auth.note = why
 		}
 		return hc, nil
@@ -257,7 +255,9 @@ func (c credentials) toAPIServer(h hop) (bool, string) {
 	switch {
 	case h.clusterCA:
 		return true, ""
-	case c.insecure && c.source.explicit() && h.byAddress:
+	case c.insecure && c.source.explicit():
+		// Under -k only the discovered address is the API server (a name needs the
+		// cluster's CA), so this is the address the user pointed the typed token at.
 		return true, ""
 	case c.insecure:
 		return false, "no token sent: -k does not verify the server (give --token to send one anyway)"
