@@ -127,38 +127,50 @@ func jsonSpec(base *requestSpec) *requestSpec {
 // limit bytes, into v: the subcommands' and --all-pages' way in, with the same trust,
 // token and error rules as a transfer.
 func (c *connection) call(ctx context.Context, out *output, spec *requestSpec, method, path string, body any, limit int64, v any) (*transferInfo, error) {
+	resp, info, err := c.open(ctx, out, spec, method, path, body)
+	if err != nil {
+		return info, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	info.sizeDownload = int64(len(b))
+	if err != nil {
+		return info, bodyError(ctx, err, int64(len(b)), info.start, resp)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return info, exitErrorf(exitRecvError, "the answer to %s is not the JSON expected: %v", path, err)
+	}
+	return info, nil
+}
+
+// open sends one request to the API server and returns a 2xx answer with its body
+// unread (a watch streams from it); any other answer is the Status error.
+func (c *connection) open(ctx context.Context, out *output, spec *requestSpec, method, path string, body any) (*http.Response, *transferInfo, error) {
 	u, _, err := resolveURL(path, c.api)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t := &transfer{url: u, method: method, spec: spec}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		t.body = &requestBody{data: b}
 	}
 	info := &transferInfo{start: time.Now(), method: method, urlEffective: u.String()}
 	resp, err := c.send(ctx, t, u, method, t.body, info, out)
 	if err != nil {
-		return info, err
+		return nil, info, err
 	}
-	defer resp.Body.Close()
 	info.httpCode, info.httpVersion, info.contentType = resp.StatusCode, versionOf(resp), resp.Header.Get("Content-Type")
 	out.responseHead(resp)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-	info.sizeDownload = int64(len(b))
-	if err != nil {
-		return info, bodyError(ctx, err, int64(len(b)), info.start, resp)
-	}
 	if resp.StatusCode >= 300 {
-		return info, httpError(resp.StatusCode, decodeStatus(b), info.auth)
+		status := readStatus(resp.Body)
+		resp.Body.Close()
+		return nil, info, httpError(resp.StatusCode, status, info.auth)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return info, exitErrorf(exitRecvError, "the answer to %s is not the JSON expected: %v", path, err)
-	}
-	return info, nil
+	return resp, info, nil
 }
 
 // review is call for the review APIs, bounded by -m as a transfer is.

@@ -181,6 +181,10 @@ var flagDocs = map[string]flagDoc{
 	"all":         {"", "", "List every rule the identity has in the namespace (selfsubjectrulesreviews)."},
 	// kcurl completion.
 	"shell": {"", "", "bash, zsh or fish."},
+	// kcurl wait.
+	"for":     {"", "CONDITION", "condition=NAME[=VALUE] (VALUE true by default), jsonpath='{EXPR}'[=VALUE] (bare: any non-empty value), delete or create."},
+	"timeout": {"", "DURATION", "How long to wait (30s, 5m, 1h; 0 checks once; negative waits a week); then exit 28 naming what is unmet."},
+	"path":    {"", "", "An object (/api/v1/namespaces/{namespace}/pods/web-0) or a collection, with ?labelSelector=… (every match must meet it)."},
 }
 
 // helpGroups are --help's sections; kong lists them in the order of their first flag.
@@ -270,12 +274,14 @@ func run(args []string, e env) (code int) {
 			return runWhoami(args[1:], e)
 		case "can-i":
 			return runCanI(args[1:], e)
+		case "wait":
+			return runWait(args[1:], e)
 		case "completion":
 			return runCompletion(args[1:], e)
 		}
 	}
 	var c cli
-	parser, code, ok := newParser(&c, "kcurl", "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl completion.", e)
+	parser, code, ok := newParser(&c, "kcurl", "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl wait, kcurl completion.", e)
 	if !ok {
 		return code
 	}

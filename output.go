@@ -876,7 +876,7 @@ func writeCompletion(out io.Writer, shell string, flags []*kong.Flag) error {
 			words = append(words, "-"+string(f.Short))
 		}
 	}
-	subcommands := "whoami can-i completion"
+	subcommands := "whoami can-i wait completion"
 	switch shell {
 	case "bash":
 		fmt.Fprintf(&b, "# bash completion for kcurl: source <(kcurl completion bash)\n_kcurl() {\n")
