@@ -783,3 +783,71 @@ func tableCell(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// impersonation is --as, --as-group, --as-uid and --as-user-extra, as given.
+type impersonation struct {
+	user   string
+	groups []string
+	uid    string
+	extra  []string
+}
+
+// headers are the Impersonate-* headers, checked before anything is sent: the API
+// server refuses groups, a UID or extras without a user, and a CR or LF would be a
+// header of its own.
+func (i impersonation) headers() ([]headerArg, error) {
+	if i.user == "" {
+		if len(i.groups) > 0 || i.uid != "" || len(i.extra) > 0 {
+			return nil, exitErrorf(exitFailedInit, "--as-group, --as-uid and --as-user-extra need --as USER")
+		}
+		return nil, nil
+	}
+	hs := []headerArg{{name: "Impersonate-User", value: i.user}}
+	for _, g := range i.groups {
+		hs = append(hs, headerArg{name: "Impersonate-Group", value: g})
+	}
+	if i.uid != "" {
+		hs = append(hs, headerArg{name: "Impersonate-Uid", value: i.uid})
+	}
+	for _, kv := range i.extra {
+		key, value, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			return nil, exitErrorf(exitFailedInit, "option --as-user-extra: expected KEY=VALUE, got %q", kv)
+		}
+		hs = append(hs, headerArg{name: "Impersonate-Extra-" + escapeExtraKey(key), value: value})
+	}
+	for _, h := range hs {
+		if strings.ContainsAny(h.value, "\r\n\x00") {
+			return nil, exitErrorf(exitFailedInit, "%s: a CR, LF or NUL in the value is refused", h.name)
+		}
+	}
+	return hs, nil
+}
+
+// escapeExtraKey percent-encodes what may not stand in a header name (and '%' itself),
+// as client-go does, so "example.com/scopes" travels as "example.com%2Fscopes".
+func escapeExtraKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c == '%' || !validHeaderName(string(c)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// impersonationHint names the permission a 403 says is missing when the request
+// impersonated: the impersonate verb on the user, group, UID or extra named.
+func impersonationHint(s *apiStatus) string {
+	if s == nil || !strings.Contains(s.Message, "cannot impersonate") {
+		return ""
+	}
+	resource := s.Details.Kind
+	if s.Details.Group != "" {
+		resource += "." + s.Details.Group
+	}
+	return fmt.Sprintf(" (--as needs the RBAC verb impersonate on %s %q)", resource, s.Details.Name)
+}

@@ -101,6 +101,12 @@ type ConnFlags struct {
 	Namespace         string
 	FromPID           int    `name:"from-pid"`
 	ServiceAccountDir string `name:"service-account-dir"`
+
+	// Impersonation, as kubectl's flags.
+	As          string   `name:"as"`
+	AsGroup     []string `name:"as-group" sep:"none"`
+	AsUID       string   `name:"as-uid"`
+	AsUserExtra []string `name:"as-user-extra" sep:"none"`
 }
 
 // flagDoc is how a flag or argument is shown in --help and completions.
@@ -170,6 +176,10 @@ var flagDocs = map[string]flagDoc{
 	"namespace":           {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
 	"from-pid":            {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
 	"service-account-dir": {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
+	"as":                  {"kubernetes", "USER", "Impersonate USER (Impersonate-User), as kubectl's --as; sent to the API server only."},
+	"as-group":            {"kubernetes", "GROUP", "Impersonate GROUP too (repeatable; one Impersonate-Group header each); needs --as."},
+	"as-uid":              {"kubernetes", "UID", "Impersonate this UID (Impersonate-Uid); needs --as."},
+	"as-user-extra":       {"kubernetes", "KEY=VALUE", "Impersonate an extra field (Impersonate-Extra-KEY, repeatable); needs --as."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -379,7 +389,8 @@ func (f ConnFlags) connOptions() connOptions {
 		transport: transportOptions{
 			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy, noProxy: f.NoProxy, resolve: f.Resolve,
 		},
-		maxTime: f.MaxTime.d,
+		maxTime:     f.MaxTime.d,
+		impersonate: impersonation{user: f.As, groups: f.AsGroup, uid: f.AsUID, extra: f.AsUserExtra},
 	}
 }
 

@@ -280,6 +280,9 @@ func (h *httpFailure) Error() string {
 	if h.code == http.StatusUnauthorized {
 		line += " (" + unauthorizedHint(h.auth, time.Now()) + ")"
 	}
+	if h.code == http.StatusForbidden && h.auth.impersonated {
+		line += impersonationHint(h.status)
+	}
 	return line
 }
 
@@ -293,6 +296,11 @@ type apiStatus struct {
 	Message string `json:"message"`
 	Reason  string `json:"reason"`
 	Code    int    `json:"code"`
+	Details struct {
+		Name  string `json:"name"`
+		Group string `json:"group"`
+		Kind  string `json:"kind"`
+	} `json:"details"`
 }
 
 // summary is "403 Forbidden: message"; the HTTP code stands in for a Status without one.

@@ -287,6 +287,7 @@ func (s *requestSpec) headersFor(u *url.URL, method string, hasBody, api bool, h
 	for _, h := range hc.headers {
 		set(h)
 	}
+	order = append(order, hc.impersonate...)
 	if hc.bearer != nil {
 		order = append(order[:1], append([]headerArg{*hc.bearer}, order[1:]...)...)
 	}

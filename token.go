@@ -151,6 +151,8 @@ type credentials struct {
 	api      apiServer
 	source   tokenSource
 	insecure bool
+	// impersonate are the Impersonate-* headers of --as and its companions.
+	impersonate []headerArg
 }
 
 // hopCredentials are the credentials of one request: the user's -H headers that may
@@ -159,6 +161,8 @@ type hopCredentials struct {
 	headers []headerArg
 	bearer  *headerArg
 	auth    authState
+	// impersonate are the Impersonate-* headers, when they go.
+	impersonate []headerArg
 }
 
 // forHop decides the credentials of one request of a transfer that started at origin.
@@ -184,6 +188,10 @@ func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredential
 		send, why = false, "no token sent: the request started at "+origin.Host+", not at the API server"
 	}
 	hc.auth = authState{why: why}
+	if len(c.impersonate) > 0 && isAPIServer(u, c.api) && isAPIServer(origin, c.api) {
+		// Another identity is asked of the API server only, never of a host a redirect leads to.
+		hc.impersonate, hc.auth.impersonated = c.impersonate, true
+	}
 	if !send {
 		if isAPIServer(u, c.api) || c.source.explicit() || c.source.tokenFile != "" {
 			hc.auth.note = why
@@ -198,7 +206,7 @@ func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredential
 		hc.auth.why, hc.auth.note = source, source
 		return hc, nil
 	}
-	hc.auth = authState{sent: true, source: source, claims: decodeClaims(token), note: "sending the bearer token from " + source}
+	hc.auth = authState{sent: true, source: source, claims: decodeClaims(token), note: "sending the bearer token from " + source, impersonated: hc.auth.impersonated}
 	hc.bearer = &headerArg{name: "Authorization", value: "Bearer " + token, shown: "Bearer " + redactedToken}
 	return hc, nil
 }
@@ -231,6 +239,8 @@ type authState struct {
 	claims *tokenClaims
 	// note is the -v line that says what happened to the token, if there is one to say.
 	note string
+	// impersonated is whether the Impersonate-* headers went too, for a 403's hint.
+	impersonated bool
 }
 
 // tokenClaims are the claims of a service-account token that help explain a 401;
