@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -850,4 +851,51 @@ func impersonationHint(s *apiStatus) string {
 		resource += "." + s.Details.Group
 	}
 	return fmt.Sprintf(" (--as needs the RBAC verb impersonate on %s %q)", resource, s.Details.Name)
+}
+
+// applyPatchYAML is server-side apply's patch type.
+const applyPatchYAML = "application/apply-patch+yaml"
+
+// isYAMLFile reports a file named as YAML (.yaml, .yml).
+func isYAMLFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// yamlBody reports a body that comes from YAML files (-d @file.yaml, --data-binary
+// @file.yml, -T file.yaml) and nothing else, so the API server is told it is YAML: it
+// parses YAML itself, kcurl does not. --json says otherwise, and wins.
+func yamlBody(f requestFlags) bool {
+	if f.uploadFile != "" {
+		return isYAMLFile(f.uploadFile)
+	}
+	if len(f.data) == 0 {
+		return false
+	}
+	for _, p := range f.data {
+		if p.kind == dataJSON || p.kind == dataRaw || p.kind == dataURLEncode || !strings.HasPrefix(p.value, "@") || !isYAMLFile(p.value[1:]) {
+			return false
+		}
+	}
+	return true
+}
+
+// addFieldManager names kcurl as the field manager of a server-side apply to the API
+// server (a YAML PATCH), which the API server requires, unless the URL names one.
+func addFieldManager(t *transfer, api apiServer) {
+	if t.method != http.MethodPatch || !isAPIServer(t.url, api) || !t.spec.yamlBody || t.body == nil {
+		return
+	}
+	for _, h := range t.spec.headers {
+		if strings.EqualFold(h.name, "Content-Type") && !strings.HasPrefix(strings.ToLower(h.value), applyPatchYAML) {
+			return // the user's own patch type, which needs none
+		}
+	}
+	if t.url.Query().Has("fieldManager") {
+		return
+	}
+	if t.url.RawQuery != "" {
+		t.url.RawQuery += "&" // the user's query stays as typed
+	}
+	t.url.RawQuery += "fieldManager=kcurl"
 }

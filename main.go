@@ -75,6 +75,9 @@ type cli struct {
 	Watch           bool
 	WatchReconnect  bool `name:"watch-reconnect"`
 
+	// YAML, as kubectl's -o yaml and -f file.yaml.
+	YAML bool `name:"yaml"`
+
 	ConnFlags `embed:""`
 }
 
@@ -156,6 +159,7 @@ var flagDocs = map[string]flagDoc{
 	"version":             {"output", "", "Show version number and quit."},
 	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
 	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"yaml":                {"kubernetes", "", "Ask the API server for YAML (Accept: application/yaml) and write it as it streams. A body from @FILE.yaml or .yml goes as application/yaml (PATCH: apply-patch+yaml, fieldManager=kcurl)."},
 	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
 	"connect-timeout":     {"request", "SECONDS", "Maximum time allowed for the connection."},
 	"resolve":             {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
@@ -362,6 +366,7 @@ func (c *cli) requestFlags(mode runMode) requestFlags {
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
 		uploadFile: c.UploadFile, userAgent: c.UserAgent, compressed: c.Compressed, table: c.Table.on,
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output,
+		yaml: c.YAML,
 	}
 }
 
@@ -410,12 +415,13 @@ func connect(flags ConnFlags, e env) (*connection, *output, error) {
 // modeFlags are the flags that choose a run mode, and those that cannot go with one.
 type modeFlags struct {
 	watch, watchReconnect, allPages, table, include, head bool
+	yaml                                                  bool
 }
 
 func (c *cli) modeFlags() modeFlags {
 	return modeFlags{
 		watch: c.Watch, watchReconnect: c.WatchReconnect, allPages: c.AllPages,
-		table: c.Table.on, include: c.Include, head: c.Head,
+		table: c.Table.on, include: c.Include, head: c.Head, yaml: c.YAML,
 	}
 }
 
@@ -435,6 +441,11 @@ func chooseMode(f modeFlags) (runMode, error) {
 		{f.allPages, f.head, "--all-pages", "--head"},
 		{f.table, f.watch, "--table", "--watch"},
 		{f.table, f.watchReconnect, "--table", "--watch-reconnect"},
+		// YAML is neither a Table nor the JSON that pages and watch events are read as.
+		{f.yaml, f.table, "--yaml", "--table"},
+		{f.yaml, f.allPages, "--yaml", "--all-pages"},
+		{f.yaml, f.watch, "--yaml", "--watch"},
+		{f.yaml, f.watchReconnect, "--yaml", "--watch-reconnect"},
 	}
 	for _, c := range conflicts {
 		if c.a && c.b {

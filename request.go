@@ -183,7 +183,7 @@ func buildData(pieces []dataPiece, stdin io.Reader) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			if p.kind == dataASCII {
+			if p.kind == dataASCII && !isYAMLFile(p.value[1:]) {
 				b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
 			}
 			buf.Write(b)
@@ -258,6 +258,8 @@ type requestSpec struct {
 	compressed bool
 	jsonBody   bool
 	upload     bool
+	// yamlBody is a body from a .yaml or .yml file: the API server gets it as YAML.
+	yamlBody bool
 }
 
 // headersFor is the request's headers in curl's order: Host, User-Agent, Accept, the
@@ -302,6 +304,10 @@ func (s *requestSpec) contentType(method string, hasBody, api bool) string {
 		return ""
 	case s.jsonBody:
 		return "application/json"
+	case api && s.yamlBody && method == http.MethodPatch:
+		return applyPatchYAML
+	case api && s.yamlBody:
+		return "application/yaml"
 	case api && method == http.MethodPatch:
 		return "application/merge-patch+json"
 	case api:
@@ -346,6 +352,7 @@ type requestFlags struct {
 	table      bool
 	watch      bool
 	outputs    []string
+	yaml       bool
 }
 
 // transfer is one URL's request, ready to send (again, on retries).
@@ -414,6 +421,7 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			t.body = &requestBody{data: data}
 		}
 		t.method = defaultMethod(f, t.body != nil)
+		addFieldManager(t, api)
 		transfers = append(transfers, t)
 	}
 	return transfers, nil
@@ -432,9 +440,12 @@ func newRequestSpec(f requestFlags, stdin io.Reader) (*requestSpec, error) {
 	for _, piece := range f.data {
 		spec.jsonBody = spec.jsonBody || piece.kind == dataJSON
 	}
+	spec.yamlBody = yamlBody(f)
 	switch {
 	case f.table:
 		spec.accept = tableAccept
+	case f.yaml:
+		spec.accept = "application/yaml"
 	case spec.jsonBody:
 		spec.accept = "application/json"
 	}
