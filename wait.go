@@ -389,6 +389,8 @@ type waiter struct {
 	gone    map[string]string
 	// resourceVersion is where the watch (re)starts.
 	resourceVersion string
+	// listed is whether a GET has been answered, so a timeout before it says so.
+	listed bool
 }
 
 // errWatchGone is a watch whose resourceVersion is too old: list again.
@@ -403,6 +405,7 @@ func (w *waiter) run(ctx context.Context) error {
 		if err := w.list(ctx); err != nil {
 			return err
 		}
+		w.listed = true
 		if w.met() {
 			return w.report()
 		}
@@ -566,14 +569,16 @@ func (w *waiter) report() error {
 func (w *waiter) timedOut(timeout time.Duration) error {
 	var unmet []string
 	switch {
+	case !w.listed:
+		unmet = append(unmet, w.what()+" (no answer from the API server yet)")
 	case w.cond.kind == waitDelete:
 		for _, t := range w.objects {
 			unmet = append(unmet, t.ref+" (still exists)")
 		}
 	case len(w.objects) == 0 && w.target.name != "":
-		unmet = append(unmet, w.ref(w.target.name)+" (not found)")
+		unmet = append(unmet, w.what()+" (not found)")
 	case len(w.objects) == 0:
-		unmet = append(unmet, w.target.resource+" (no object matches "+w.target.query.Encode()+")")
+		unmet = append(unmet, w.what()+" (no object matches)")
 	default:
 		for _, t := range w.objects {
 			if !t.met {
@@ -586,6 +591,17 @@ func (w *waiter) timedOut(timeout time.Duration) error {
 		unmet = append(unmet[:5], fmt.Sprintf("and %d more", len(unmet)-5))
 	}
 	return exitErrorf(exitTimeout, "timed out after %s waiting for %s: %s", timeout, w.cond.text, strings.Join(unmet, ", "))
+}
+
+// what names the target: the object, or the collection with its query.
+func (w *waiter) what() string {
+	if w.target.name != "" {
+		return w.ref(w.target.name)
+	}
+	if len(w.target.query) > 0 {
+		return w.target.resource + "?" + w.target.query.Encode()
+	}
+	return w.target.resource
 }
 
 // ref is kubectl's name for an object: kind (and group), slash, name.

@@ -244,6 +244,26 @@ func TestWait(t *testing.T) {
 			uris: []string{"/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb", "/api/v1/namespaces/ns/pods?allowWatchBookmarks=true&labelSelector=app%3Dweb&resourceVersion=30&watch=1"},
 		},
 		{
+			name: "timeout before the GET is answered", args: []string{"--for=condition=Ready", "--timeout", "300ms", podPath},
+			steps: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }},
+			code:  28, stderr: "kcurl: (28) timed out after 300ms waiting for condition=Ready: pod/web-0 (no answer from the API server yet)\n", uris: []string{podPath},
+		},
+		{
+			name: "an empty collection waits for a match", args: []string{"--for=condition=Ready", "--timeout", "300ms", "/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb"},
+			steps: []http.HandlerFunc{answer(200, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"30"},"items":[]}`), stream(endHang)},
+			code:  28, stderr: "kcurl: (28) timed out after 300ms waiting for condition=Ready: pods?labelSelector=app%3Dweb (no object matches)\n",
+			uris: []string{"/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb", "/api/v1/namespaces/ns/pods?allowWatchBookmarks=true&labelSelector=app%3Dweb&resourceVersion=30&watch=1"},
+		},
+		{
+			name: "delete of a collection: every match gone", args: []string{"--for=delete", "/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb"},
+			steps: []http.HandlerFunc{
+				answer(200, `{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"30"},"items":[`+listItem("web-0", "21", "True")+`,`+listItem("web-1", "22", "False")+`]}`),
+				stream(endHang, event("DELETED", pod("web-1", "31", "False")), event("DELETED", pod("web-0", "32", "True"))),
+			},
+			code: 0, stdout: "pod/web-0 condition met\npod/web-1 condition met\n",
+			uris: []string{"/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb", "/api/v1/namespaces/ns/pods?allowWatchBookmarks=true&labelSelector=app%3Dweb&resourceVersion=30&watch=1"},
+		},
+		{
 			name: "-s silences the line", args: []string{"-s", "--for=condition=Ready", podPath},
 			steps: []http.HandlerFunc{answer(200, pod("web-0", "5", "True"))},
 			code:  0, uris: []string{podPath},
