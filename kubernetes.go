@@ -841,16 +841,27 @@ func escapeExtraKey(key string) string {
 }
 
 // impersonationHint names the permission a 403 says is missing when the request
-// impersonated: the impersonate verb on the user, group, UID or extra named.
-func impersonationHint(s *apiStatus) string {
-	if s == nil || !strings.Contains(s.Message, "cannot impersonate") {
+// impersonated user: the impersonate verb on the user, group, UID or extra named; or,
+// where the API server has constrained impersonation (1.37 reports its check), that
+// verb on the user, or the pair of constrained verbs.
+func impersonationHint(s *apiStatus, user string) string {
+	if s == nil {
 		return ""
 	}
-	resource := s.Details.Kind
-	if s.Details.Group != "" {
-		resource += "." + s.Details.Group
+	if strings.Contains(s.Message, "cannot impersonate resource") {
+		resource := s.Details.Kind
+		if s.Details.Group != "" {
+			resource += "." + s.Details.Group
+		}
+		return fmt.Sprintf(" (--as needs the RBAC verb impersonate on %s %q)", resource, s.Details.Name)
 	}
-	return fmt.Sprintf(" (--as needs the RBAC verb impersonate on %s %q)", resource, s.Details.Name)
+	_, rest, ok := strings.Cut(s.Message, "cannot impersonate-on:")
+	if !ok {
+		return ""
+	}
+	verb, _, _ := strings.Cut(rest, " ")
+	mode, _, _ := strings.Cut(verb, ":")
+	return fmt.Sprintf(" (--as needs the RBAC verb impersonate on users %q, or, constrained, impersonate:%s on that user and impersonate-on:%s on this resource)", user, mode, verb)
 }
 
 // applyPatchYAML is server-side apply's patch type.

@@ -280,8 +280,8 @@ func (h *httpFailure) Error() string {
 	if h.code == http.StatusUnauthorized {
 		line += " (" + unauthorizedHint(h.auth, time.Now()) + ")"
 	}
-	if h.code == http.StatusForbidden && h.auth.impersonated {
-		line += impersonationHint(h.status)
+	if h.code == http.StatusForbidden && h.auth.impersonated != "" {
+		line += impersonationHint(h.status, h.auth.impersonated)
 	}
 	return line
 }

@@ -190,7 +190,7 @@ func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredential
 	hc.auth = authState{why: why}
 	if len(c.impersonate) > 0 && isAPIServer(u, c.api) && isAPIServer(origin, c.api) {
 		// Another identity is asked of the API server only, never of a host a redirect leads to.
-		hc.impersonate, hc.auth.impersonated = c.impersonate, true
+		hc.impersonate, hc.auth.impersonated = c.impersonate, c.impersonate[0].value
 	}
 	if !send {
 		if isAPIServer(u, c.api) || c.source.explicit() || c.source.tokenFile != "" {
@@ -239,8 +239,8 @@ type authState struct {
 	claims *tokenClaims
 	// note is the -v line that says what happened to the token, if there is one to say.
 	note string
-	// impersonated is whether the Impersonate-* headers went too, for a 403's hint.
-	impersonated bool
+	// impersonated is the user the Impersonate-* headers asked for, when they went, for a 403's hint.
+	impersonated string
 }
 
 // tokenClaims are the claims of a service-account token that help explain a 401;
