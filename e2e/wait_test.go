@@ -285,6 +285,18 @@ func TestWaitVerdicts(t *testing.T) {
 	is.Equal(r.code, 0) // met at the GET
 	is.Equal(string(r.stdout), "pod/slow condition met\n")
 
+	// A condition observed for an older generation is not met, as kubectl's rule says.
+	deployments := "/apis/apps/v1/namespaces/" + ns + "/deployments"
+	admin(t, http.MethodPost, deployments, "application/json", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"stale"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"stale"}},"template":{"metadata":{"labels":{"app":"stale"}},"spec":{"containers":[{"name":"c","image":"example.invalid/none"}]}}}}`, http.StatusCreated)
+	admin(t, http.MethodPatch, deployments+"/stale/status", "application/merge-patch+json", `{"status":{"observedGeneration":1,"conditions":[{"type":"Available","status":"True"}]}}`, http.StatusOK)
+	r = kcurl(t, p.saDir.Dir, "wait", "--for=condition=Available", "--timeout=0", deployments+"/stale")
+	is.Equal(r.code, 0) // generation 1, observed
+	is.Equal(string(r.stdout), "deployment.apps/stale condition met\n")
+	admin(t, http.MethodPatch, deployments+"/stale", "application/merge-patch+json", `{"spec":{"replicas":2}}`, http.StatusOK)
+	r = kcurl(t, p.saDir.Dir, "wait", "--for=condition=Available", "--timeout=0", deployments+"/stale")
+	is.Equal(r.code, 28) // generation 2, not observed yet
+	is.Equal(string(r.stderr), "kcurl: (28) timed out after 0s waiting for condition=Available: deployment.apps/stale (Available is True for generation 1, not 2)\n")
+
 	r = kcurl(t, p.saDir.Dir, "wait", "--for=condition=Ready", "/api/v1/namespaces/"+ns+"/pods/missing")
 	is.Equal(r.code, 22) // 404 is the Status error for a condition
 	is.Equal(string(r.stderr), `kcurl: (22) 404 NotFound: pods "missing" not found`+"\n")
@@ -326,6 +338,7 @@ func TestWaitVerdicts(t *testing.T) {
 		{args: []string{"--for=condition=Ready", "pod/missing"}, code: 1},
 		{args: []string{"--for=delete", "configmap/never"}, code: 0},
 		{args: []string{"--for=create", "configmap/later"}, code: 0, stdout: "configmap/later condition met\n"},
+		{args: []string{"--for=condition=Available", "--timeout=0", "deployment/stale"}, code: 1},
 	} {
 		r := runPeer(t, kubectl, append([]string{"--kubeconfig", kubeconfig, "-n", ns, "wait"}, tt.args...)...)
 		is.Equal(r.code, tt.code)             // kubectl's verdict
