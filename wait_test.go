@@ -464,3 +464,24 @@ func TestParseWaitTimeout(t *testing.T) {
 		})
 	}
 }
+
+// FuzzWaitArguments: any --for and PATH either parse or are refused as a bad command line (exit 2), never a panic.
+func FuzzWaitArguments(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"condition=Ready", "/api/v1/namespaces/ns/pods/web-0"},
+		{`jsonpath={.status.conditions[?(@.type=="Ready")].status}='True'`, "/apis/apps/v1/deployments?labelSelector=a%3Db"},
+		{"jsonpath=.a.b=c", "/api/v1/namespaces"},
+		{"jsonpath={'}'}", "/apis/g/v/namespaces/ns/r/n/sub"},
+		{"delete", "//"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, forArg, path string) {
+		if _, err := parseWaitFor(forArg); err != nil && exitCodeOf(err) != exitFailedInit {
+			t.Fatalf("--for %q: exit %d: %v", forArg, exitCodeOf(err), err)
+		}
+		if _, err := parseWaitTarget(path); err != nil && exitCodeOf(err) != exitFailedInit {
+			t.Fatalf("PATH %q: exit %d: %v", path, exitCodeOf(err), err)
+		}
+	})
+}
