@@ -146,8 +146,8 @@ func TestCompletion(t *testing.T) {
 		shell string
 		want  []string
 	}{
-		{"bash", []string{"complete -o default -F _kcurl kcurl\n", " --service-account-dir", " -X ", "whoami can-i completion"}},
-		{"zsh", []string{"#compdef kcurl\n", "'--cacert[CA certificates", "'1: :(whoami can-i completion)'"}},
+		{"bash", []string{"complete -o default -F _kcurl kcurl\n", " --service-account-dir", " -X ", "whoami can-i wait completion"}},
+		{"zsh", []string{"#compdef kcurl\n", "'--cacert[CA certificates", "'1: :(whoami can-i wait completion)'"}},
 		{"fish", []string{"complete -c kcurl -l 'fail' -s 'f' -d ", "complete -c kcurl -l 'token-file' -d "}},
 	}
 	for _, tt := range tests {

@@ -30,6 +30,8 @@ type connOptions struct {
 	transport transportOptions
 	// maxTime is -m: the bound on each transfer, and on each subcommand's call.
 	maxTime time.Duration
+	// impersonate is --as and its companions.
+	impersonate impersonation
 }
 
 // connection is where the API server is, which roots verify which host, which
@@ -69,6 +71,10 @@ func newConnection(o connOptions, e env) (*connection, error) {
 	if err != nil {
 		return nil, err
 	}
+	impersonate, err := o.impersonate.headers()
+	if err != nil {
+		return nil, err
+	}
 	tr, err := newTransports(o.transport, e)
 	if err != nil {
 		return nil, err
@@ -77,7 +83,7 @@ func newConnection(o connOptions, e env) (*connection, error) {
 		api:        api,
 		sa:         sa,
 		trust:      &trustStore{opts: o.trust, saDir: sa.dir, getenv: e.getenv},
-		creds:      credentials{source: source, insecure: o.trust.insecure, saToken: o.tokens.saToken},
+		creds:      credentials{source: source, insecure: o.trust.insecure, saToken: o.tokens.saToken, impersonate: impersonate},
 		transports: tr,
 		maxTime:    o.maxTime,
 		insecure:   o.trust.insecure,

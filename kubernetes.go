@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -144,24 +145,30 @@ func (c *connection) open(ctx context.Context, out *output, t *transfer, info *t
 	return resp, nil
 }
 
-// call sends one request to the API server and decodes its JSON answer, of at most
-// limit bytes, into v: the subcommands' way in.
-func (c *connection) call(ctx context.Context, out *output, method, path string, body any, limit int64, v any) error {
+// openPath is open for a path on the API server, with a JSON body if one is given.
+func (c *connection) openPath(ctx context.Context, out *output, spec *requestSpec, method, path string, body any) (*http.Response, *transferInfo, error) {
 	u, _, err := resolveURL(path, c.api)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	t := &transfer{url: u, method: method, spec: jsonSpec(nil)}
+	t := &transfer{url: u, method: method, spec: spec}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return exitErrorf(exitInternal, "cannot encode the request to %s: %v", path, err)
+			return nil, nil, exitErrorf(exitInternal, "cannot encode the request to %s: %v", path, err)
 		}
 		t.body = &requestBody{data: &chunkedData{}}
 		t.body.data.write(b)
 	}
 	info := &transferInfo{start: time.Now(), method: method, urlEffective: u.String()}
 	resp, err := c.open(ctx, out, t, info)
+	return resp, info, err
+}
+
+// call sends one request to the API server and decodes its JSON answer, of at most
+// limit bytes, into v: the subcommands' way in.
+func (c *connection) call(ctx context.Context, out *output, method, path string, body any, limit int64, v any) error {
+	resp, info, err := c.openPath(ctx, out, jsonSpec(nil), method, path, body)
 	if err != nil {
 		return err
 	}
@@ -1019,4 +1026,130 @@ func tableCell(v any) string {
 		return strconv.FormatBool(x)
 	}
 	return printable(fmt.Sprint(v))
+}
+
+// impersonation is --as, --as-group, --as-uid and --as-user-extra, as given.
+type impersonation struct {
+	user   string
+	groups []string
+	uid    string
+	extra  []string
+}
+
+// headers are the Impersonate-* headers, checked before anything is sent: the API
+// server refuses groups, a UID or extras without a user, and a CR or LF would be a
+// header of its own.
+func (i impersonation) headers() ([]headerArg, error) {
+	if i.user == "" {
+		if len(i.groups) > 0 || i.uid != "" || len(i.extra) > 0 {
+			return nil, exitErrorf(exitFailedInit, "--as-group, --as-uid and --as-user-extra need --as USER")
+		}
+		return nil, nil
+	}
+	hs := []headerArg{{name: "Impersonate-User", value: i.user}}
+	for _, g := range i.groups {
+		hs = append(hs, headerArg{name: "Impersonate-Group", value: g})
+	}
+	if i.uid != "" {
+		hs = append(hs, headerArg{name: "Impersonate-Uid", value: i.uid})
+	}
+	for _, kv := range i.extra {
+		key, value, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			return nil, exitErrorf(exitFailedInit, "option --as-user-extra: expected KEY=VALUE, got %q", kv)
+		}
+		hs = append(hs, headerArg{name: "Impersonate-Extra-" + escapeExtraKey(key), value: value})
+	}
+	for _, h := range hs {
+		if strings.ContainsAny(h.value, "\r\n\x00") {
+			return nil, exitErrorf(exitFailedInit, "%s: a CR, LF or NUL in the value is refused", h.name)
+		}
+	}
+	return hs, nil
+}
+
+// escapeExtraKey percent-encodes what may not stand in a header name (and '%' itself),
+// as client-go does, so "example.com/scopes" travels as "example.com%2Fscopes".
+func escapeExtraKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c == '%' || !validHeaderName(string(c)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// impersonationHint names the permission a 403 says is missing when the request
+// impersonated user: the impersonate verb on the user, group, UID or extra named; or,
+// where the API server has constrained impersonation (1.37 reports its check), that
+// verb on the user, or the pair of constrained verbs.
+func impersonationHint(s *apiStatus, user string) string {
+	if s == nil {
+		return ""
+	}
+	if strings.Contains(s.Message, "cannot impersonate resource") {
+		resource := s.Details.Kind
+		if s.Details.Group != "" {
+			resource += "." + s.Details.Group
+		}
+		return fmt.Sprintf(" (--as needs the RBAC verb impersonate on %s %q)", resource, s.Details.Name)
+	}
+	_, rest, ok := strings.Cut(s.Message, "cannot impersonate-on:")
+	if !ok {
+		return ""
+	}
+	verb, _, _ := strings.Cut(rest, " ")
+	mode, _, _ := strings.Cut(verb, ":")
+	return fmt.Sprintf(" (--as needs the RBAC verb impersonate on users %q, or, constrained, impersonate:%s on that user and impersonate-on:%s on this resource)", user, mode, verb)
+}
+
+// applyPatchYAML is server-side apply's patch type.
+const applyPatchYAML = "application/apply-patch+yaml"
+
+// isYAMLFile reports a file named as YAML (.yaml, .yml).
+func isYAMLFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// yamlBody reports a body that comes from YAML files (-d @file.yaml, --data-binary
+// @file.yml, -T file.yaml) and nothing else, so the API server is told it is YAML: it
+// parses YAML itself, kcurl does not. --json says otherwise, and wins.
+func yamlBody(f requestFlags) bool {
+	if f.uploadFile != "" {
+		return isYAMLFile(f.uploadFile)
+	}
+	if len(f.data) == 0 {
+		return false
+	}
+	for _, p := range f.data {
+		if p.kind == dataJSON || p.kind == dataRaw || p.kind == dataURLEncode || !strings.HasPrefix(p.value, "@") || !isYAMLFile(p.value[1:]) {
+			return false
+		}
+	}
+	return true
+}
+
+// addFieldManager names kcurl as the field manager of a server-side apply to the API
+// server (a YAML PATCH), which the API server requires, unless the URL names one.
+func addFieldManager(t *transfer, api apiServer) {
+	if t.method != http.MethodPatch || !isAPIServer(t.url, api) || !t.spec.yamlBody || t.body == nil {
+		return
+	}
+	for _, h := range t.spec.headers {
+		if strings.EqualFold(h.name, "Content-Type") && !strings.HasPrefix(strings.ToLower(h.value), applyPatchYAML) {
+			return // the user's own patch type, which needs none
+		}
+	}
+	if t.url.Query().Has("fieldManager") {
+		return
+	}
+	if t.url.RawQuery != "" {
+		t.url.RawQuery += "&" // the user's query stays as typed
+	}
+	t.url.RawQuery += "fieldManager=kcurl"
 }

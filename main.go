@@ -77,6 +77,9 @@ type cli struct {
 	WatchReconnect  bool `name:"watch-reconnect"`
 	SAToken         bool `name:"sa-token"`
 
+	// YAML, as kubectl's -o yaml and -f file.yaml.
+	YAML bool `name:"yaml"`
+
 	ConnFlags `embed:""`
 }
 
@@ -103,6 +106,12 @@ type ConnFlags struct {
 	Namespace         string
 	FromPID           int    `name:"from-pid"`
 	ServiceAccountDir string `name:"service-account-dir"`
+
+	// Impersonation, as kubectl's flags.
+	As          string   `name:"as"`
+	AsGroup     []string `name:"as-group" sep:"none"`
+	AsUID       string   `name:"as-uid"`
+	AsUserExtra []string `name:"as-user-extra" sep:"none"`
 }
 
 // flagDoc is how a flag or argument is shown in --help and completions.
@@ -152,6 +161,7 @@ var flagDocs = map[string]flagDoc{
 	"version":             {"output", "", "Show version number and quit."},
 	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
 	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"yaml":                {"kubernetes", "", "Ask the API server for YAML (Accept: application/yaml) and write it as it streams. A body from @FILE.yaml or .yml goes as application/yaml (PATCH: apply-patch+yaml, fieldManager=kcurl)."},
 	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
 	"connect-timeout":     {"request", "SECONDS", "Maximum time allowed for the connection."},
 	"resolve":             {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
@@ -173,6 +183,10 @@ var flagDocs = map[string]flagDoc{
 	"from-pid":            {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
 	"service-account-dir": {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
 	"sa-token":            {"kubernetes", "", "Also send the pod's service-account token to the URL given (over verified TLS, never across a redirect to another host), for services that authenticate pods by TokenReview."},
+	"as":                  {"kubernetes", "USER", "Impersonate USER (Impersonate-User), as kubectl's --as; sent to the API server only."},
+	"as-group":            {"kubernetes", "GROUP", "Impersonate GROUP too (repeatable; one Impersonate-Group header each); needs --as."},
+	"as-uid":              {"kubernetes", "UID", "Impersonate this UID (Impersonate-Uid); needs --as."},
+	"as-user-extra":       {"kubernetes", "KEY=VALUE", "Impersonate an extra field (Impersonate-Extra-KEY, repeatable); needs --as."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -184,6 +198,10 @@ var flagDocs = map[string]flagDoc{
 	"all":         {"", "", "List every rule the identity has in the namespace (selfsubjectrulesreviews)."},
 	// kcurl completion.
 	"shell": {"", "", "bash, zsh or fish."},
+	// kcurl wait.
+	"for":     {"", "CONDITION", "condition=NAME[=VALUE] (VALUE true by default), jsonpath='{EXPR}'[=VALUE] (bare: any non-empty value), delete or create."},
+	"timeout": {"", "DURATION", "How long to wait (30s, 5m, 1h; 0 checks once; negative waits a week); then exit 28 naming what is unmet."},
+	"path":    {"", "", "An object (/api/v1/namespaces/{namespace}/pods/web-0) or a collection, with ?labelSelector=… (every match must meet it)."},
 }
 
 // helpGroups are --help's sections; kong lists them in the order of their first flag.
@@ -326,12 +344,14 @@ func run(args []string, e env) (code int) {
 			return runWhoami(args[1:], e)
 		case "can-i":
 			return runCanI(args[1:], e)
+		case "wait":
+			return runWait(args[1:], e)
 		case "completion":
 			return runCompletion(args[1:], e)
 		}
 	}
 	var c cli
-	parser, code, ok := newParser(&c, "kcurl", "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl completion.", e)
+	parser, code, ok := newParser(&c, "kcurl", "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl wait, kcurl completion.", e)
 	if !ok {
 		return code
 	}
@@ -404,6 +424,7 @@ func (c *cli) requestFlags(mode runMode) requestFlags {
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
 		uploadFile: c.UploadFile, userAgent: c.UserAgent, compressed: c.Compressed, table: c.Table.on,
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output,
+		yaml: c.YAML,
 	}
 }
 
@@ -431,7 +452,8 @@ func (f ConnFlags) connOptions() connOptions {
 		transport: transportOptions{
 			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy, noProxy: f.NoProxy, resolve: f.Resolve,
 		},
-		maxTime: f.MaxTime.d,
+		maxTime:     f.MaxTime.d,
+		impersonate: impersonation{user: f.As, groups: f.AsGroup, uid: f.AsUID, extra: f.AsUserExtra},
 	}
 }
 
@@ -452,12 +474,13 @@ func connect(flags ConnFlags, e env) (*connection, *output, error) {
 // modeFlags are the flags that choose a run mode, and those that cannot go with one.
 type modeFlags struct {
 	watch, watchReconnect, allPages, table, include, head bool
+	yaml                                                  bool
 }
 
 func (c *cli) modeFlags() modeFlags {
 	return modeFlags{
 		watch: c.Watch, watchReconnect: c.WatchReconnect, allPages: c.AllPages,
-		table: c.Table.on, include: c.Include, head: c.Head,
+		table: c.Table.on, include: c.Include, head: c.Head, yaml: c.YAML,
 	}
 }
 
@@ -477,6 +500,11 @@ func chooseMode(f modeFlags) (runMode, error) {
 		{f.allPages, f.head, "--all-pages", "--head"},
 		{f.table, f.watch, "--table", "--watch"},
 		{f.table, f.watchReconnect, "--table", "--watch-reconnect"},
+		// YAML is neither a Table nor the JSON that pages and watch events are read as.
+		{f.yaml, f.table, "--yaml", "--table"},
+		{f.yaml, f.allPages, "--yaml", "--all-pages"},
+		{f.yaml, f.watch, "--yaml", "--watch"},
+		{f.yaml, f.watchReconnect, "--yaml", "--watch-reconnect"},
 	}
 	for _, c := range conflicts {
 		if c.a && c.b {

@@ -426,6 +426,7 @@ var grammars = []grammar{
 	{"kcurl", func() any { return &cli{} }},
 	{"kcurl whoami", func() any { return &whoamiCmd{} }},
 	{"kcurl can-i", func() any { return &canICmd{} }},
+	{"kcurl wait", func() any { return &waitCmd{} }},
 	{"kcurl completion", func() any { return &completionCmd{} }},
 }
 
@@ -495,6 +496,7 @@ func TestParseArgsMatchesKong(t *testing.T) {
 		{"whoami"}, {"whoami", "--format", "json"}, {"whoami", "--format", "xml"}, {"whoami", "--help"}, {"whoami", "extra"},
 		{"can-i"}, {"can-i", "get", "pods"}, {"can-i", "get", "pods", "p1", "--subresource", "log"}, {"can-i", "--all"},
 		{"can-i", "a", "b", "c", "d"}, {"can-i", "-h"},
+		{"wait"}, {"wait", "/api/v1/pods"}, {"wait", "--for=delete", "--timeout", "-1s", "/x"}, {"wait", "--for", "jsonpath={.a}=b", "/x", "/y"}, {"wait", "--help"},
 		{"completion"}, {"completion", "bash"}, {"completion", "tcsh"}, {"completion", "zsh", "fish"}, {"completion", "--help"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) { checkParseArgsMatchesKong(t, args) })

@@ -325,6 +325,9 @@ func (h *httpFailure) Error() string {
 	if h.code == http.StatusUnauthorized {
 		line += " (" + unauthorizedHint(h.auth, time.Now()) + ")"
 	}
+	if h.code == http.StatusForbidden && h.auth.impersonated != "" {
+		line += impersonationHint(h.status, h.auth.impersonated)
+	}
 	return line
 }
 
@@ -338,6 +341,11 @@ type apiStatus struct {
 	Message string `json:"message"`
 	Reason  string `json:"reason"`
 	Code    int    `json:"code"`
+	Details struct {
+		Name  string `json:"name"`
+		Group string `json:"group"`
+		Kind  string `json:"kind"`
+	} `json:"details"`
 }
 
 // summary is "403 Forbidden: message"; the HTTP code stands in for a Status without one.
@@ -921,7 +929,7 @@ func writeCompletion(out io.Writer, shell string, flags []*kong.Flag) error {
 			words = append(words, "-"+string(f.Short))
 		}
 	}
-	subcommands := "whoami can-i completion"
+	subcommands := "whoami can-i wait completion"
 	switch shell {
 	case "bash":
 		fmt.Fprintf(&b, "# bash completion for kcurl: source <(kcurl completion bash)\n_kcurl() {\n")

@@ -284,7 +284,7 @@ func buildData(pieces []dataPiece, stdin io.Reader) (*chunkedData, error) {
 			if err := d.readArg(p.value[1:], stdin, maxDataFileSize-d.n); err != nil {
 				return nil, err
 			}
-			if p.kind == dataASCII {
+			if p.kind == dataASCII && !isYAMLFile(p.value[1:]) {
 				d.stripNewlines(from)
 			}
 		case dataURLEncode:
@@ -358,6 +358,8 @@ type requestSpec struct {
 	compressed bool
 	jsonBody   bool
 	upload     bool
+	// yamlBody is a body from a .yaml or .yml file: the API server gets it as YAML.
+	yamlBody bool
 }
 
 // headersFor is the request's headers in curl's order: Host, User-Agent, Accept, the
@@ -387,6 +389,7 @@ func (s *requestSpec) headersFor(u *url.URL, method string, hasBody, api bool, h
 	for _, h := range hc.headers {
 		set(h)
 	}
+	order = append(order, hc.impersonate...)
 	if hc.bearer != nil {
 		order = append(order[:1], append([]headerArg{*hc.bearer}, order[1:]...)...)
 	}
@@ -401,6 +404,10 @@ func (s *requestSpec) contentType(method string, hasBody, api bool) string {
 		return ""
 	case s.jsonBody:
 		return "application/json"
+	case api && s.yamlBody && method == http.MethodPatch:
+		return applyPatchYAML
+	case api && s.yamlBody:
+		return "application/yaml"
 	case api && method == http.MethodPatch:
 		return "application/merge-patch+json"
 	case api:
@@ -445,6 +452,7 @@ type requestFlags struct {
 	table      bool
 	watch      bool
 	outputs    []string
+	yaml       bool
 }
 
 // transfer is one URL's request, ready to send (again, on retries).
@@ -513,6 +521,7 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			t.body = &requestBody{data: data}
 		}
 		t.method = defaultMethod(f, t.body != nil)
+		addFieldManager(t, api)
 		transfers = append(transfers, t)
 	}
 	return transfers, nil
@@ -531,9 +540,12 @@ func newRequestSpec(f requestFlags, stdin io.Reader) (*requestSpec, error) {
 	for _, piece := range f.data {
 		spec.jsonBody = spec.jsonBody || piece.kind == dataJSON
 	}
+	spec.yamlBody = yamlBody(f)
 	switch {
 	case f.table:
 		spec.accept = tableAccept
+	case f.yaml:
+		spec.accept = "application/yaml"
 	case spec.jsonBody:
 		spec.accept = "application/json"
 	}

@@ -158,6 +158,8 @@ type credentials struct {
 	// trustedRedirects is --location-trusted: the user's own credential headers follow
 	// redirects to any host, as curl's flag allows.
 	trustedRedirects bool
+	// impersonate are the Impersonate-* headers of --as and its companions.
+	impersonate []headerArg
 }
 
 // hop is what the credential decision needs to know about one request of a transfer.
@@ -180,6 +182,8 @@ type hopCredentials struct {
 	headers []headerArg
 	bearer  *headerArg
 	auth    authState
+	// impersonate are the Impersonate-* headers, when they go.
+	impersonate []headerArg
 }
 
 // forHop decides the credentials of one request. The user's own Authorization, Cookie
@@ -201,6 +205,10 @@ func (c credentials) forHop(h hop, user []headerArg) (hopCredentials, error) {
 	}
 	send, why := c.tokenDecision(h, userAuth)
 	hc.auth = authState{why: why}
+	if len(c.impersonate) > 0 && h.api && h.originAPI {
+		// Another identity is asked of the API server only, never of a host a redirect leads to.
+		hc.impersonate, hc.auth.impersonated = c.impersonate, c.impersonate[0].value
+	}
 	if !send {
 		if h.api || c.typed() {
 			hc.auth.note = why
@@ -215,7 +223,7 @@ func (c credentials) forHop(h hop, user []headerArg) (hopCredentials, error) {
 		hc.auth.why, hc.auth.note = source, source
 		return hc, nil
 	}
-	hc.auth = authState{sent: true, source: source, claims: decodeClaims(token), note: "sending the bearer token from " + source}
+	hc.auth = authState{sent: true, source: source, claims: decodeClaims(token), note: "sending the bearer token from " + source, impersonated: hc.auth.impersonated}
 	hc.bearer = &headerArg{name: "Authorization", value: "Bearer " + token, shown: "Bearer " + redactedToken}
 	return hc, nil
 }
@@ -283,6 +291,8 @@ type authState struct {
 	claims *tokenClaims
 	// note is the -v line that says what happened to the token, if there is one to say.
 	note string
+	// impersonated is the user the Impersonate-* headers asked for, when they went, for a 403's hint.
+	impersonated string
 }
 
 // tokenClaims are the claims of a service-account token that help explain a 401;
