@@ -11,6 +11,7 @@ const (
 	exitOK                  = 0  // success
 	exitUnsupportedProtocol = 1  // a URL scheme other than http and https
 	exitCanINo              = 1  // kcurl can-i: the answer is no (kubectl auth can-i's 1)
+	exitJSONPathFailed      = 1  // --jsonpath: the template fails on the document (kubectl's 1)
 	exitFailedInit          = 2  // bad option, missing value, bad command line, conflicting flags
 	exitURLMalformed        = 3  // URL (or server address) that cannot be parsed
 	exitProxyResolve        = 5  // the proxy's name does not resolve

@@ -26,14 +26,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -53,9 +56,41 @@ const maxJSONPathDepth = 10000
 // to make a probe spin; kubectl has no bound, but no real template comes near 16 million values.
 const maxJSONPathWork = 1 << 24
 
-// exitJSONPathFailed is kubectl's exit code when a template fails on the document (an index out of range, a
-// response that is not JSON); curl has no code of that meaning.
-const exitJSONPathFailed = 1
+// printJSONPath reads a 2xx body, up to maxJSONPathBody, and prints the template's
+// result in its place; with --jsonpath-fail-empty a template that matched nothing is
+// curl's 22, so an exec probe fails.
+func (r *runner) printJSONPath(ctx context.Context, sink *bodySink, resp *http.Response, info *transferInfo) error {
+	defer resp.Body.Close()
+	counted := &countingReader{r: resp.Body}
+	body, err := r.decoded(counted, resp)
+	if err != nil {
+		sink.abort()
+		return bodyError(ctx, err, counted.n, time.Now(), resp)
+	}
+	start := time.Now()
+	doc, err := io.ReadAll(io.LimitReader(body, maxJSONPathBody+1))
+	info.sizeDownload += counted.n
+	if err != nil {
+		sink.abort()
+		return bodyError(ctx, err, counted.n, start, resp)
+	}
+	if len(doc) > maxJSONPathBody {
+		sink.abort()
+		return exitErrorf(exitFileTooLarge, "--jsonpath: the response is larger than %d MiB", maxJSONPathBody>>20)
+	}
+	matched, err := r.delivery.jsonPath.execute(sink, doc)
+	if err != nil {
+		sink.abort()
+		return err
+	}
+	if err := sink.commit(); err != nil {
+		return err
+	}
+	if !matched && r.delivery.jsonPathFailEmpty {
+		return exitErrorf(exitHTTPError, "--jsonpath-fail-empty: the template matched nothing")
+	}
+	return nil
+}
 
 // jpKind is what one step of a JSONPath expression does.
 type jpKind uint8
@@ -450,6 +485,7 @@ func isJPTerminator(r rune) bool {
 	return false
 }
 
+// isJPAlphaNumeric is what starts an identifier, or a field right after ..: a letter, a digit or _.
 func isJPAlphaNumeric(r rune) bool {
 	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
@@ -477,17 +513,20 @@ func (j *jsonPath) execute(w io.Writer, doc []byte) (matched bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	bw := bufio.NewWriterSize(w, 32<<10)
+	jw := newJPWriter(w, doc)
 	for _, r := range run.results {
 		for i, v := range r.values {
 			if i > 0 {
-				bw.WriteByte(' ')
+				jw.WriteByte(' ')
 			}
-			writeJPValue(bw, v)
+			writeJPValue(jw, v)
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := jw.Flush(); err != nil {
 		return run.matched, exitErrorf(exitWriteError, "Failure writing output to destination")
+	}
+	if jw.left < 0 {
+		return run.matched, exitErrorf(exitJSONPathFailed, "--jsonpath: error executing %q: the output is larger than %d bytes", j.template, jw.limit)
 	}
 	return run.matched, nil
 }
@@ -501,19 +540,59 @@ func (j *jsonPath) values(doc []byte) ([]string, error) {
 	}
 	var out []string
 	var b bytes.Buffer
+	jw := newJPWriter(&b, doc)
 	for _, r := range run.results {
 		if r.literal {
 			continue
 		}
 		for _, v := range r.values {
-			b.Reset()
-			bw := bufio.NewWriter(&b)
-			writeJPValue(bw, v)
-			bw.Flush()
+			writeJPValue(jw, v)
+			jw.Flush()
+			if jw.left < 0 {
+				return nil, exitErrorf(exitJSONPathFailed, "--jsonpath: error executing %q: the output is larger than %d bytes", j.template, jw.limit)
+			}
 			out = append(out, b.String())
+			b.Reset()
 		}
 	}
 	return out, nil
+}
+
+// jpWriter buffers the output and stops writing past its limit: .. and {range} can print a document's deepest
+// parts once for every level above them ({range ..}{..} over a 4 KiB document nested 2,000 deep is 2.7 GB), which
+// no template means; kubectl has no bound. The limit, 64 MiB plus 16 times the document, is far above any real
+// template's output.
+type jpWriter struct {
+	*bufio.Writer
+	limit, left int
+}
+
+// newJPWriter is the writer for the output of one document.
+func newJPWriter(w io.Writer, doc []byte) *jpWriter {
+	limit := 64<<20 + 16*len(doc)
+	return &jpWriter{Writer: bufio.NewWriterSize(w, 32<<10), limit: limit, left: limit}
+}
+
+// Write, WriteString and WriteByte count against the limit and drop what goes past it.
+func (w *jpWriter) Write(b []byte) (int, error) {
+	if w.left -= len(b); w.left < 0 {
+		return len(b), nil
+	}
+	return w.Writer.Write(b)
+}
+
+func (w *jpWriter) WriteString(s string) (int, error) {
+	if w.left -= len(s); w.left < 0 {
+		return len(s), nil
+	}
+	return w.Writer.WriteString(s)
+}
+
+func (w *jpWriter) WriteByte(c byte) error {
+	if w.left--; w.left < 0 {
+		return nil
+	}
+	return w.Writer.WriteByte(c)
 }
 
 // evaluate decodes the document and runs the template over it.
@@ -724,6 +803,7 @@ func (r *jpRun) step(in []any, n *jpNode) ([]any, error) {
 	return nil, fmt.Errorf("unexpected step %d", n.kind)
 }
 
+// repeatJP is a literal's result: itself once per input value, as kubectl's int, float and bool nodes give.
 func repeatJP(v any, n int) []any {
 	out := make([]any, n)
 	for i := range out {
@@ -965,7 +1045,7 @@ func jpGoString(v any) string {
 }
 
 // writeJPValue prints one value as kubectl does: maps and lists as JSON, the rest as text.
-func writeJPValue(w *bufio.Writer, v any) {
+func writeJPValue(w *jpWriter, v any) {
 	switch v := v.(type) {
 	case map[string]any, []any:
 		writeJPJSON(w, v)
@@ -996,7 +1076,7 @@ func jpNumberText(n json.Number) string {
 
 // writeJPJSON writes v as encoding/json.Marshal does for the unstructured document: keys sorted, HTML characters
 // escaped, integers exact and floats in encoding/json's shortest form.
-func writeJPJSON(w *bufio.Writer, v any) {
+func writeJPJSON(w *jpWriter, v any) {
 	switch v := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(v))
@@ -1006,6 +1086,9 @@ func writeJPJSON(w *bufio.Writer, v any) {
 		slices.Sort(keys)
 		w.WriteByte('{')
 		for i, k := range keys {
+			if w.left < 0 {
+				return
+			}
 			if i > 0 {
 				w.WriteByte(',')
 			}
@@ -1017,6 +1100,9 @@ func writeJPJSON(w *bufio.Writer, v any) {
 	case []any:
 		w.WriteByte('[')
 		for i, e := range v {
+			if w.left < 0 {
+				return
+			}
 			if i > 0 {
 				w.WriteByte(',')
 			}
@@ -1061,7 +1147,7 @@ func appendJPFloat(b []byte, f float64) []byte {
 }
 
 // writeJPJSONString writes s as encoding/json does with its default HTML escaping.
-func writeJPJSONString(w *bufio.Writer, s string) {
+func writeJPJSONString(w *jpWriter, s string) {
 	const hex = "0123456789abcdef"
 	w.WriteByte('"')
 	start := 0

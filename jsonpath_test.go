@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,6 +202,8 @@ func TestJSONPathExecuteErrors(t *testing.T) {
 		{name: "two documents", template: "{.a}", doc: `{"a":1} {"a":2}`, code: 1, want: `--jsonpath: the response is not one JSON document`},
 		{name: "too deep", template: "{.a}", doc: strings.Repeat("[", 10001) + strings.Repeat("]", 10001), code: 1,
 			want: `--jsonpath: the response nests deeper than 10000 levels`},
+		{name: "too much output: 10,000 levels down is 100 MB", template: "{..}", doc: `{"a":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + "}", code: 1,
+			want: `--jsonpath: error executing "{..}": the output is larger than 67428928 bytes`}, // 64 MiB + 16 × 20,004
 		{name: "too much work", template: "{range ..}{range ..}{range ..}{end}{end}{end}", doc: strings.Repeat("[", 2000) + strings.Repeat("]", 2000), code: 1,
 			want: `--jsonpath: error executing "{range ..}{range ..}{range ..}{end}{end}{end}": the template produces more than 16777216 values`},
 	}
@@ -211,7 +218,9 @@ func TestJSONPathExecuteErrors(t *testing.T) {
 			is.True(errors.As(err, &ee))                     // an exit error
 			is.Equal(ee.code, tt.code)                       // kubectl's exit code
 			is.True(strings.HasPrefix(err.Error(), tt.want)) // kubectl's reason
-			is.Equal(out.String(), "")                       // nothing printed, as kubectl prints nothing
+			if !strings.Contains(tt.want, "output is larger") {
+				is.Equal(out.String(), "") // nothing printed, as kubectl prints nothing
+			}
 		})
 	}
 }
@@ -280,7 +289,7 @@ func TestJSONPathHostile(t *testing.T) {
 		wantSuffix          string
 	}{
 		{name: "9,999 nested lists under a key (10,000 levels)", template: "{.a}", doc: deep(9999), wantLen: 2 * 9999, wantSuffix: "]]"},
-		{name: "recursive descent 10,000 levels down: 9,999 values, 100 MB", template: "{..}", doc: deep(9999), wantLen: 100020000, wantSuffix: "[[]]"},
+		{name: "recursive descent 5,000 levels down: 5,000 values, 25 MB", template: "{..}", doc: deep(5000), wantLen: 5000*5000 + 4*5000 + 3, wantSuffix: "[[]]"},
 		{name: "200,001 elements", template: "{.l[*].n}", doc: huge, wantLen: 2*200001 - 1, wantSuffix: "1 1 2"},
 		{name: "range over 200,001 elements", template: "{range .l[*]}{.n}{end}", doc: huge, wantLen: 200001, wantSuffix: "112"},
 		{name: "10,000 actions", template: strings.Repeat("{.l[-1].n}", 10000), doc: huge, wantLen: 10000, wantSuffix: "22"},
@@ -347,4 +356,95 @@ func FuzzJSONPath(f *testing.F) {
 			t.Fatalf("values error %v is not an exit error", err)
 		}
 	})
+}
+
+// TestJSONPathFlag runs --jsonpath through run, against a TLS server that plays the API server.
+func TestJSONPathFlag(t *testing.T) {
+	pki := newPKI(t)
+	var requests atomic.Int32
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		switch r.URL.Path {
+		case "/pods":
+			w.Header().Set("Content-Type", "application/json")
+			if r.Header.Get("Accept-Encoding") == "deflate, gzip" {
+				w.Header().Set("Content-Encoding", "gzip")
+				zw := gzip.NewWriter(w)
+				io.WriteString(zw, jpDoc)
+				zw.Close()
+				return
+			}
+			io.WriteString(w, jpDoc)
+		case "/missing":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods \"x\" not found","reason":"NotFound","code":404}`)
+		case "/text":
+			io.WriteString(w, "ok")
+		case "/huge":
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"a":"`)
+			chunk := strings.Repeat("x", 1<<20)
+			for range 129 {
+				io.WriteString(w, chunk)
+			}
+			io.WriteString(w, `"}`)
+		}
+	}), serverOptions{})
+	env := apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"jsonpath"))
+	outFile := filepath.Join(t.TempDir(), "out")
+	tests := []struct {
+		name           string
+		args           []string
+		code           int
+		stdout, stderr string
+		sent           bool // whether a request reached the server
+		file           string
+	}{
+		{name: "names", args: []string{"--jsonpath", "{.items[*].metadata.name}", "/pods"}, stdout: "web-0 web-1 db-0", sent: true},
+		{name: "range with tabs and newlines", args: []string{"--jsonpath", `{range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}`, "/pods"},
+			stdout: "web-0\tRunning\nweb-1\tPending\ndb-0\tRunning\n", sent: true},
+		{name: "compressed", args: []string{"--compressed", "--jsonpath", "{.kind}", "/pods"}, stdout: "PodList", sent: true},
+		{name: "to a file", args: []string{"-o", outFile, "--jsonpath", "{.items[0].metadata.labels}", "/pods"}, sent: true, file: `{"app":"web","app.kubernetes.io/name":"shop-web"}`},
+		{name: "a missing key prints nothing, exit 0", args: []string{"--jsonpath", "{.status}", "/pods"}, sent: true},
+		{name: "fail-empty: nothing matched is 22", args: []string{"--jsonpath", "phase={.status}", "--jsonpath-fail-empty", "/pods"},
+			code: 22, stdout: "phase=", stderr: "kcurl: (22) --jsonpath-fail-empty: the template matched nothing\n", sent: true},
+		{name: "fail-empty: a match is 0", args: []string{"--jsonpath", "{.kind}", "--jsonpath-fail-empty", "/pods"}, stdout: "PodList", sent: true},
+		{name: "a bad template is 2 and sends nothing", args: []string{"--jsonpath", "{.items[", "/pods"},
+			code: 2, stderr: "kcurl: (2) --jsonpath: error parsing \"{.items[\": unterminated array\n"},
+		{name: "fail-empty alone is 2", args: []string{"--jsonpath-fail-empty", "/pods"}, code: 2, stderr: "kcurl: (2) --jsonpath-fail-empty needs --jsonpath\n"},
+		{name: "not with --watch", args: []string{"--jsonpath", "{.kind}", "--watch", "/pods"}, code: 2, stderr: "kcurl: (2) --jsonpath and --watch cannot be used together\n"},
+		{name: "not with --table", args: []string{"--jsonpath", "{.kind}", "--table", "/pods"}, code: 2, stderr: "kcurl: (2) --jsonpath and --table cannot be used together\n"},
+		{name: "an error status passes through as a body", args: []string{"--jsonpath", "{.kind}", "/missing"}, sent: true,
+			stderr: "kcurl: 404 NotFound: pods \"x\" not found\n",
+			stdout: `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"pods \"x\" not found","reason":"NotFound","code":404}`},
+		{name: "an error status with -f is 22", args: []string{"-f", "--jsonpath", "{.kind}", "/missing"}, code: 22, sent: true,
+			stderr: "kcurl: (22) 404 NotFound: pods \"x\" not found\n"},
+		{name: "an index out of range is kubectl's 1", args: []string{"--jsonpath", "{.items[7]}", "/pods"}, code: 1, sent: true,
+			stderr: "kcurl: (1) --jsonpath: error executing \"{.items[7]}\": array index out of bounds: index 7, length 3\n"},
+		{name: "a body that is not JSON", args: []string{"--jsonpath", "{.kind}", "/text"}, code: 1, sent: true},
+		{name: "a body beyond 128 MiB is curl's 63", args: []string{"--jsonpath", "{.a}", "/huge"}, code: 63, sent: true,
+			stderr: "kcurl: (63) --jsonpath: the response is larger than 128 MiB\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			before := requests.Load()
+			r := kcurl(t, invocation{args: append([]string{"-sS", "--cacert", pki.caFile}, tt.args...), env: env})
+			is.Equal(r.code, tt.code)                   // the exit code
+			is.Equal(r.stdout, tt.stdout)               // the template's output, exactly
+			is.Equal(requests.Load() > before, tt.sent) // a request was sent, or not
+			if tt.stderr != "" || tt.code == 0 {
+				is.Equal(r.stderr, tt.stderr) // the error line
+			}
+			if tt.code == 1 && tt.stderr == "" {
+				is.True(strings.HasPrefix(r.stderr, "kcurl: (1) --jsonpath: the response is not JSON")) // no JSON, no output
+			}
+			if tt.file != "" {
+				got, err := os.ReadFile(outFile)
+				is.NoErr(err)                  // -o wrote the file
+				is.Equal(string(got), tt.file) // the template's output in it
+			}
+		})
+	}
 }

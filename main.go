@@ -79,6 +79,9 @@ type cli struct {
 
 	// YAML, as kubectl's -o yaml and -f file.yaml.
 	YAML bool `name:"yaml"`
+	// JSONPath, as kubectl's -o jsonpath (jsonpath.go).
+	JSONPath          string `name:"jsonpath"`
+	JSONPathFailEmpty bool   `name:"jsonpath-fail-empty"`
 
 	ConnFlags `embed:""`
 }
@@ -161,6 +164,8 @@ var flagDocs = map[string]flagDoc{
 	"version":             {"output", "", "Show version number and quit."},
 	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
 	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"jsonpath":            {"kubernetes", "TEMPLATE", "Print a 2xx JSON response through a kubectl JSONPath template ('{.items[*].metadata.name}')."},
+	"jsonpath-fail-empty": {"kubernetes", "", "With --jsonpath: exit 22 when the template matches nothing (for exec probes)."},
 	"yaml":                {"kubernetes", "", "Ask the API server for YAML (Accept: application/yaml) and write it as it streams. A body from @FILE.yaml or .yml goes as application/yaml (PATCH: apply-patch+yaml, fieldManager=kcurl)."},
 	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
 	"connect-timeout":     {"request", "SECONDS", "Maximum time allowed for the connection."},
@@ -390,6 +395,10 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	jsonPath, err := c.jsonPathTemplate()
+	if err != nil {
+		return nil, err
+	}
 	conn, err := newConnection(c.connOptions(), e)
 	if err != nil {
 		return nil, err
@@ -409,6 +418,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 			include: c.Include || c.Head, fail: c.Fail, failWithBody: c.FailWithBody, table: c.Table,
 			pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
 			outputGiven: len(c.Output) > 0, stdoutIsTerminal: e.stdoutIsTerminal,
+			jsonPath: jsonPath, jsonPathFailEmpty: c.JSONPathFailEmpty,
 		},
 		retry: retryPolicy{
 			retries: c.Retry, delay: c.RetryDelay.d, delaySet: c.RetryDelay.set, maxTime: c.RetryMaxTime.d,
@@ -416,6 +426,17 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 		},
 		redirects: redirectPolicy{follow: c.Location, max: c.MaxRedirs},
 	}, nil
+}
+
+// jsonPathTemplate compiles --jsonpath before anything is sent: a bad template is exit 2.
+func (c *cli) jsonPathTemplate() (*jsonPath, error) {
+	if c.JSONPath == "" {
+		if c.JSONPathFailEmpty {
+			return nil, exitErrorf(exitFailedInit, "--jsonpath-fail-empty needs --jsonpath")
+		}
+		return nil, nil
+	}
+	return parseJSONPath(c.JSONPath)
 }
 
 // requestFlags are the flags that make the requests.
@@ -475,12 +496,13 @@ func connect(flags ConnFlags, e env) (*connection, *output, error) {
 type modeFlags struct {
 	watch, watchReconnect, allPages, table, include, head bool
 	yaml                                                  bool
+	jsonPath                                              bool
 }
 
 func (c *cli) modeFlags() modeFlags {
 	return modeFlags{
 		watch: c.Watch, watchReconnect: c.WatchReconnect, allPages: c.AllPages,
-		table: c.Table.on, include: c.Include, head: c.Head, yaml: c.YAML,
+		table: c.Table.on, include: c.Include, head: c.Head, yaml: c.YAML, jsonPath: c.JSONPath != "",
 	}
 }
 
@@ -505,6 +527,12 @@ func chooseMode(f modeFlags) (runMode, error) {
 		{f.yaml, f.allPages, "--yaml", "--all-pages"},
 		{f.yaml, f.watch, "--yaml", "--watch"},
 		{f.yaml, f.watchReconnect, "--yaml", "--watch-reconnect"},
+		// A JSONPath template reads one whole JSON document.
+		{f.jsonPath, f.table, "--jsonpath", "--table"},
+		{f.jsonPath, f.watch, "--jsonpath", "--watch"},
+		{f.jsonPath, f.watchReconnect, "--jsonpath", "--watch-reconnect"},
+		{f.jsonPath, f.allPages, "--jsonpath", "--all-pages"},
+		{f.jsonPath, f.yaml, "--jsonpath", "--yaml"},
 	}
 	for _, c := range conflicts {
 		if c.a && c.b {

@@ -46,6 +46,9 @@ type deliverOptions struct {
 	// outputGiven is any -o: the body is not for a person's eyes then.
 	outputGiven      bool
 	stdoutIsTerminal bool
+	// jsonPath is --jsonpath: a 2xx body is printed through it.
+	jsonPath          *jsonPath
+	jsonPathFailEmpty bool
 }
 
 // failing reports whether a status fails the transfer (-f, --fail-with-body).
@@ -326,6 +329,9 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 		resp.Body.Close()
 		sink.abort()
 		return httpError(resp.StatusCode, status, info.auth)
+	}
+	if d.jsonPath != nil && resp.StatusCode < 300 {
+		return r.printJSONPath(ctx, sink, resp, info)
 	}
 	if d.table.on && resp.StatusCode < 300 {
 		return finishSink(sink, r.copyTable(ctx, sink, resp))
