@@ -157,3 +157,15 @@ func TestClusterDomain(t *testing.T) {
 		})
 	}
 }
+
+func TestValidPort(t *testing.T) {
+	for _, tt := range []struct {
+		port string
+		ok   bool
+	}{{"1", true}, {"443", true}, {"65535", true}, {"0", false}, {"00", false}, {"65536", false}, {"-1", false}, {"+1", false}, {" 1", false}, {"", false}, {"123456", false}} {
+		t.Run(tt.port, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(validPort(tt.port), tt.ok) // a port is 1 to 65535, digits only
+		})
+	}
+}

@@ -503,3 +503,38 @@ func TestCredentialsForHop(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckToken(t *testing.T) {
+	tests := []struct {
+		name  string
+		token string
+		ok    bool
+	}{
+		{name: "visible ASCII", token: "abc.DEF-_~+/=!", ok: true},
+		{name: "the first visible byte", token: "a!b", ok: true},
+		{name: "the last visible byte", token: "a~b", ok: true},
+		{name: "a space", token: "a b"},
+		{name: "a tab", token: "a\tb"},
+		{name: "DEL", token: "a\x7fb"},
+		{name: "a byte over 0x7f", token: "a\x80b"},
+		{name: "UTF-8", token: "aéb"},
+		{name: "empty", token: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			token := secretPrefix + tt.token
+			if tt.token == "" {
+				token = ""
+			}
+			got, _, err := checkToken(token, "--token")
+			is.Equal(err == nil, tt.ok) // whether it can be a bearer token
+			if tt.ok {
+				is.Equal(got, token)
+				return
+			}
+			is.Equal(exitCodeOf(err), exitReadError)
+			is.True(!strings.Contains(err.Error(), secretPrefix)) // the message never holds the value
+		})
+	}
+}
