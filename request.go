@@ -157,7 +157,7 @@ func readArgFile(name string, stdin io.Reader, limit int64) ([]byte, error) {
 		}
 		return b, nil
 	}
-	b, err := readBounded(name, limit)
+	b, err := readUserFile(name, limit)
 	if err != nil {
 		return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s: %s", name, fileProblem(err))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -284,11 +285,12 @@ func fakeProc(t *testing.T, caPEM []byte, token string) (string, string) {
 	proc := t.TempDir()
 	root := filepath.Join(proc, "7", "root")
 	sa := filepath.Join(root, "run", "secrets", "kubernetes.io", "serviceaccount")
-	for _, d := range []string{sa, filepath.Join(root, "var"), filepath.Join(proc, "3", "root", "var", "run"), filepath.Join(proc, "self")} {
+	for _, d := range []string{sa, filepath.Join(root, "var"), filepath.Join(proc, "3", "root", "var", "run"), filepath.Join(proc, "self", "ns"), filepath.Join(proc, "7", "ns")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
+	fakeProcess(t, proc, "7", "self")
 	if err := os.Symlink("/run", filepath.Join(root, "var", "run")); err != nil {
 		t.Fatal(err)
 	}
@@ -468,5 +470,32 @@ func TestCredentialsForHop(t *testing.T) {
 			is.Equal(strings.Join(names, ","), strings.Join(tt.headers, ",")) // the user's headers that go
 			is.Equal(hc.auth.note, tt.note)                                   // the -v line
 		})
+	}
+}
+
+// fakeProcess gives process pid of a fake /proc the status lines of this test's own
+// uid and gid, and ns/user, standing for its user namespace: the same file as that of
+// sameNSAs ("self") when given, a file of its own otherwise.
+func fakeProcess(t *testing.T, proc, pid, sameNSAs string) {
+	t.Helper()
+	status := fmt.Sprintf("Name:\tfake\nUid:\t%[1]d\t%[1]d\t%[1]d\t%[1]d\nGid:\t%[2]d\t%[2]d\t%[2]d\t%[2]d\nGroups:\t\n", os.Getuid(), os.Getgid())
+	if err := os.WriteFile(filepath.Join(proc, pid, "status"), []byte(status), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	ns := filepath.Join(proc, pid, "ns", "user")
+	if sameNSAs == "" {
+		if err := os.WriteFile(ns, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	self := filepath.Join(proc, sameNSAs, "ns", "user")
+	if _, err := os.Stat(self); err != nil {
+		if err := os.WriteFile(self, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Link(self, ns); err != nil {
+		t.Fatal(err)
 	}
 }
