@@ -98,24 +98,46 @@ func candidate(procDir string, pid int, selfNS fileID) (serviceAccount, error) {
 		return serviceAccount{}, fmt.Errorf("no credentials: %v", fileProblem(err))
 	}
 	for _, name := range serviceAccountFiles {
-		f, err := sa.open(name)
-		if errors.Is(err, syscall.ENOENT) && name != "token" {
-			continue
+		if name != "token" && !sa.has(name) {
+			continue // the kubelet always writes all three, but a folder without one is still usable
 		}
-		if err != nil {
-			return serviceAccount{}, fmt.Errorf("%s: %s", name, fileProblem(err))
-		}
-		var st syscall.Stat_t
-		err = syscall.Fstat(int(f.Fd()), &st)
-		f.Close()
-		if err != nil {
-			return serviceAccount{}, fmt.Errorf("%s: %v", name, err)
-		}
-		if err := kubeletMade(fileAttrs{uid: st.Uid, gid: st.Gid, mode: st.Mode & 0o7777}, creds); err != nil {
+		if err := checkFile(sa, name, creds); err != nil {
 			return serviceAccount{}, fmt.Errorf("%s: %v", name, err)
 		}
 	}
 	return sa, nil
+}
+
+// checkFile says whether the folder's file name is one the kubelet could have made
+// for a process with creds. ca.crt must also be the file kcurl reads by its path (the
+// trust store opens it so): a folder whose links lead elsewhere from kcurl's root than
+// from the process's is refused.
+func checkFile(sa serviceAccount, name string, creds procCreds) error {
+	f, err := sa.open(name)
+	if err != nil {
+		return errors.New(fileProblem(err))
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	if err := kubeletMade(fileAttrs{uid: st.Uid, gid: st.Gid, mode: st.Mode & 0o7777}, creds); err != nil {
+		return err
+	}
+	if name != "ca.crt" {
+		return nil
+	}
+	byPath, err := openRegular(filepath.Join(sa.dir, name))
+	if err != nil {
+		return fmt.Errorf("by its path from kcurl's root: %s", fileProblem(err))
+	}
+	defer byPath.Close()
+	var pst syscall.Stat_t
+	if err := syscall.Fstat(int(byPath.Fd()), &pst); err != nil || pst.Dev != st.Dev || pst.Ino != st.Ino {
+		return errors.New("its path from kcurl's root leads to another file")
+	}
+	return nil
 }
 
 // fileAttrs are a file's owner and permission bits.
