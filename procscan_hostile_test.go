@@ -117,7 +117,7 @@ func kcurlWithin(t *testing.T, limit time.Duration, inv invocation) (r result, e
 	dns := closedPort(t)
 	e := env{
 		getenv: func(k string) string { return inv.env[k] },
-		stdin:  strings.NewReader(""),
+		stdin:  strings.NewReader(inv.stdin),
 		stdout: &stdout,
 		stderr: &stderr,
 		dialDNS: func(ctx context.Context, network, _ string) (net.Conn, error) {

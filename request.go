@@ -151,9 +151,9 @@ const maxArgFileSize = 1 << 20
 // readArgFile reads an @file argument of at most limit bytes; "-" is stdin.
 func readArgFile(name string, stdin io.Reader, limit int64) ([]byte, error) {
 	if name == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdin, limit))
+		b, err := readAllBounded(stdin, limit)
 		if err != nil {
-			return nil, exitErrorf(exitReadError, "Failed to read data from stdin: %v", err)
+			return nil, exitErrorf(exitReadError, "Failed to read data from stdin: %s", fileProblem(err))
 		}
 		return b, nil
 	}
