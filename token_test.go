@@ -354,17 +354,18 @@ func TestTokenFromAnotherMountNamespace(t *testing.T) {
 	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
 	// The token is written to a tmpfs on /run inside the new namespace: this machine's
 	// own /run and /var/run are never touched.
-	script := `mount -t tmpfs tmpfs /run && d=/run/secrets/kubernetes.io/serviceaccount && mkdir -p $d && printf %s "$TOKEN" > $d/token && printf %s "$CA" > $d/ca.crt && exec sleep 60`
+	script := `mount -t tmpfs tmpfs /run && d=/run/secrets/kubernetes.io/serviceaccount && mkdir -p $d && printf %s "$TOKEN" > $d/token && printf %s "$CA" > $d/ca.crt && touch /run/ready && exec sleep 60`
 	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
 	cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "TOKEN=" + secretPrefix + "unshared", "CA=" + string(pki.caPEM)}
 	is.NoErr(cmd.Start())
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	pid := cmd.Process.Pid
-	tokenFile := filepath.Join("/proc", strconv.Itoa(pid), "root", "run", "secrets", "kubernetes.io", "serviceaccount", "token")
+	// ready is written after the token and ca.crt: waiting for the token alone let kcurl read it empty
+	ready := filepath.Join("/proc", strconv.Itoa(pid), "root", "run", "ready")
 	deadline := time.Now().Add(10 * time.Second)
-	for !fileExists(tokenFile) {
+	for !fileExists(ready) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the unshared process never wrote %s", tokenFile)
+			t.Fatalf("the unshared process never wrote %s", ready)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
