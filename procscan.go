@@ -128,6 +128,14 @@ func checkFile(sa serviceAccount, name string, creds procCreds) error {
 	if name != "ca.crt" {
 		return nil
 	}
+	return sameByPath(sa, name, st)
+}
+
+// sameByPath says whether the folder's file name, opened by its path from kcurl's own
+// root, is the file st describes, opened inside the process's root. The trust store
+// reads ca.crt by its path; a link that leads elsewhere from kcurl's root must not
+// choose kcurl's trust anchor.
+func sameByPath(sa serviceAccount, name string, st syscall.Stat_t) error {
 	byPath, err := openRegular(filepath.Join(sa.dir, name))
 	if err != nil {
 		return fmt.Errorf("by its path from kcurl's root: %s", fileProblem(err))
@@ -138,6 +146,25 @@ func checkFile(sa serviceAccount, name string, creds procCreds) error {
 		return errors.New("its path from kcurl's root leads to another file")
 	}
 	return nil
+}
+
+// checkChosen holds a folder chosen by --from-pid to the path rules (inside its root,
+// no magic links, regular files) for its ca.crt, which is read once and by its path;
+// the token and namespace are opened inside the root each time they are read.
+func checkChosen(sa serviceAccount) error {
+	if !sa.has("ca.crt") {
+		return nil
+	}
+	f, err := sa.open("ca.crt")
+	if err != nil {
+		return errors.New(fileProblem(err))
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	return sameByPath(sa, "ca.crt", st)
 }
 
 // fileAttrs are a file's owner and permission bits.

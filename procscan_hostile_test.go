@@ -165,19 +165,23 @@ func TestHostileProcessFolders(t *testing.T) {
 		fromPID bool
 		args    []string
 		code    int
-		stderr  string
+		// why is what -v says about the process the scan passed by.
+		why    string
+		stderr string
 	}{
 		// The issue's attack: the planted CA is the only one kcurl has for the server.
-		{name: "own user namespace, token through /proc, planted CA", kind: ownUserNS, plant: plantCA + throughProc, code: 60},
-		{name: "own user namespace, token through /proc", kind: ownUserNS, plant: plantCA + throughProc, args: []string{"--cacert", caArg}},
+		{name: "own user namespace, token through /proc, planted CA", kind: ownUserNS, plant: plantCA + throughProc, code: 60, why: "not in kcurl's user namespace"},
+		{name: "own user namespace, token through /proc", kind: ownUserNS, plant: plantCA + throughProc, args: []string{"--cacert", caArg}, why: "not in kcurl's user namespace"},
 		{name: "own user namespace, token through /proc, --from-pid", kind: ownUserNS, plant: plantCA + throughProc, fromPID: true, code: 26,
 			stderr: "/run/secrets/kubernetes.io/serviceaccount/token: too many levels of symbolic links\n"},
-		{name: "sidecar, token through /proc", kind: sidecar, plant: plantCA + throughProc, args: []string{"--cacert", caArg}},
-		{name: "sidecar, token through a symlink to /proc/ROOT", kind: sidecar, plant: plantCA + `ln -s /proc/` + strconv.Itoa(victim) + `/root $d/r && ln -s r/run/secrets/kubernetes.io/serviceaccount/token $d/token`, args: []string{"--cacert", caArg}},
-		{name: "sidecar, world-writable token", kind: sidecar, plant: plantCA + `printf planted-token > $d/token && chmod 666 $d/token`, args: []string{"--cacert", caArg}},
-		{name: "root, token of another owner", kind: rootMountNS, plant: plantCA + `printf planted-token > $d/token && chown 12345 $d/token`, args: []string{"--cacert", caArg}},
-		{name: "root, FIFO as token", kind: rootMountNS, plant: plantCA + `mkfifo $d/token`, args: []string{"--cacert", caArg, "-m", "2"}},
-		{name: "sidecar, FIFO as token", kind: sidecar, plant: plantCA + `mkfifo $d/token`, args: []string{"--cacert", caArg, "-m", "2"}},
+		{name: "own user namespace, ca.crt through /proc, --from-pid", kind: ownUserNS, plant: `ln -s /proc/` + strconv.Itoa(victim) + `/root/run/secrets/kubernetes.io/serviceaccount/ca.crt $d/ca.crt && printf planted-token > $d/token`, fromPID: true, code: 77,
+			stderr: "/run/secrets/kubernetes.io/serviceaccount/ca.crt: too many levels of symbolic links\n"},
+		{name: "sidecar, token through /proc", kind: sidecar, plant: plantCA + throughProc, args: []string{"--cacert", caArg}, why: "token: too many levels of symbolic links"},
+		{name: "sidecar, token through a symlink to /proc/PID/root", kind: sidecar, plant: plantCA + `ln -s /proc/` + strconv.Itoa(victim) + `/root $d/r && ln -s r/run/secrets/kubernetes.io/serviceaccount/token $d/token`, args: []string{"--cacert", caArg}, why: "token: too many levels of symbolic links"},
+		{name: "sidecar, world-writable token", kind: sidecar, plant: plantCA + `printf planted-token > $d/token && chmod 666 $d/token`, args: []string{"--cacert", caArg}, why: "token: writable by others (mode 0666)"},
+		{name: "root, token of another owner", kind: rootMountNS, plant: plantCA + `printf planted-token > $d/token && chown 12345 $d/token`, args: []string{"--cacert", caArg}, why: "token: owned by uid 12345, neither root nor the process's uid 0"},
+		{name: "root, FIFO as token", kind: rootMountNS, plant: plantCA + `mkfifo $d/token`, args: []string{"--cacert", caArg, "-m", "2"}, why: "token: not a regular file"},
+		{name: "sidecar, FIFO as token", kind: sidecar, plant: plantCA + `mkfifo $d/token`, args: []string{"--cacert", caArg, "-m", "2"}, why: "token: not a regular file"},
 		{name: "own user namespace, FIFO as token, --from-pid", kind: ownUserNS, plant: plantCA + `mkfifo $d/token`, fromPID: true, args: []string{"-m", "2"}, code: 26,
 			stderr: "/run/secrets/kubernetes.io/serviceaccount/token: not a regular file\n"},
 	}
@@ -186,7 +190,7 @@ func TestHostileProcessFolders(t *testing.T) {
 			is := is.New(t)
 			rec.reqs = nil
 			pid := startHostile(t, tt.kind, tt.plant, "CA="+string(pki.caPEM))
-			args := append([]string{"-sS"}, tt.args...)
+			args := append([]string{"-sSv", "-o", "/dev/null"}, tt.args...)
 			if tt.fromPID {
 				args = append(args, "--from-pid", strconv.Itoa(pid))
 			}
@@ -202,6 +206,9 @@ func TestHostileProcessFolders(t *testing.T) {
 				is.Equal(len(rec.all()), 1) // the request went, without a token
 			}
 			is.True(strings.HasSuffix(r.stderr, tt.stderr)) // says why
+			if tt.why != "" {
+				is.True(strings.Contains(r.stderr, "; not using another process's service account (PID "+strconv.Itoa(pid)+": "+tt.why+")\n")) // -v says why
+			}
 		})
 	}
 }

@@ -263,3 +263,32 @@ func TestScanDeadline(t *testing.T) {
 	is.Equal(ee.code, exitTimeout)
 	is.Equal(err.Error(), "gave up looking for another process's service account after 0 of 14 processes")
 }
+
+func TestScanDeadlineBudget(t *testing.T) {
+	tests := []struct {
+		name             string
+		maxTime, connect time.Duration
+		want             time.Duration // 0: no deadline
+	}{
+		{name: "neither", want: 0},
+		{name: "-m", maxTime: 2 * time.Second, want: 2 * time.Second},
+		{name: "--connect-timeout", connect: time.Second, want: time.Second},
+		{name: "the smaller: --connect-timeout", maxTime: 2 * time.Second, connect: time.Second, want: time.Second},
+		{name: "the smaller: -m", maxTime: 2 * time.Second, connect: 3 * time.Second, want: 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			o := connOptions{maxTime: tt.maxTime}
+			o.transport.connectTimeout = tt.connect
+			before := time.Now()
+			got := scanDeadline(o)
+			if tt.want == 0 {
+				is.True(got.IsZero()) // no deadline
+				return
+			}
+			is.True(!got.Before(before.Add(tt.want)))                       // not before the budget
+			is.True(got.Before(time.Now().Add(tt.want + time.Millisecond))) // nor after it
+		})
+	}
+}

@@ -63,6 +63,9 @@ func chooseServiceAccount(f tokenFlags, getenv func(string) string, procDir stri
 		if err != nil {
 			return serviceAccount{}, err
 		}
+		if err := checkChosen(sa); err != nil {
+			return serviceAccount{}, exitErrorf(exitCACertProblem, "the service account of PID %d: %s: %v", f.fromPID, filepath.Join(sa.dir, "ca.crt"), err)
+		}
 		sa.note = fmt.Sprintf("using the service account of PID %d: %s", f.fromPID, sa.dir)
 		return sa, nil
 	}
