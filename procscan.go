@@ -424,13 +424,8 @@ func walkInRoot(rootFD int, rel string, flags int) (int, error) {
 			continue
 		}
 		cur := dirs[len(dirs)-1]
-		fd, err := syscall.Openat(cur, part, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		fd, st, err := lookupAt(cur, part)
 		if err != nil {
-			return -1, err
-		}
-		var st syscall.Stat_t
-		if err := syscall.Fstat(fd, &st); err != nil {
-			syscall.Close(fd)
 			return -1, err
 		}
 		switch {
@@ -462,6 +457,21 @@ func walkInRoot(rootFD int, rel string, flags int) (int, error) {
 		}
 	}
 	return syscall.Openat(dirs[len(dirs)-1], ".", flags|syscall.O_CLOEXEC, 0)
+}
+
+// lookupAt opens part in dir as a path (O_PATH: nothing is read, a FIFO does not
+// block) without following it, and says what it is.
+func lookupAt(dir int, part string) (int, syscall.Stat_t, error) {
+	var st syscall.Stat_t
+	fd, err := syscall.Openat(dir, part, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, st, err
+	}
+	if err := syscall.Fstat(fd, &st); err != nil {
+		syscall.Close(fd)
+		return -1, st, err
+	}
+	return fd, st, nil
 }
 
 // readlinkOnce is the target of the symlink open as fd (named part in dir), refusing
