@@ -226,6 +226,13 @@ func TestScanRefusesFolders(t *testing.T) {
 			os.Remove(filepath.Join(sa, "token"))
 			os.Symlink(secret, filepath.Join(sa, "token"))
 		}},
+		{name: "a ca.crt whose path from kcurl's root leads elsewhere", why: "ca.crt: its path from kcurl's root leads to another file", plant: func(t *testing.T, proc, sa string) {
+			inside := filepath.Join(proc, "7", "root", caArg)
+			os.MkdirAll(filepath.Dir(inside), 0o755)
+			os.WriteFile(inside, pki.caPEM, 0o644)
+			os.Remove(filepath.Join(sa, "ca.crt"))
+			os.Symlink(caArg, filepath.Join(sa, "ca.crt"))
+		}},
 		{name: "a ca.crt linked out of the root", why: "ca.crt: no such file", plant: func(t *testing.T, proc, sa string) {
 			os.Remove(filepath.Join(sa, "ca.crt"))
 			os.Symlink(caArg, filepath.Join(sa, "ca.crt"))
@@ -289,6 +296,40 @@ func TestScanDeadlineBudget(t *testing.T) {
 			}
 			is.True(!got.Before(before.Add(tt.want)))                       // not before the budget
 			is.True(got.Before(time.Now().Add(tt.want + time.Millisecond))) // nor after it
+		})
+	}
+}
+
+// TestFolderFilesReadInsideRoot: a folder's token and namespace are absolute links
+// that lead, inside the process's root, to files of its own, and from kcurl's root to
+// secrets; what is sent is what the process itself would read.
+func TestFolderFilesReadInsideRoot(t *testing.T) {
+	pki := newPKI(t)
+	rec := &recorder{}
+	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
+	outside := t.TempDir()
+	for name, content := range map[string]string{"token": secretPrefix + "outside", "namespace": secretPrefix + "ns"} {
+		if err := os.WriteFile(filepath.Join(outside, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{nil, {"--from-pid", "7"}} {
+		t.Run("the scan"+strings.Join(append([]string{""}, args...), " "), func(t *testing.T) {
+			is := is.New(t)
+			rec.reqs = nil
+			proc, sa := fakeProc(t, pki.caPEM, "unused")
+			root := filepath.Join(proc, "7", "root")
+			is.NoErr(os.MkdirAll(filepath.Join(root, outside), 0o755))
+			for name, content := range map[string]string{"token": "inside-token", "namespace": "inside"} {
+				is.NoErr(os.WriteFile(filepath.Join(root, outside, name), []byte(content), 0o644))
+				is.NoErr(os.Remove(filepath.Join(sa, name)))
+				is.NoErr(os.Symlink(filepath.Join(outside, name), filepath.Join(sa, name)))
+			}
+			r := kcurl(t, invocation{args: append([]string{"-sS", "/api/v1/namespaces/{namespace}/pods"}, args...), env: apiEnv(srv, t.TempDir()), procDir: proc})
+			is.Equal(r.stderr, "")
+			is.Equal(r.code, 0)
+			is.Equal(rec.last(t).uri, "/api/v1/namespaces/inside/pods")              // the namespace inside the root
+			is.Equal(rec.last(t).header.Get("Authorization"), "Bearer inside-token") // the token inside the root
 		})
 	}
 }
