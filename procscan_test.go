@@ -333,3 +333,19 @@ func TestFolderFilesReadInsideRoot(t *testing.T) {
 		})
 	}
 }
+
+// TestScanNoteIsBounded: -v names five processes passed by, then counts the rest.
+func TestScanNoteIsBounded(t *testing.T) {
+	is := is.New(t)
+	proc, sa := fakeProc(t, []byte("ca"), secretPrefix+"x")
+	is.NoErr(os.Chmod(filepath.Join(sa, "token"), 0o666))
+	for pid := 8; pid < 15; pid++ {
+		is.NoErr(os.Symlink("7", filepath.Join(proc, strconv.Itoa(pid)))) // the same world-writable folder
+	}
+	got, err := chooseServiceAccount(tokenFlags{}, func(string) string { return "/nonexistent" }, proc, 1, time.Time{})
+	is.NoErr(err)
+	is.Equal(got.dir, "/nonexistent")
+	is.Equal(got.note, "no token in /nonexistent; not using another process's service account (PID 7: token: writable by others (mode 0666); "+
+		"PID 8: token: writable by others (mode 0666); PID 9: token: writable by others (mode 0666); PID 10: token: writable by others (mode 0666); "+
+		"PID 11: token: writable by others (mode 0666); and 3 more)")
+}

@@ -88,11 +88,17 @@ func chooseServiceAccount(f tokenFlags, getenv func(string) string, procDir stri
 		return sa, nil
 	}
 	own := serviceAccount{dir: dir}
+	if len(skipped) > maxSkippedShown {
+		skipped = append(skipped[:maxSkippedShown], fmt.Sprintf("and %d more", len(skipped)-maxSkippedShown))
+	}
 	if len(skipped) > 0 {
 		own.note = fmt.Sprintf("no token in %s; not using another process's service account (%s)", dir, strings.Join(skipped, "; "))
 	}
 	return own, nil
 }
+
+// maxSkippedShown bounds the processes -v names as passed by, so the note stays one line.
+const maxSkippedShown = 5
 
 // scanWithin is findServiceAccount bounded by deadline even where a file system
 // blocks a lookup (FUSE): the scan is then left behind and the run fails with 28.
