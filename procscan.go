@@ -350,7 +350,8 @@ type openHow struct{ flags, mode, resolve uint64 }
 
 // openInRoot opens name inside root as a process with that root would resolve it:
 // absolute symlinks and ".." stay inside root, and no magic link (/proc/PID/root,
-// /proc/PID/fd/N) is followed. Kernels before 5.6 get an equivalent walk.
+// /proc/PID/fd/N) is followed. Kernels before 5.6, and seccomp profiles that refuse
+// openat2, get an equivalent walk.
 func openInRoot(root, name string, flags int) (*os.File, error) {
 	rootFD, err := syscall.Open(root, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -359,7 +360,9 @@ func openInRoot(root, name string, flags int) (*os.File, error) {
 	defer syscall.Close(rootFD)
 	rel := strings.TrimLeft(name, "/")
 	fd, err := openat2InRoot(rootFD, rel, flags)
-	if err == syscall.ENOSYS {
+	// ENOSYS: a kernel before 5.6; EPERM: a seccomp profile older than openat2 that
+	// refuses what it does not know. The walk applies the same rules.
+	if err == syscall.ENOSYS || err == syscall.EPERM {
 		fd, err = walkInRoot(rootFD, rel, flags)
 	}
 	if err != nil {
