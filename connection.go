@@ -63,7 +63,7 @@ func newConnection(o connOptions, e env) (*connection, error) {
 	if procDir == "" {
 		procDir = "/proc"
 	}
-	sa, err := chooseServiceAccount(o.tokens, e.getenv, procDir, os.Getpid())
+	sa, err := chooseServiceAccount(o.tokens, e.getenv, procDir, os.Getpid(), scanDeadline(o))
 	if err != nil {
 		return nil, err
 	}

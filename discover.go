@@ -227,8 +227,10 @@ func describeAPIServer(api apiServer) string {
 type placeholders struct {
 	namespaceFlag string
 	saDir         string
-	getenv        func(string) string
-	hostname      func() (string, error)
+	// saRoot is serviceAccount.root: the namespace file is opened inside it.
+	saRoot   string
+	getenv   func(string) string
+	hostname func() (string, error)
 }
 
 func (p placeholders) expand(arg string) (string, error) {
@@ -258,7 +260,7 @@ func (p placeholders) namespace() (string, error) {
 		return url.PathEscape(p.namespaceFlag), nil
 	}
 	file := filepath.Join(p.saDir, "namespace")
-	b, err := readBounded(file, 4096)
+	b, err := serviceAccount{dir: p.saDir, root: p.saRoot}.readFile("namespace", 4096)
 	if err != nil {
 		return "", exitErrorf(exitURLMalformed, "{namespace} needs --namespace or a namespace file (%s: %s)", file, fileProblem(err))
 	}

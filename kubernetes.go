@@ -87,7 +87,7 @@ func runCanI(args []string, e env) int {
 		return out.fail(err)
 	}
 	defer conn.close()
-	ns, err := (placeholders{namespaceFlag: cmd.Namespace, saDir: conn.sa.dir}).namespace()
+	ns, err := (placeholders{namespaceFlag: cmd.Namespace, saDir: conn.sa.dir, saRoot: conn.sa.root}).namespace()
 	if err != nil && (cmd.All || !strings.HasPrefix(cmd.Resource, "/")) {
 		return out.fail(err)
 	}

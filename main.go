@@ -407,7 +407,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, getenv: e.getenv, hostname: e.hostname}
+	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, saRoot: conn.sa.root, getenv: e.getenv, hostname: e.hostname}
 	transfers, err := buildTransfers(c.requestFlags(mode), c.URLs, places, conn.api, e.stdin)
 	if err != nil {
 		return nil, err

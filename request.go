@@ -5,7 +5,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -188,13 +187,10 @@ func (d *chunkedData) readArg(name string, stdin io.Reader, limit int64) error {
 		}
 		return nil
 	}
-	f, err := os.Open(name)
+	f, err := openUserFile(name)
 	if err == nil {
 		defer f.Close()
-		var fi os.FileInfo
-		if fi, err = f.Stat(); err == nil && fi.IsDir() {
-			err = errors.New("is a directory")
-		} else if err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		if fi, serr := f.Stat(); serr == nil && fi.Mode().IsRegular() && fi.Size() > limit {
 			err = errTooLarge
 		}
 	}

@@ -398,10 +398,11 @@ func TestBoundedReads(t *testing.T) {
 		stderr string
 	}{
 		{name: "--token-file of 100 MB", args: []string{"--token-file", huge}, code: 26, stderr: "kcurl: (26) cannot read token file " + huge + ": larger than the limit\n"},
-		{name: "--token-file /dev/zero", args: []string{"--token-file", "/dev/zero"}, code: 26, stderr: "kcurl: (26) cannot read token file /dev/zero: larger than the limit\n"},
+		// A device is not a regular file: refused before a byte is read.
+		{name: "--token-file /dev/zero", args: []string{"--token-file", "/dev/zero"}, code: 26, stderr: "kcurl: (26) cannot read token file /dev/zero: not a regular file\n"},
 		{name: "a service-account token of 100 MB", sa: saHugeToken, code: 26, stderr: "kcurl: (26) cannot read token file " + filepath.Join(saHugeToken, "token") + ": larger than the limit\n"},
 		{name: "--cacert of 100 MB", args: []string{"--cacert", huge}, code: 77, stderr: "kcurl: (77) error setting certificate file: " + huge + ": larger than the limit\n"},
-		{name: "--cacert /dev/zero", args: []string{"--cacert", "/dev/zero"}, code: 77, stderr: "kcurl: (77) error setting certificate file: /dev/zero: larger than the limit\n"},
+		{name: "--cacert /dev/zero", args: []string{"--cacert", "/dev/zero"}, code: 77, stderr: "kcurl: (77) error setting certificate file: /dev/zero: not a regular file\n"},
 		{name: "a ca.crt of 100 MB", sa: saHugeCA, code: 77, stderr: "kcurl: (77) error setting certificate file: " + filepath.Join(saHugeCA, "ca.crt") + ": larger than the limit\n"},
 	}
 	for _, tt := range tests {

@@ -11,10 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -49,21 +46,30 @@ func (f tokenFlags) typed() bool { return f.token != "" || f.tokenFile != "" || 
 
 // serviceAccount is the folder whose token, ca.crt and namespace kcurl uses.
 type serviceAccount struct {
+	// dir is the folder, as kcurl names it.
 	dir string
+	// root, when set, is another process's root (/proc/PID/root): the folder is that
+	// process's serviceAccountDir, and its files are opened inside root (procscan.go).
+	root string
 	// note says, under -v, why another process's folder is used, if it is.
 	note string
 }
 
 // chooseServiceAccount is --from-pid, else --service-account-dir, else
 // $KCURL_SERVICE_ACCOUNT_DIR, else the kubelet's path; when that holds no token and none
-// was given, a kubectl debug container's target: the first other process whose root holds one.
-func chooseServiceAccount(f tokenFlags, getenv func(string) string, procDir string, self int) (serviceAccount, error) {
+// was given, a kubectl debug container's target: the first other process whose folder
+// the kubelet could have made for it (findServiceAccount), looked for until deadline.
+func chooseServiceAccount(f tokenFlags, getenv func(string) string, procDir string, self int, deadline time.Time) (serviceAccount, error) {
 	if f.fromPID != 0 {
-		dir, err := serviceAccountOf(procDir, f.fromPID)
+		sa, err := serviceAccountOf(procDir, f.fromPID)
 		if err != nil {
 			return serviceAccount{}, err
 		}
-		return serviceAccount{dir: dir, note: fmt.Sprintf("using the service account of PID %d: %s", f.fromPID, dir)}, nil
+		if err := checkChosen(sa); err != nil {
+			return serviceAccount{}, exitErrorf(exitCACertProblem, "the service account of PID %d: %s: %v", f.fromPID, filepath.Join(sa.dir, "ca.crt"), err)
+		}
+		sa.note = fmt.Sprintf("using the service account of PID %d: %s", f.fromPID, sa.dir)
+		return sa, nil
 	}
 	dir := f.saDir
 	if dir == "" {
@@ -72,12 +78,57 @@ func chooseServiceAccount(f tokenFlags, getenv func(string) string, procDir stri
 	if dir == "" {
 		dir = serviceAccountDir
 	}
-	if !f.typed() && !fileExists(filepath.Join(dir, "token")) {
-		if pid, found, ok := findServiceAccount(procDir, self); ok {
-			return serviceAccount{dir: found, note: fmt.Sprintf("no token in %s; using the service account of PID %d: %s", dir, pid, found)}, nil
-		}
+	if f.typed() || fileExists(filepath.Join(dir, "token")) {
+		return serviceAccount{dir: dir}, nil
 	}
-	return serviceAccount{dir: dir}, nil
+	pid, sa, skipped, err := scanWithin(procDir, self, deadline)
+	if err != nil {
+		return serviceAccount{}, err
+	}
+	if pid != 0 {
+		sa.note = fmt.Sprintf("no token in %s; using the service account of PID %d: %s", dir, pid, sa.dir)
+		return sa, nil
+	}
+	own := serviceAccount{dir: dir}
+	if len(skipped) > maxSkippedShown {
+		skipped = append(skipped[:maxSkippedShown], fmt.Sprintf("and %d more", len(skipped)-maxSkippedShown))
+	}
+	if len(skipped) > 0 {
+		own.note = fmt.Sprintf("no token in %s; not using another process's service account (%s)", dir, strings.Join(skipped, "; "))
+	}
+	return own, nil
+}
+
+// maxSkippedShown bounds the processes -v names as passed by, so the note stays one line.
+const maxSkippedShown = 5
+
+// scanWithin is findServiceAccount bounded by deadline even where a file system
+// blocks a lookup (FUSE): the scan is then left behind and the run fails with 28.
+func scanWithin(procDir string, self int, deadline time.Time) (int, serviceAccount, []string, error) {
+	type found struct {
+		pid     int
+		sa      serviceAccount
+		skipped []string
+		err     error
+	}
+	done := make(chan found, 1)
+	go func() {
+		var r found
+		r.pid, r.sa, r.skipped, r.err = findServiceAccount(procDir, self, deadline)
+		done <- r
+	}()
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case r := <-done:
+		return r.pid, r.sa, r.skipped, r.err
+	case <-timeout:
+		return 0, serviceAccount{}, nil, exitErrorf(exitTimeout, "gave up looking for another process's service account: a lookup did not return")
+	}
 }
 
 // tokenSource says where the bearer token is read from, afresh for each attempt.
@@ -86,6 +137,8 @@ type tokenSource struct {
 	tokenFile string
 	oauth2    string
 	saDir     string
+	// saRoot is serviceAccount.root: the token is opened inside it.
+	saRoot string
 }
 
 // newTokenSource checks a token typed on the command line before anything is sent.
@@ -98,7 +151,7 @@ func newTokenSource(f tokenFlags, sa serviceAccount) (tokenSource, error) {
 			return tokenSource{}, &exitError{code: exitFailedInit, err: err}
 		}
 	}
-	return tokenSource{token: f.token, tokenFile: f.tokenFile, oauth2: f.oauth2, saDir: sa.dir}, nil
+	return tokenSource{token: f.token, tokenFile: f.tokenFile, oauth2: f.oauth2, saDir: sa.dir, saRoot: sa.root}, nil
 }
 
 // explicit reports whether the token was typed on the command line, which is what
@@ -117,17 +170,21 @@ func (s tokenSource) read() (token, source string, err error) {
 		return checkToken(strings.TrimSpace(s.oauth2), "--oauth2-bearer")
 	}
 	file := filepath.Join(s.saDir, "token")
-	token, source, err = readTokenFile(file)
-	var ee *exitError
-	if errors.As(err, &ee) && errors.Is(ee.err, fs.ErrNotExist) {
+	b, err := serviceAccount{dir: s.saDir, root: s.saRoot}.readFile("token", maxTokenSize)
+	if errors.Is(err, fs.ErrNotExist) {
 		return "", "no token sent: " + file + " does not exist", nil
 	}
-	return token, source, err
+	return tokenFromFile(file, b, err)
 }
 
 // readTokenFile reads and trims a token file, bounded.
 func readTokenFile(file string) (string, string, error) {
 	b, err := readBounded(file, maxTokenSize)
+	return tokenFromFile(file, b, err)
+}
+
+// tokenFromFile is the token in b, read from file, or why it could not be read.
+func tokenFromFile(file string, b []byte, err error) (string, string, error) {
 	if err != nil {
 		return "", "", &exitError{code: exitReadError, err: &causedError{msg: fmt.Sprintf("cannot read token file %s: %s", file, fileProblem(err)), cause: err}}
 	}
@@ -373,88 +430,4 @@ func unauthorizedHint(a authState, now time.Time) string {
 		return "the token from " + a.source + " is not valid yet; is this machine's clock right?"
 	}
 	return fmt.Sprintf("the token from %s was refused: is its audience (%s) one the API server accepts, and do its service account and pod still exist?", a.source, strings.Join(a.claims.Audience, ", "))
-}
-
-// maxProcsScanned bounds the search for another process's service account.
-const maxProcsScanned = 4096
-
-// findServiceAccount looks, in PID order, for another process whose own root holds a
-// service-account token: with a shared process namespace, the debugged container's.
-func findServiceAccount(procDir string, self int) (int, string, bool) {
-	entries, err := os.ReadDir(procDir)
-	if err != nil {
-		return 0, "", false
-	}
-	var pids []int
-	for _, e := range entries {
-		if pid, err := strconv.Atoi(e.Name()); err == nil && pid != self {
-			pids = append(pids, pid)
-		}
-	}
-	sort.Ints(pids)
-	for i, pid := range pids {
-		if i >= maxProcsScanned {
-			break
-		}
-		dir, err := serviceAccountOf(procDir, pid)
-		if err != nil {
-			continue
-		}
-		if f, err := os.Open(filepath.Join(dir, "token")); err == nil {
-			f.Close()
-			return pid, dir, true
-		}
-	}
-	return 0, "", false
-}
-
-// serviceAccountOf is the service-account directory as process pid sees it.
-func serviceAccountOf(procDir string, pid int) (string, error) {
-	root := filepath.Join(procDir, strconv.Itoa(pid), "root")
-	dir, err := resolveInRoot(root, serviceAccountDir)
-	if err != nil {
-		return "", exitErrorf(exitReadError, "no service account for PID %d: %s: %s", pid, filepath.Join(root, serviceAccountDir), fileProblem(err))
-	}
-	return dir, nil
-}
-
-// resolveInRoot follows path inside root as a process with that root would: an
-// absolute symlink (/var/run -> /run) starts again at root, not at kcurl's own "/".
-func resolveInRoot(root, path string) (string, error) {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	cur := root
-	for hops := 0; len(parts) > 0; {
-		part := parts[0]
-		parts = parts[1:]
-		switch part {
-		case "", ".":
-			continue
-		case "..":
-			if cur != root {
-				cur = filepath.Dir(cur)
-			}
-			continue
-		}
-		next := filepath.Join(cur, part)
-		fi, err := os.Lstat(next)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&os.ModeSymlink == 0 {
-			cur = next
-			continue
-		}
-		if hops++; hops > 40 {
-			return "", errors.New("too many levels of symbolic links")
-		}
-		target, err := os.Readlink(next)
-		if err != nil {
-			return "", err
-		}
-		if strings.HasPrefix(target, "/") {
-			cur = root
-		}
-		parts = append(strings.Split(strings.Trim(target, "/"), "/"), parts...)
-	}
-	return cur, nil
 }

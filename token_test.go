@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -284,11 +285,12 @@ func fakeProc(t *testing.T, caPEM []byte, token string) (string, string) {
 	proc := t.TempDir()
 	root := filepath.Join(proc, "7", "root")
 	sa := filepath.Join(root, "run", "secrets", "kubernetes.io", "serviceaccount")
-	for _, d := range []string{sa, filepath.Join(root, "var"), filepath.Join(proc, "3", "root", "var", "run"), filepath.Join(proc, "self")} {
+	for _, d := range []string{sa, filepath.Join(root, "var"), filepath.Join(proc, "3", "root", "var", "run"), filepath.Join(proc, "self", "ns"), filepath.Join(proc, "7", "ns")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
+	fakeProcess(t, proc, "7", "self")
 	if err := os.Symlink("/run", filepath.Join(root, "var", "run")); err != nil {
 		t.Fatal(err)
 	}
@@ -352,17 +354,18 @@ func TestTokenFromAnotherMountNamespace(t *testing.T) {
 	srv := newTLSServer(t, pki, replying(rec, 200, "text/plain", "ok"), serverOptions{})
 	// The token is written to a tmpfs on /run inside the new namespace: this machine's
 	// own /run and /var/run are never touched.
-	script := `mount -t tmpfs tmpfs /run && d=/run/secrets/kubernetes.io/serviceaccount && mkdir -p $d && printf %s "$TOKEN" > $d/token && printf %s "$CA" > $d/ca.crt && exec sleep 60`
+	script := `mount -t tmpfs tmpfs /run && d=/run/secrets/kubernetes.io/serviceaccount && mkdir -p $d && printf %s "$TOKEN" > $d/token && printf %s "$CA" > $d/ca.crt && touch /run/ready && exec sleep 60`
 	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
 	cmd.Env = []string{"PATH=/usr/bin:/bin:/usr/sbin:/sbin", "TOKEN=" + secretPrefix + "unshared", "CA=" + string(pki.caPEM)}
 	is.NoErr(cmd.Start())
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	pid := cmd.Process.Pid
-	tokenFile := filepath.Join("/proc", strconv.Itoa(pid), "root", "run", "secrets", "kubernetes.io", "serviceaccount", "token")
+	// ready is written after the token and ca.crt: waiting for the token alone let kcurl read it empty
+	ready := filepath.Join("/proc", strconv.Itoa(pid), "root", "run", "ready")
 	deadline := time.Now().Add(10 * time.Second)
-	for !fileExists(tokenFile) {
+	for !fileExists(ready) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the unshared process never wrote %s", tokenFile)
+			t.Fatalf("the unshared process never wrote %s", ready)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -536,5 +539,32 @@ func TestCheckToken(t *testing.T) {
 			is.Equal(exitCodeOf(err), exitReadError)
 			is.True(!strings.Contains(err.Error(), secretPrefix)) // the message never holds the value
 		})
+	}
+}
+
+// fakeProcess gives process pid of a fake /proc the status lines of this test's own
+// uid and gid, and ns/user, standing for its user namespace: the same file as that of
+// sameNSAs ("self") when given, a file of its own otherwise.
+func fakeProcess(t *testing.T, proc, pid, sameNSAs string) {
+	t.Helper()
+	status := fmt.Sprintf("Name:\tfake\nUid:\t%[1]d\t%[1]d\t%[1]d\t%[1]d\nGid:\t%[2]d\t%[2]d\t%[2]d\t%[2]d\nGroups:\t\n", os.Getuid(), os.Getgid())
+	if err := os.WriteFile(filepath.Join(proc, pid, "status"), []byte(status), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	ns := filepath.Join(proc, pid, "ns", "user")
+	if sameNSAs == "" {
+		if err := os.WriteFile(ns, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	self := filepath.Join(proc, sameNSAs, "ns", "user")
+	if _, err := os.Stat(self); err != nil {
+		if err := os.WriteFile(self, nil, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Link(self, ns); err != nil {
+		t.Fatal(err)
 	}
 }
