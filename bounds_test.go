@@ -314,7 +314,7 @@ func TestNoGoLogLines(t *testing.T) {
 		io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\nunsolicited body\r\n")
 		time.Sleep(200 * time.Millisecond)
 	})
-	cmd := exec.Command(bin, "-sS", "http://"+addr+"/", "http://"+addr+"/again")
+	cmd := exec.Command(bin, "-s", "http://"+addr+"/", "http://"+addr+"/again")
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
