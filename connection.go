@@ -82,7 +82,7 @@ func newConnection(o connOptions, e env) (*connection, error) {
 	return &connection{
 		api:        api,
 		sa:         sa,
-		trust:      &trustStore{opts: o.trust, saDir: sa.dir, getenv: e.getenv},
+		trust:      &trustStore{opts: o.trust, saDir: sa.dir, saRoot: sa.root, getenv: e.getenv},
 		creds:      credentials{source: source, insecure: o.trust.insecure, saToken: o.tokens.saToken, impersonate: impersonate},
 		transports: tr,
 		maxTime:    o.maxTime,

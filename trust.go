@@ -25,6 +25,9 @@ type trustOptions struct {
 type trustStore struct {
 	opts  trustOptions
 	saDir string
+	// saRoot is the root saDir is inside when it is another process's (a debug
+	// container's target): its ca.crt is read inside that root, as its token is.
+	saRoot string
 	// getenv finds CURL_CA_BUNDLE and SSL_CERT_FILE.
 	getenv func(string) string
 
@@ -111,7 +114,7 @@ func (s *trustStore) build(caFile string) (*tls.Config, string, error) {
 	}
 	desc := "the system roots"
 	if caFile != "" && !s.opts.insecure {
-		pool, err := loadCAPool(caFile)
+		pool, err := s.loadCAPool(caFile)
 		if err != nil {
 			return nil, "", err
 		}
@@ -159,9 +162,17 @@ func (s *trustStore) clientCertificates() ([]tls.Certificate, error) {
 	return s.clientCert, s.certErr
 }
 
+// readCA reads a CA file: the service account's inside its root, any other by its path.
+func (s *trustStore) readCA(file string) ([]byte, error) {
+	if s != nil && s.saRoot != "" && file == filepath.Join(s.saDir, "ca.crt") {
+		return serviceAccount{dir: s.saDir, root: s.saRoot}.readFile("ca.crt", maxCAFileSize)
+	}
+	return readBounded(file, maxCAFileSize)
+}
+
 // loadCAPool reads a PEM bundle; a file with no certificate in it is curl's error 77.
-func loadCAPool(file string) (*x509.CertPool, error) {
-	pemBytes, err := readBounded(file, maxCAFileSize)
+func (s *trustStore) loadCAPool(file string) (*x509.CertPool, error) {
+	pemBytes, err := s.readCA(file)
 	if err != nil {
 		return nil, exitErrorf(exitCACertProblem, "error setting certificate file: %s: %v", file, fileProblem(err))
 	}
