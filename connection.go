@@ -176,7 +176,8 @@ func (c *connection) isAPIServer(u *url.URL) bool {
 // that started at origin.
 func (c *connection) hop(origin, u *url.URL) hop {
 	h := hop{origin: origin, url: u, api: c.isAPIServer(u), originAPI: c.isAPIServer(origin)}
-	h.clusterCA = h.api && c.trust.clusterCA()
+	// Only the API server's connection can be verified by the cluster's CA.
+	h.clusterCA = c.trust.clusterCA()
 	return h
 }
 

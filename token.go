@@ -228,8 +228,8 @@ type hop struct {
 	// by name when the cluster's CA verifies the connection.
 	api       bool
 	originAPI bool
-	// clusterCA is the connection verified by the cluster's CA: the service account's
-	// ca.crt or --cacert, and not -k.
+	// clusterCA is the API server's connection verified by the cluster's CA: the
+	// service account's ca.crt or --cacert, and not -k (it means nothing unless api).
 	clusterCA bool
 }
 

@@ -52,7 +52,6 @@ var mutants = []mutant{
 
 	// connection.go: identity, transports and proxies.
 	{"a name is the API server without its CA", "connection.go", `return c.trust.clusterCA()`, `return true`, true},
-	{"clusterCA for any host", "connection.go", `h.clusterCA = h.api && c.trust.clusterCA()`, `h.clusterCA = c.trust.clusterCA()`, true},
 	{"one transport for both schemes", "connection.go", `kind := transportKind{api: api, scheme: scheme}`, `kind := transportKind{api: api}`, true},
 	{"HTTP_PROXY for http (httpoxy)", "connection.go", `raw = get("http_proxy")`, `raw = get("http_proxy", "HTTP_PROXY")`, true},
 	{"NO_PROXY over --noproxy", "connection.go", `noProxy := noProxyFlag`, `noProxy := get("no_proxy", "NO_PROXY") + noProxyFlag`, true},
