@@ -365,3 +365,30 @@ func TestTypedTokenLeavesTheCommandLine(t *testing.T) {
 		})
 	}
 }
+
+func TestResponseHeadersOverTheLimit(t *testing.T) {
+	is := is.New(t)
+	pki := newPKI(t)
+	big := strings.Repeat("x", 2<<20)
+	addr := tlsFaultServer(t, pki, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+big+"\r\nContent-Length: 2\r\n\r\nok")
+	})
+	r := kcurl(t, invocation{args: []string{"-sS", "--http1.1", "--cacert", pki.caFile, "https://" + addr + "/"}})
+	is.True(r.code != 0)   // 2 MiB of headers is more than kcurl takes (1 MiB)
+	is.Equal(r.stdout, "") // and nothing of it is written
+}
+
+func TestFailStartsAt400(t *testing.T) {
+	pki := newPKI(t)
+	for _, tt := range []struct {
+		status, code int
+	}{{399, 0}, {400, exitHTTPError}, {401, exitHTTPError}, {599, exitHTTPError}} {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			is := is.New(t)
+			srv := newTLSServer(t, pki, replying(nil, tt.status, "text/plain", "body"), serverOptions{})
+			r := kcurl(t, invocation{args: []string{"-sf", "--cacert", pki.caFile, srv.URL + "/"}})
+			is.Equal(r.code, tt.code) // -f fails from 400 on, as curl
+		})
+	}
+}
