@@ -22,15 +22,27 @@ func dialIn(path string) func(ctx context.Context, network, addr string) (net.Co
 		}
 		done := make(chan result, 1)
 		go func() {
-			// The thread stays locked and so ends with this goroutine: no other goroutine ever runs in the test's
-			// namespace by accident, and nothing has to switch back.
 			runtime.LockOSThread()
+			// Back to the original namespace before the thread is unlocked. A thread that ended instead would take
+			// with it the servers it had started: their parent-death signal fires when the thread that forked
+			// them exits, not the process, and this goroutine may run on that very thread.
+			orig, err := os.Open("/proc/thread-self/ns/net")
+			if err != nil {
+				runtime.UnlockOSThread()
+				done <- result{err: err}
+				return
+			}
+			defer orig.Close()
 			if err := enterNetNS(path); err != nil {
+				runtime.UnlockOSThread()
 				done <- result{err: err}
 				return
 			}
 			var d net.Dialer
 			conn, err := d.DialContext(ctx, network, addr)
+			if setns(orig) == nil {
+				runtime.UnlockOSThread()
+			} // else the thread stays locked and ends with the goroutine, never running anything else
 			done <- result{conn, err}
 		}()
 		r := <-done
@@ -48,8 +60,16 @@ func enterNetNS(path string) error {
 		return err
 	}
 	defer f.Close()
+	if err := setns(f); err != nil {
+		return fmt.Errorf("setns %s: %w", path, err)
+	}
+	return nil
+}
+
+// setns moves the calling thread into the network namespace that f is open on.
+func setns(f *os.File) error {
 	if _, _, errno := syscall.RawSyscall(sysSetns, f.Fd(), syscall.CLONE_NEWNET, 0); errno != 0 {
-		return fmt.Errorf("setns %s: %w", path, errno)
+		return errno
 	}
 	return nil
 }
