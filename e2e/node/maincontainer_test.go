@@ -41,6 +41,9 @@ func walk(t *testing.T, image string, command []string) {
 		kc("verbose", "-sv", "-o", "/dev/null", "/version"),
 		kc("whoami", "whoami"),
 	))
+	for _, name := range []string{"root", "pods", "verbose", "whoami"} {
+		t.Logf("container %s: exit %d, kubectl logs:\n%s", name, before[name].exitCode, before[name].log)
+	}
 	rootForbidden := `forbidden: User "` + user + `" cannot get path "/"`
 	podsForbidden := `pods is forbidden: User "` + user + `" cannot list resource "pods" in API group "" in the namespace "` + ns + `"`
 	tests := []struct {

@@ -80,10 +80,11 @@ func TestExecProbes(t *testing.T) {
 	p, err = c.WaitPod(ctx, ns, "probed", 30*time.Second, func(p harness.Pod) bool { return p.Container("app").RestartCount >= 1 })
 	is.NoErr(err)                                 // the liveness probe failed and the kubelet restarted app
 	is.Equal(p.Container("rbac").RestartCount, 0) // rbac has no liveness probe
-	waitEvents(t, ns, "probed", []string{
+	events = waitEvents(t, ns, "probed", []string{
 		"Liveness probe failed: kcurl: (22) 404 NotFound: configmaps \"alive\" not found\n",
 		"Container app failed liveness probe, will be restarted",
 	})
+	t.Logf("events after: %q", events)
 }
 
 // waitEvents waits up to 20 s until the events of pod ns/name include each of want (whole messages), and returns
