@@ -22,7 +22,7 @@ for cmd in containerd containerd-shim-runc-v2 runc ctr buildah nsenter ip; do
 done
 [ -e /usr/lib/cni/bridge ] || [ -e /opt/cni/bin/bridge ] || missing="$missing CNI-bridge-plugin"
 if [ -n "$missing" ]; then
-	echo "test.sh: e2e/node (kcurl in real pods) skips: needs ${missing# } (root, and apt-get install containerd runc containernetworking-plugins buildah)"
+	echo "test.sh: e2e/node (kcurl in real pods) skips: needs ${missing# } (as root: apt-get install containerd runc containernetworking-plugins buildah)"
 fi
 # -p 1: the e2e packages one at a time, so that a cold run builds kube-apiserver once, not twice at once.
 (cd e2e && go test -count=1 -p 1 -timeout 45m "$@" ./...)
