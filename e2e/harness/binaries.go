@@ -24,10 +24,12 @@ type Binaries struct {
 
 // tool says how to build one server program from its wrapper module under e2e/tools.
 type tool struct {
-	name    string // file name of the binary and folder under e2e/tools
+	name    string // file name of the binary, and its folder under e2e/tools unless dir says another
+	dir     string // folder under e2e/tools of the wrapper module, when not name
 	pkg     string // import path of the main package, built inside that folder's module
 	module  string // the required module whose version names the binary
 	envPath string // environment variable that points to a prebuilt binary instead
+	ldflags string // go build -ldflags, part of the cache key
 }
 
 var (
@@ -36,6 +38,16 @@ var (
 		pkg:     "k8s.io/kubernetes/cmd/kube-apiserver",
 		module:  "k8s.io/kubernetes",
 		envPath: "KCURL_E2E_KUBE_APISERVER",
+	}
+	// The kubelet comes from the same wrapper module as kube-apiserver, so its build reuses most of kube-apiserver's
+	// build cache. Without -X its version would be v0.0.0-master: the Node reports this one instead.
+	kubeletTool = tool{
+		name:    "kubelet",
+		dir:     "kube-apiserver",
+		pkg:     "k8s.io/kubernetes/cmd/kubelet",
+		module:  "k8s.io/kubernetes",
+		envPath: "KCURL_E2E_KUBELET",
+		ldflags: "-X k8s.io/component-base/version.gitVersion=v1.37.2 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 -X k8s.io/component-base/version.gitTreeState=clean",
 	}
 	etcdTool = tool{
 		name:    "etcd",
@@ -63,6 +75,11 @@ func BuildBinaries(ctx context.Context, logf func(format string, args ...any)) (
 	return Binaries{KubeAPIServer: kas, Etcd: etcd}, nil
 }
 
+// BuildKubelet returns the kubelet, built like kube-apiserver (and from the same wrapper module) on first use.
+func BuildKubelet(ctx context.Context, logf func(format string, args ...any)) (string, error) {
+	return buildTool(ctx, kubeletTool, logf)
+}
+
 // CacheDir is where built server binaries are kept between runs.
 func CacheDir() (string, error) {
 	if dir := os.Getenv("KCURL_E2E_CACHE"); dir != "" {
@@ -84,7 +101,10 @@ func buildTool(ctx context.Context, t tool, logf func(format string, args ...any
 		return "", err
 	}
 	srcDir := filepath.Join(e2eDir, "tools", t.name)
-	version, key, err := toolKey(srcDir, t.module)
+	if t.dir != "" {
+		srcDir = filepath.Join(e2eDir, "tools", t.dir)
+	}
+	version, key, err := toolKey(srcDir, t.module, t.ldflags)
 	if err != nil {
 		return "", err
 	}
@@ -110,7 +130,11 @@ func buildTool(ctx context.Context, t tool, logf func(format string, args ...any
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	if err := goBuild(ctx, srcDir, tmp.Name(), t.pkg, nil); err != nil {
+	var flags []string
+	if t.ldflags != "" {
+		flags = []string{"-ldflags", t.ldflags}
+	}
+	if err := goBuild(ctx, srcDir, tmp.Name(), t.pkg, nil, flags...); err != nil {
 		return "", fmt.Errorf("building %s: %w", t.name, err)
 	}
 	if err := os.Rename(tmp.Name(), target); err != nil {
@@ -124,7 +148,7 @@ func buildTool(ctx context.Context, t tool, logf func(format string, args ...any
 
 // toolKey reads the version of module from srcDir's go.mod and hashes the wrapper module's files, so that a change
 // of any version or flag there builds a new binary instead of reusing a stale one.
-func toolKey(srcDir, module string) (version, key string, err error) {
+func toolKey(srcDir, module, ldflags string) (version, key string, err error) {
 	gomod, err := os.ReadFile(filepath.Join(srcDir, "go.mod"))
 	if err != nil {
 		return "", "", err
@@ -148,6 +172,9 @@ func toolKey(srcDir, module string) (version, key string, err error) {
 		h.Write(b)
 	}
 	fmt.Fprintf(h, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if ldflags != "" {
+		fmt.Fprintf(h, "ldflags %s\n", ldflags)
+	}
 	return string(m[1]), hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 

@@ -34,7 +34,19 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// ExtraAPIServerFlags are appended to kube-apiserver's command line.
 	ExtraAPIServerFlags []string
+	// NetNS, when set, is the path of a network namespace (/run/netns/NAME) to run etcd and kube-apiserver in: a
+	// node's pods reach kube-apiserver at ServiceIP:443 there, as at a real cluster's kubernetes Service. The
+	// harness reaches both by dialing from inside that namespace, so nothing listens on the host.
+	NetNS string
 }
+
+// In a node's network namespace: the kubernetes Service's ClusterIP (the first address of
+// --service-cluster-ip-range, which kube-apiserver gives that Service) and the node's own address. Both sit on the
+// namespace's loopback device; no route leads out of it.
+const (
+	ServiceIP = "10.0.0.1"
+	NodeIP    = "10.0.1.1"
+)
 
 // Cluster is a running etcd and kube-apiserver pair on loopback.
 type Cluster struct {
@@ -46,6 +58,8 @@ type Cluster struct {
 	EtcdURL string
 	PKI     *PKI
 	Dir     string
+	// NetNS is Options.NetNS: empty when the servers run on the host's loopback.
+	NetNS string
 
 	admin     *http.Client
 	etcd      *process
@@ -76,21 +90,33 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 }
 
 func start(ctx context.Context, opts Options) (*Cluster, error) {
-	pki, err := NewPKI(filepath.Join(opts.Dir, "pki"))
+	var servingIPs []net.IP
+	host, bindAddress, advertiseAddress := "127.0.0.1", "127.0.0.1", "127.0.0.1"
+	var etcdPort, peerPort, apiPort int
+	if opts.NetNS != "" {
+		// The namespace is the test's own, so the well-known ports are free; 443 is what pods find in
+		// KUBERNETES_SERVICE_PORT.
+		etcdPort, peerPort, apiPort = 2379, 2380, 443
+		servingIPs = []net.IP{net.ParseIP(ServiceIP), net.ParseIP(NodeIP)}
+		host, bindAddress, advertiseAddress = ServiceIP, "0.0.0.0", NodeIP
+	} else {
+		ports, err := freePorts(3)
+		if err != nil {
+			return nil, err
+		}
+		etcdPort, peerPort, apiPort = ports[0], ports[1], ports[2]
+	}
+	pki, err := NewPKI(filepath.Join(opts.Dir, "pki"), servingIPs...)
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(3)
-	if err != nil {
-		return nil, err
-	}
-	etcdPort, peerPort, apiPort := ports[0], ports[1], ports[2]
 	c := &Cluster{
-		Host:    "127.0.0.1",
+		Host:    host,
 		Port:    strconv.Itoa(apiPort),
 		EtcdURL: "http://127.0.0.1:" + strconv.Itoa(etcdPort),
 		PKI:     pki,
 		Dir:     opts.Dir,
+		NetNS:   opts.NetNS,
 	}
 	c.URL = "https://" + net.JoinHostPort(c.Host, c.Port)
 	c.admin, err = c.adminClient()
@@ -101,7 +127,7 @@ func start(ctx context.Context, opts Options) (*Cluster, error) {
 	defer cancel()
 
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(peerPort)
-	c.etcd, err = startProcess(opts.Binaries.Etcd, filepath.Join(opts.Dir, "etcd.log"),
+	c.etcd, err = startProcess(opts.NetNS, opts.Binaries.Etcd, filepath.Join(opts.Dir, "etcd.log"),
 		"--name=default",
 		"--data-dir="+filepath.Join(opts.Dir, "etcd-data"),
 		"--listen-client-urls="+c.EtcdURL,
@@ -115,15 +141,15 @@ func start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	etcdHealth := &http.Client{Timeout: 2 * time.Second}
+	etcdHealth := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DialContext: dialIn(opts.NetNS)}}
 	if err := c.waitFor(ctx, c.etcd, etcdHealth, c.EtcdURL+"/health"); err != nil {
 		c.Stop()
 		return nil, fmt.Errorf("etcd did not become healthy: %w\n%s", err, c.LogTail(40))
 	}
 
 	args := []string{
-		"--bind-address=127.0.0.1",
-		"--advertise-address=127.0.0.1",
+		"--bind-address=" + bindAddress,
+		"--advertise-address=" + advertiseAddress,
 		"--secure-port=" + c.Port,
 		"--etcd-servers=" + c.EtcdURL,
 		"--cert-dir=" + filepath.Join(opts.Dir, "apiserver-certs"),
@@ -142,7 +168,7 @@ func start(ctx context.Context, opts Options) (*Cluster, error) {
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
 	}
-	c.apiserver, err = startProcess(opts.Binaries.KubeAPIServer, filepath.Join(opts.Dir, "kube-apiserver.log"),
+	c.apiserver, err = startProcess(opts.NetNS, opts.Binaries.KubeAPIServer, filepath.Join(opts.Dir, "kube-apiserver.log"),
 		append(args, opts.ExtraAPIServerFlags...)...)
 	if err != nil {
 		c.Stop()
@@ -223,6 +249,7 @@ func (c *Cluster) adminClient() (*http.Client, error) {
 		Transport: &http.Transport{
 			TLSClientConfig:   &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}},
 			ForceAttemptHTTP2: true,
+			DialContext:       dialIn(c.NetNS),
 		},
 	}, nil
 }
@@ -265,10 +292,16 @@ type process struct {
 	err  error
 }
 
-func startProcess(path, logPath string, args ...string) (*process, error) {
+// startProcess starts path with args, inside the network namespace netns when it is not empty: through nsenter,
+// which joins it and then execs path, so the process keeps the host's mount namespace and its PID is path's own.
+func startProcess(netns, path, logPath string, args ...string) (*process, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
+	}
+	if netns != "" {
+		args = append([]string{"--net=" + netns, "--", path}, args...)
+		path = "nsenter"
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout = log

@@ -103,8 +103,8 @@ type PKI struct {
 }
 
 // NewPKI writes a CA, the serving cert, an admin client cert in system:masters and the service-account signing key
-// into dir.
-func NewPKI(dir string) (*PKI, error) {
+// into dir. The serving cert also carries servingIPs: a node's pods reach the API server at its Service's ClusterIP.
+func NewPKI(dir string, servingIPs ...net.IP) (*PKI, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func NewPKI(dir string) (*PKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	serving, err := ca.Issue("kube-apiserver", nil, ServingNames, []net.IP{net.IPv4(127, 0, 0, 1)})
+	serving, err := ca.Issue("kube-apiserver", nil, ServingNames, append([]net.IP{net.IPv4(127, 0, 0, 1)}, servingIPs...))
 	if err != nil {
 		return nil, err
 	}

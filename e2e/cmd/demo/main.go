@@ -4,12 +4,18 @@
 // output. It stops everything when done or on Ctrl-C.
 //
 //	cd e2e && go run ./cmd/demo
+//
+// With -node (as root, with Debian's containerd, runc, containernetworking-plugins and buildah) it shows the same
+// walk from a real pod instead: a kubelet runs kcurl's own image, built from Dockerfile.scratch.
+//
+//	cd e2e && sudo go run ./cmd/demo -node
 package main
 
 import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,13 +30,20 @@ import (
 )
 
 func main() {
+	onNode := flag.Bool("node", false, "run kcurl in real pods on a real kubelet (root; containerd, runc, CNI plugins, buildah)")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Stdout)
+	var err error
+	if *onNode {
+		err = runNode(ctx, os.Stdout)
+	} else {
+		err = run(ctx, os.Stdout)
+	}
 	interrupted := ctx.Err() != nil
 	stop()
 	if err != nil {
 		if interrupted {
-			fmt.Fprintln(os.Stderr, "demo: interrupted; kube-apiserver and etcd are stopped")
+			fmt.Fprintln(os.Stderr, "demo: interrupted; everything it started is stopped")
 			os.Exit(130)
 		}
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
