@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -389,6 +390,53 @@ func TestFailStartsAt400(t *testing.T) {
 			srv := newTLSServer(t, pki, replying(nil, tt.status, "text/plain", "body"), serverOptions{})
 			r := kcurl(t, invocation{args: []string{"-sf", "--cacert", pki.caFile, srv.URL + "/"}})
 			is.Equal(r.code, tt.code) // -f fails from 400 on, as curl
+		})
+	}
+}
+
+func TestOversizedAnswersAreRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: sends about 50 MB")
+	}
+	pki := newPKI(t)
+	filler := strings.Repeat("v", 1<<20)
+	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/item": // one item of 17 MiB
+			io.WriteString(w, `{"kind":"List","apiVersion":"v1","metadata":{},"items":[{"data":"`)
+			for i := 0; i < 17; i++ {
+				io.WriteString(w, filler)
+			}
+			io.WriteString(w, `"}]}`)
+		case "/table": // a Table of 33 MiB, almost all of it one cell
+			io.WriteString(w, `{"kind":"Table","columnDefinitions":[{"name":"Name","priority":0}],"rows":[{"cells":["`)
+			for i := 0; i < 33; i++ {
+				io.WriteString(w, filler)
+			}
+			io.WriteString(w, `"]}]}`)
+		}
+	}), serverOptions{})
+	env := apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"big"))
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{name: "a List item over 16 MiB", args: []string{"--all-pages", "/item"}, code: exitRecvError, stderr: "kcurl: (56) a List item is larger than 16777216 bytes\n"},
+		{name: "a Table over 32 MiB", args: []string{"--table", "/table"}, code: exitFileTooLarge, stderr: "kcurl: (63) the Table is larger than 33554432 bytes: ask for fewer rows with limit= or --all-pages without --table\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			runtime.GC()
+			stop := heapWatch()
+			r := kcurl(t, invocation{args: append([]string{"-sS", "-o", "/dev/null"}, tt.args...), env: env})
+			peak := stop()
+			t.Logf("peak heap %d MiB", peak>>20)
+			is.Equal(r.code, tt.code)
+			is.Equal(r.stderr, tt.stderr)
+			is.True(peak < 128<<20) // bounded by the limit, not by what the server sends
 		})
 	}
 }

@@ -648,9 +648,10 @@ func decodeRow(dec *json.Decoder, shown []int) ([]string, error) {
 // pageLimit is the page size --all-pages asks for when the URL sets none, kubectl's chunk size.
 const pageLimit = "500"
 
-// maxItemSize bounds one item of a page, the most kcurl holds of a List at a time;
-// etcd stores objects of at most 1.5 MiB.
-const maxItemSize = 64 << 20
+// maxItemSize bounds one item of a page, the most kcurl holds of a List at a time
+// (the decoder's buffer holds up to about three times it); etcd stores objects of at
+// most 1.5 MiB.
+const maxItemSize = 16 << 20
 
 // pageHead is the part of a List page before its items.
 type pageHead struct {

@@ -77,6 +77,7 @@ type Pod struct {
 			Type   string `json:"type"`
 			Status string `json:"status"`
 		} `json:"conditions"`
+		InitContainerStatuses      []ContainerStatus `json:"initContainerStatuses"`
 		ContainerStatuses          []ContainerStatus `json:"containerStatuses"`
 		EphemeralContainerStatuses []ContainerStatus `json:"ephemeralContainerStatuses"`
 	} `json:"status"`
@@ -92,9 +93,9 @@ func (p Pod) Ready() bool {
 	return false
 }
 
-// Container is the status of the container or ephemeral container called name, or nil.
+// Container is the status of the container, init container or ephemeral container called name, or nil.
 func (p Pod) Container(name string) *ContainerStatus {
-	for _, list := range [][]ContainerStatus{p.Status.ContainerStatuses, p.Status.EphemeralContainerStatuses} {
+	for _, list := range [][]ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
 		for i := range list {
 			if list[i].Name == name {
 				return &list[i]
