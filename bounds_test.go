@@ -254,6 +254,10 @@ func TestServerTextIsEscaped(t *testing.T) {
 	srv := newTLSServer(t, pki, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Evil", "a\x1b[31mred")
 		switch r.URL.Path {
+		case "/c1":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(403)
+			io.WriteString(w, `{"kind":"Status","message":"csi\u009b31m","reason":"Forbidden","code":403}`)
 		case "/table":
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, `{"kind":"Table","columnDefinitions":[{"name":"Name","priority":0}],"rows":[{"cells":["a\u001b]0;title\u0007b\nc"]}]}`)
@@ -272,6 +276,7 @@ func TestServerTextIsEscaped(t *testing.T) {
 	}{
 		{name: "a Status message", args: []string{"-fsS", "/x"}, stderr: "kcurl: (22) 403 Forbidden: denied\\n\\x1b[2Jkcurl: (0) all good\n"},
 		{name: "a table cell", args: []string{"-sS", "--table", "/table"}, stdout: "NAME\na\\x1b]0;title\\ab\\nc\n"},
+		{name: "a C1 control in a Status message", args: []string{"-fsS", "/c1"}, stderr: "kcurl: (22) 403 Forbidden: csi\\u009b31m\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)

@@ -62,7 +62,7 @@ var mutants = []mutant{
 	// transfer.go: -f, redirects.
 	{"-f on 401 and above", "transfer.go", `return status >= 400 && (d.fail || d.failWithBody)`, `return status > 400 && (d.fail || d.failWithBody)`, false},
 	{"--max-redirs N allows N+1", "transfer.go", `if followed >= max {`, `if followed > max {`, true},
-	{"--max-redirs -1 without end", "transfer.go", `max = maxRedirectsUnlimited`, `max = 1 << 62`, true},
+	{"--max-redirs -1 without end", "transfer.go", `max = maxRedirectsUnlimited`, `max = 5000`, true},
 	{"a redirect to any scheme", "transfer.go", `(next.Scheme != "http" && next.Scheme != "https")`, `false`, true},
 	{"303 keeps the method", "transfer.go", `if status == 303 ||`, `if false ||`, false},
 
@@ -72,14 +72,24 @@ var mutants = []mutant{
 	{"a Table of any size", "kubernetes.go", `if len(b) > maxTableSize {`, `if false {`, true},
 	{"a rules review without a bound", "kubernetes.go", `if rows*4 > maxPrintedCells {`, `if false {`, true},
 	{"C1 controls printed raw", "output.go", "\t\tcase r < 0x20 || (r >= 0x7f && r < 0xa0):", "\t\tcase r < 0x20:", true},
-	{"server text printed raw", "output.go", "\tif clean {", "\tif true {", true},
+	{"server text printed raw", "output.go", "\tif clean {", "\tif clean || true {", true},
 	{"a failed -o file is kept", "output.go", "\tif s.created {", "\tif false {", false},
+
+	// procscan.go: the debug-container scan.
+	{"another user namespace accepted", "procscan.go", `if err != nil || ns != selfNS {`, `if err != nil {`, true},
+	{"any owner accepted", "procscan.go", `case f.uid != 0 && f.uid != p.uid:`, `case false:`, true},
+	{"any group accepted", "procscan.go", `case f.gid != 0 && !p.inGroup(f.gid):`, `case false:`, true},
+	{"world-writable accepted", "procscan.go", `case f.mode&0o002 != 0:`, `case false:`, true},
+	{"group-writable by a stranger accepted", "procscan.go", `case f.mode&0o020 != 0 && !p.inGroup(f.gid):`, `case false:`, true},
+	{"magic links followed", "procscan.go", `resolve: resolveInRootFlag | resolveNoMagiclinks}`, `resolve: resolveInRootFlag}`, true},
+	{"out of the root", "procscan.go", `resolve: resolveInRootFlag | resolveNoMagiclinks}`, `resolve: resolveNoMagiclinks}`, true},
+	{"a FIFO token blocks", "procscan.go", `syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY)`, `syscall.O_RDONLY|syscall.O_NOCTTY)`, true},
 
 	// bounds on what a file or stdin sends; credentials on the command line.
 	{"a header with CR LF", "request.go", `strings.ContainsAny(l, "\r\n\x00")`, `strings.ContainsAny(l, "\x00")`, true},
 	{"a huge @file read whole", "request.go", `fi.Mode().IsRegular() && fi.Size() > limit`, `false`, true},
 	{"stdin past its limit", "request.go", `if d.n+int64(n) > limit {`, `if false {`, true},
-	{"a file one byte over its limit", "localfile.go", `if int64(len(b)) > limit {`, `if int64(len(b)) > limit+1 {`, true},
+	{"a file one byte over its limit", "procscan.go", `if int64(len(b)) > limit {`, `if int64(len(b)) > limit+1 {`, true},
 	{"--oauth2-bearer left in argv", "main.go", `var credentialFlags = []string{"--token", "--oauth2-bearer"}`, `var credentialFlags = []string{"--token"}`, true},
 	{"Go's log lines on stderr", "main.go", `log.SetOutput(io.Discard)`, `log.SetOutput(os.Stderr)`, true},
 }
