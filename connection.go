@@ -137,11 +137,34 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	if hc.auth.note != "" {
 		out.info("%s", hc.auth.note)
 	}
-	sent := t.spec.headersFor(u, method, body != nil, api, hc)
-	applyHeaders(req, sent)
+	h := hop{u: u, method: method, size: size, hasBody: body != nil, api: api, http1: u.Scheme == "http"}
+	var proxy *url.URL
+	if h.http1 {
+		if proxy, err = c.transports.proxyFor(req); err != nil {
+			if rc != nil {
+				rc.Close()
+			}
+			return nil, err
+		}
+		h.proxied = proxy != nil
+		if pa, ok := proxyAuthorization(proxy); ok {
+			hc.headers = append(hc.headers, pa)
+		}
+	}
+	sent := t.spec.headersFor(h, hc)
+	info.sizeRequest += requestHeadSize(method, u, sent)
 	trace := c.trace(u, info, out, caDesc, req, sent)
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
-	resp, err := tr.RoundTrip(req)
+	ctx = httptrace.WithClientTrace(ctx, trace)
+	var resp *http.Response
+	if h.http1 {
+		resp, err = c.transports.roundTripHTTP1(ctx, &http1Request{
+			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size,
+			expectTimeout: c.transports.opts.expectTimeout, trace: trace,
+		})
+	} else {
+		applyHeaders(req, sent)
+		resp, err = tr.RoundTrip(req.WithContext(ctx))
+	}
 	if err != nil {
 		return nil, c.classify(ctx, err, u, info)
 	}
@@ -153,8 +176,15 @@ type transportOptions struct {
 	connectTimeout time.Duration
 	http11         bool
 	proxy          string
-	noProxy        string
-	resolve        []string
+	// proxyOff is -x '': no proxy, whatever the environment says.
+	proxyOff  bool
+	noProxy   string
+	resolve   []string
+	ipv4      bool
+	ipv6      bool
+	userAgent string
+	// expectTimeout is --expect100-timeout.
+	expectTimeout time.Duration
 }
 
 // transports are the run's HTTP transports: two, because the API server and every
@@ -163,8 +193,10 @@ type transports struct {
 	opts     transportOptions
 	getenv   func(string) string
 	resolver *net.Resolver
-	// resolves is --resolve: "host:port" to "addr:port".
-	resolves map[string]string
+	// resolves is --resolve: "host:port" to its "addr:port"s.
+	resolves map[string][]string
+	// h1 is the idle connections of kcurl's own HTTP/1.1 exchange (http1.go).
+	h1 http1Pool
 
 	mu    sync.Mutex
 	api   *http.Transport
@@ -205,6 +237,7 @@ func (t *transports) close() {
 			tr.CloseIdleConnections()
 		}
 	}
+	t.h1.close()
 }
 
 func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
@@ -219,28 +252,24 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 	if o.http11 {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
-	dialer := &net.Dialer{Timeout: o.connectTimeout, KeepAlive: 30 * time.Second, Resolver: t.resolver}
-	resolves := t.resolves
 	return &http.Transport{
 		// HTTP/2: a 1 MiB window bounds what is held unread when stdout is slower (Go's
 		// default is 4 MiB), and DATA frames of up to 256 KiB keep four in flight in it.
 		// Each frame wakes the body reader once: at the 16 KiB frames net/http asks for
 		// by default, 1 GiB from a Go server took 1.6 s and 41,000 context switches;
 		// with 256 KiB, 1.1 s and 25,000 (1 MiB frames stall on the window).
-		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 1 << 20, MaxReadFrameSize: 256 << 10},
-		Proxy: t.proxyFor,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if to, ok := resolves[strings.ToLower(addr)]; ok {
-				addr = to
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
-		TLSClientConfig:     cfg,
-		TLSHandshakeTimeout: o.connectTimeout,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   !o.http11,
-		Protocols:           protos,
-		MaxIdleConnsPerHost: 4,
+		HTTP2:       &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 1 << 20, MaxReadFrameSize: 256 << 10},
+		Proxy:       t.proxyFor,
+		DialContext: t.dial,
+		// CONNECT names kcurl, as curl's names curl, and a refused tunnel is curl's 56.
+		ProxyConnectHeader:     http.Header{"User-Agent": {t.opts.userAgent}},
+		OnProxyConnectResponse: refusedTunnel,
+		TLSClientConfig:        cfg,
+		TLSHandshakeTimeout:    o.connectTimeout,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      !o.http11,
+		Protocols:              protos,
+		MaxIdleConnsPerHost:    4,
 		// Go's default is 10 MB; no API server sends more than a few KiB of headers.
 		MaxResponseHeaderBytes: 1 << 20,
 		IdleConnTimeout:        90 * time.Second,
@@ -248,29 +277,87 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 	}
 }
 
-// parseResolves checks --resolve HOST:PORT:ADDR arguments and maps "host:port" to "addr:port".
-func parseResolves(args []string) (map[string]string, error) {
-	m := map[string]string{}
+// parseResolves reads --resolve [+]HOST:PORT:ADDR[,ADDR]… arguments (HOST may be *,
+// an ADDR may be a bracketed IPv6 address) and maps "host:port" to the addresses.
+func parseResolves(args []string) (map[string][]string, error) {
+	m := map[string][]string{}
 	for _, a := range args {
-		parts := strings.SplitN(a, ":", 3)
+		entry := strings.TrimPrefix(a, "+")
+		if strings.HasPrefix(entry, "-") {
+			continue // curl's "remove this entry": there is no cache to remove it from
+		}
+		parts := strings.SplitN(entry, ":", 3)
 		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
 			return nil, exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
 		}
 		if !validPort(parts[1]) {
 			return nil, exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
 		}
-		addr := strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")
-		if net.ParseIP(addr) == nil {
-			return nil, exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, parts[2])
+		var addrs []string
+		for _, addr := range strings.Split(parts[2], ",") {
+			addr = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(addr), "["), "]")
+			if net.ParseIP(addr) == nil {
+				return nil, exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, addr)
+			}
+			addrs = append(addrs, net.JoinHostPort(addr, parts[1]))
 		}
-		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = net.JoinHostPort(addr, parts[1])
+		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = addrs
 	}
 	return m, nil
 }
 
-// proxyFor is curl's proxy choice for one request.
+// dial connects to addr as every request does: --resolve's addresses (tried in order,
+// as curl tries them) before the resolver, bounded by --connect-timeout.
+func (t *transports) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: t.opts.connectTimeout, KeepAlive: 30 * time.Second, Resolver: t.resolver}
+	if t.opts.ipv4 {
+		network = "tcp4"
+	} else if t.opts.ipv6 {
+		network = "tcp6"
+	}
+	addrs := t.resolvesFor(addr)
+	if addrs == nil {
+		return d.DialContext(ctx, network, addr)
+	}
+	var firstErr error
+	for _, a := range addrs {
+		c, err := d.DialContext(ctx, network, a)
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+// resolvesFor is --resolve's addresses for "host:port": the host's own entry, else a
+// "*" entry for the port.
+func (t *transports) resolvesFor(addr string) []string {
+	if to, ok := t.resolves[strings.ToLower(addr)]; ok {
+		return to
+	}
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return t.resolves["*:"+port]
+	}
+	return nil
+}
+
+// proxyFor is curl's proxy choice for one request; -x ” turns the environment's off.
 func (t *transports) proxyFor(req *http.Request) (*url.URL, error) {
+	if t.opts.proxyOff {
+		return nil, nil
+	}
 	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, t.getenv)
+}
+
+// refusedTunnel is curl's error for a CONNECT the proxy does not answer with 2xx.
+func refusedTunnel(_ context.Context, _ *url.URL, _ *http.Request, resp *http.Response) error {
+	if resp.StatusCode/100 != 2 {
+		return exitErrorf(exitRecvError, "CONNECT tunnel failed, response %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // chooseProxy is curl's proxy choice: -x, else https_proxy/HTTPS_PROXY for https and
@@ -367,6 +454,7 @@ func (c *connection) trace(u *url.URL, info *transferInfo, out *output, caDesc s
 		},
 		GotConn: func(gc httptrace.GotConnInfo) {
 			info.gotConn(gc.Conn.RemoteAddr())
+			info.gotLocal(gc.Conn.LocalAddr(), gc.Reused)
 			if tc, ok := gc.Conn.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
 				proto = "HTTP/2"
 			}

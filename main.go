@@ -35,23 +35,28 @@ type cli struct {
 	URLs []string `arg:"" optional:"" name:"url"`
 
 	// Request.
-	Request       string   `short:"X"`
-	Header        []string `short:"H" sep:"none"`
-	Data          dataFlag `short:"d"`
-	DataASCII     dataFlag `name:"data-ascii"`
-	DataRaw       dataFlag `name:"data-raw"`
-	DataBinary    dataFlag `name:"data-binary"`
-	DataURLEncode dataFlag `name:"data-urlencode"`
-	JSON          dataFlag `name:"json"`
-	Get           bool     `short:"G"`
-	UploadFile    string   `short:"T" name:"upload-file"`
-	Head          bool     `short:"I"`
-	UserAgent     string   `short:"A" name:"user-agent"`
-	Compressed    bool
-	Location      bool `short:"L"`
-	MaxRedirs     int  `name:"max-redirs" default:"50"`
-	HTTP11        bool `name:"http1.1"`
-	HTTP2         bool `name:"http2"`
+	Request       string    `short:"X"`
+	Header        []string  `short:"H" sep:"none"`
+	Data          dataFlag  `short:"d"`
+	DataASCII     dataFlag  `name:"data-ascii"`
+	DataRaw       dataFlag  `name:"data-raw"`
+	DataBinary    dataFlag  `name:"data-binary"`
+	DataURLEncode dataFlag  `name:"data-urlencode"`
+	JSON          dataFlag  `name:"json"`
+	Get           bool      `short:"G"`
+	UploadFile    string    `short:"T" name:"upload-file"`
+	Head          bool      `short:"I"`
+	UserAgent     optString `short:"A" name:"user-agent"`
+	Compressed    bool      `negatable:""`
+	Location      bool      `short:"L" negatable:""`
+	MaxRedirs     int       `name:"max-redirs" default:"50"`
+	LocationTrust bool      `name:"location-trusted"`
+	Post301       bool      `name:"post301"`
+	Post302       bool      `name:"post302"`
+	Post303       bool      `name:"post303"`
+	HTTP10        bool      `name:"http1.0" short:"0" lastwins:"httpversion"`
+	HTTP11        bool      `name:"http1.1" lastwins:"httpversion"`
+	HTTP2         bool      `name:"http2" lastwins:"httpversion"`
 	Retry         int
 	RetryDelay    secondsFlag `name:"retry-delay"`
 	RetryMaxTime  secondsFlag `name:"retry-max-time"`
@@ -61,9 +66,9 @@ type cli struct {
 
 	// Output.
 	Output          []string `short:"o" sep:"none"`
-	Include         bool     `short:"i"`
-	Fail            bool     `short:"f"`
-	FailWithBody    bool     `name:"fail-with-body"`
+	Include         bool     `short:"i" negatable:""`
+	Fail            bool     `short:"f" negatable:""`
+	FailWithBody    bool     `name:"fail-with-body" negatable:""`
 	WriteOut        string   `short:"w" name:"write-out"`
 	Table           tableFlag
 	AllPages        bool `name:"all-pages"`
@@ -72,6 +77,8 @@ type cli struct {
 	ProgressBar     bool `short:"#" name:"progress-bar"`
 	NoProgressMeter bool `name:"no-progress-meter"`
 	Version         bool `short:"V"`
+	Manual          bool `short:"M"`
+	FailEarly       bool `name:"fail-early" negatable:""`
 	Watch           bool
 	WatchReconnect  bool `name:"watch-reconnect"`
 
@@ -84,12 +91,12 @@ type ConnFlags struct {
 	MaxTime           secondsFlag `short:"m" name:"max-time"`
 	ConnectTimeout    secondsFlag `name:"connect-timeout"`
 	Resolve           []string    `sep:"none"`
-	Proxy             string      `short:"x"`
+	Proxy             optString   `short:"x"`
 	NoProxy           string      `name:"noproxy"`
-	Verbose           bool        `short:"v"`
-	Silent            bool        `short:"s"`
-	ShowError         bool        `short:"S" name:"show-error"`
-	Insecure          bool        `short:"k"`
+	Verbose           bool        `short:"v" negatable:""`
+	Silent            bool        `short:"s" negatable:""`
+	ShowError         bool        `short:"S" name:"show-error" negatable:""`
+	Insecure          bool        `short:"k" negatable:""`
 	CACert            string      `name:"cacert"`
 	TLSServerName     string      `name:"tls-server-name"`
 	Cert              string      `short:"E"`
@@ -128,6 +135,11 @@ var flagDocs = map[string]flagDoc{
 	"compressed":          {"request", "", "Request a compressed response and decompress it."},
 	"location":            {"request", "", "Follow redirects."},
 	"max-redirs":          {"request", "NUM", "Maximum number of redirects allowed."},
+	"location-trusted":    {"request", "", "Like --location, and send credentials (-u, -H Authorization, -H Cookie) to other hosts."},
+	"post301":             {"request", "", "Do not switch to GET after following a 301."},
+	"post302":             {"request", "", "Do not switch to GET after following a 302."},
+	"post303":             {"request", "", "Do not switch to GET after following a 303."},
+	"http1.0":             {"request", "", "Use HTTP/1.0."},
 	"http1.1":             {"request", "", "Use HTTP/1.1."},
 	"http2":               {"request", "", "Use HTTP/2 (the default over TLS)."},
 	"retry":               {"request", "NUM", "Retry request if transient problems occur."},
@@ -148,6 +160,8 @@ var flagDocs = map[string]flagDoc{
 	"progress-bar":        {"output", "", "Display transfer progress as a bar."},
 	"no-progress-meter":   {"output", "", "Do not show the progress meter."},
 	"version":             {"output", "", "Show version number and quit."},
+	"manual":              {"output", "", "Display the manual (kcurl's is --help)."},
+	"fail-early":          {"output", "", "Fail on the first transfer error; do not continue."},
 	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
 	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
 	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
@@ -283,10 +297,18 @@ func run(args []string, e env) (code int) {
 	if code, done := parse(parser, flags, e); done {
 		return code
 	}
+	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
+		newOutput(e, messages{}).curlWarning(text)
+		return exitFailedInit
+	}
 	c.URLs = append(urls, c.URLs...) // those after "--" come last
 	if c.Version {
 		fmt.Fprintln(e.stdout, versionLine())
 		return exitOK
+	}
+	if c.Manual {
+		code, _ := parse(parser, []string{"--help"}, e)
+		return code
 	}
 	out := newOutput(e, c.messages())
 	r, err := c.runner(e, out)
@@ -300,10 +322,7 @@ func run(args []string, e env) (code int) {
 // together, reads every input, and makes the connection and the transfers.
 func (c *cli) runner(e env, out *output) (*runner, error) {
 	if len(c.URLs) == 0 {
-		return nil, exitErrorf(exitFailedInit, "no URL specified; try 'kcurl --help'")
-	}
-	if c.HTTP11 && c.HTTP2 {
-		return nil, exitErrorf(exitFailedInit, "--http1.1 and --http2 cannot be used together")
+		return nil, &exitError{code: exitFailedInit, err: &usageError{"no URL specified!"}}
 	}
 	if c.Retry < 0 || c.MaxRedirs < -1 {
 		return nil, exitErrorf(exitFailedInit, "option --retry/--max-redirs: expected a proper numerical parameter")
@@ -336,7 +355,10 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 			retries: c.Retry, delay: c.RetryDelay.d, delaySet: c.RetryDelay.set, maxTime: c.RetryMaxTime.d,
 			all: c.RetryAll, connRefused: c.RetryConnRef, failOnHTTP: c.Fail || c.FailWithBody,
 		},
-		redirects: redirectPolicy{follow: c.Location, max: c.MaxRedirs},
+		redirects: redirectPolicy{
+			follow: c.Location || c.LocationTrust, max: c.MaxRedirs, post301: c.Post301, post302: c.Post302, post303: c.Post303,
+		},
+		failEarly: c.FailEarly,
 	}, nil
 }
 
@@ -344,8 +366,8 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 func (c *cli) requestFlags(mode runMode) requestFlags {
 	return requestFlags{
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
-		uploadFile: c.UploadFile, userAgent: c.UserAgent, compressed: c.Compressed, table: c.Table.on,
-		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output,
+		uploadFile: c.UploadFile, userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
+		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output, locationTrusted: c.LocationTrust,
 	}
 }
 
@@ -371,7 +393,8 @@ func (f ConnFlags) connOptions() connOptions {
 			token: f.Token, tokenFile: f.TokenFile, oauth2: f.OAuth2Bearer, saDir: f.ServiceAccountDir, fromPID: f.FromPID,
 		},
 		transport: transportOptions{
-			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy, noProxy: f.NoProxy, resolve: f.Resolve,
+			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy.v, proxyOff: f.Proxy.set && f.Proxy.v == "",
+			noProxy: f.NoProxy, resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
 		},
 		maxTime: f.MaxTime.d,
 	}
@@ -379,7 +402,10 @@ func (f ConnFlags) connOptions() connOptions {
 
 func (c *cli) connOptions() connOptions {
 	o := c.ConnFlags.connOptions()
-	o.transport.http11 = c.HTTP11
+	o.transport.http11 = c.HTTP11 || c.HTTP10
+	if c.UserAgent.set {
+		o.transport.userAgent = c.UserAgent.v
+	}
 	return o
 }
 
@@ -457,6 +483,23 @@ func (s *secondsFlag) Decode(ctx *kong.DecodeContext) error {
 		return &badValueError{why: "expected a proper numerical parameter"}
 	}
 	s.d, s.set = time.Duration(f*float64(time.Second)), true
+	return nil
+}
+
+// optString is a string flag that knows whether it was given, for the flags where an
+// empty value means something (-A ” sends no User-Agent, -x ” turns a proxy off).
+type optString struct {
+	v   string
+	set bool
+}
+
+// Decode implements kong.MapperValue.
+func (s *optString) Decode(ctx *kong.DecodeContext) error {
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	s.v, s.set = v, true
 	return nil
 }
 
@@ -599,6 +642,14 @@ func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
 	return flags, urls
 }
 
+// tryHelp is curl's second line after a bad command line.
+func tryHelp(name string) string {
+	if name == "kcurl" {
+		return "kcurl: try 'kcurl --help' or 'kcurl --manual' for more information"
+	}
+	return "kcurl: try '" + name + " --help' for more information"
+}
+
 // kongExit unwinds parsing when kong wants to exit (after --help).
 type kongExit struct{}
 
@@ -618,7 +669,7 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
 			return exitWriteError, true
 		}
-		fmt.Fprintf(e.stderr, "kcurl: (2) %s; try '%s --help'\n", optionError(err), parser.Model.Name)
+		fmt.Fprintf(e.stderr, "kcurl: %s\n%s\n", optionError(err), tryHelp(parser.Model.Name))
 		return exitFailedInit, true
 	}
 	return 0, false
@@ -741,4 +792,84 @@ func versionLine() string {
 		}
 	}
 	return fmt.Sprintf("kcurl %s (%s %s/%s, %s)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, linking)
+}
+
+// flagsInOrder is the long names of the flags in a kong argument list, in order, for
+// the rules where curl's order matters (which request method was asked for first).
+func flagsInOrder(model []*kong.Flag, args []string) []string {
+	var names []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return names
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f := flagNamed(model, name)
+			if f != nil {
+				names = append(names, f.Name)
+				if !hasValue && !f.IsBool() && !f.IsCounter() {
+					i++
+				}
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j, r := range a[1:] {
+				f := flagShort(model, r)
+				if f == nil {
+					break
+				}
+				names = append(names, f.Name)
+				if !f.IsBool() && !f.IsCounter() {
+					if j+1 == len(a[1:]) {
+						i++
+					}
+					break
+				}
+			}
+		}
+	}
+	return names
+}
+
+func flagNamed(model []*kong.Flag, name string) *kong.Flag {
+	for _, f := range model {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func flagShort(model []*kong.Flag, r rune) *kong.Flag {
+	for _, f := range model {
+		if f.Short == r {
+			return f
+		}
+	}
+	return nil
+}
+
+// requestKinds are curl's names for the request a flag asks for, by flag.
+var requestKinds = map[string]string{
+	"data": "POST (-d, --data)", "data-ascii": "POST (-d, --data)", "data-binary": "POST (-d, --data)",
+	"data-raw": "POST (-d, --data)", "data-urlencode": "POST (-d, --data)", "json": "POST (-d, --data)",
+	"form": "multipart formpost (-F, --form)", "form-string": "multipart formpost (-F, --form)",
+	"head": "HEAD (-I, --head)", "upload-file": "PUT (-T, --upload-file)",
+}
+
+// methodConflict is curl's warning when two flags ask for different requests (-I and
+// -d, -d and -T): the later one named first, as curl does; "" when they agree.
+func methodConflict(names []string) string {
+	first := ""
+	for _, n := range names {
+		kind, ok := requestKinds[n]
+		switch {
+		case !ok:
+		case first == "":
+			first = kind
+		case kind != first:
+			return "You can only select one HTTP request method! You asked for both " + kind + " and " + first + "."
+		}
+	}
+	return ""
 }

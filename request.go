@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -56,6 +57,11 @@ type headerArg struct {
 	remove bool
 	// shown, when set, is what -v prints instead of the value (a credential).
 	shown string
+	// builtin is a header made from an option (-u, -e, -r, -b): it stands where curl
+	// puts that option's header, not among the -H ones.
+	builtin bool
+	// trusted is a credential header that follows redirects to other hosts (--location-trusted).
+	trusted bool
 }
 
 // display is the value as -v prints it.
@@ -260,37 +266,118 @@ type requestSpec struct {
 	upload     bool
 }
 
-// headersFor is the request's headers in curl's order: Host, User-Agent, Accept, the
-// rest of the defaults, the user's -H replacing a default of the same name in its place;
-// the bearer token, when it goes, right after Host.
-func (s *requestSpec) headersFor(u *url.URL, method string, hasBody, api bool, hc hopCredentials) []headerArg {
-	order := []headerArg{
-		{name: "Host", value: u.Host},
-		{name: "User-Agent", value: s.userAgent},
-		{name: "Accept", value: s.accept},
+// hop is what a request's headers depend on besides the command line.
+type hop struct {
+	u      *url.URL
+	method string
+	// size is the body's length, -1 when unknown (sent chunked); hasBody says there is one.
+	size    int64
+	hasBody bool
+	api     bool
+	// http1 is kcurl's own HTTP/1.1 exchange, the only one that sends the framing headers.
+	http1 bool
+	// proxied is a plain-HTTP request through a proxy.
+	proxied bool
+}
+
+// expectThreshold is the POST size from which curl 7.88 asks for 100 Continue first.
+const expectThreshold = 1 << 20
+
+// headerRank is where curl puts the headers it makes from options, before the user's
+// -H ones: Host, Authorization, Range, User-Agent, Accept, Accept-Encoding, Referer,
+// Proxy-Connection, Transfer-Encoding, Cookie (curl's http.c request format).
+var headerRank = []string{"Authorization", "Range", "User-Agent", "Accept", "Accept-Encoding", "Referer", "Proxy-Connection", "Transfer-Encoding", "Cookie"}
+
+// headersFor is the request's headers in curl's order: Host, the bearer token when it
+// goes, the headers made from options (headerRank), the user's -H headers in the order
+// given, then Content-Length, Content-Type and Expect. A -H header of a default's name
+// replaces it (Host in its place, the others where the user put them); "Name:" drops it.
+func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
+	var custom, builtin []headerArg
+	for _, a := range hc.headers {
+		if a.builtin {
+			builtin = append(builtin, a)
+		} else {
+			custom = append(custom, a)
+		}
 	}
-	if s.compressed {
-		order = append(order, headerArg{name: "Accept-Encoding", value: "deflate, gzip"})
-	}
-	if ct := s.contentType(method, hasBody, api); ct != "" {
-		order = append(order, headerArg{name: "Content-Type", value: ct})
-	}
-	set := func(h headerArg) {
-		for i := range order {
-			if strings.EqualFold(order[i].name, h.name) {
-				order[i] = h
-				return
+	given := func(name string) bool {
+		for _, a := range custom {
+			if strings.EqualFold(a.name, name) {
+				return true
 			}
 		}
-		order = append(order, h)
+		return false
 	}
-	for _, h := range hc.headers {
-		set(h)
+	var out []headerArg
+	host := headerArg{name: "Host", value: hostHeader(h.u)}
+	for i, a := range custom {
+		if strings.EqualFold(a.name, "Host") {
+			host = a
+			custom = append(custom[:i:i], custom[i+1:]...)
+			break
+		}
+	}
+	if !host.remove {
+		out = append(out, host)
 	}
 	if hc.bearer != nil {
-		order = append(order[:1], append([]headerArg{*hc.bearer}, order[1:]...)...)
+		out = append(out, *hc.bearer)
 	}
-	return order
+	defaults := builtin
+	defaults = append(defaults, headerArg{name: "User-Agent", value: s.userAgent, remove: s.userAgent == ""}, headerArg{name: "Accept", value: s.accept})
+	if s.compressed {
+		defaults = append(defaults, headerArg{name: "Accept-Encoding", value: acceptEncoding})
+	}
+	if h.proxied {
+		defaults = append(defaults, headerArg{name: "Proxy-Connection", value: "Keep-Alive"})
+	}
+	if h.http1 && h.hasBody && h.size < 0 {
+		defaults = append(defaults, headerArg{name: "Transfer-Encoding", value: "chunked"})
+	}
+	for _, name := range headerRank {
+		for _, a := range defaults {
+			if strings.EqualFold(a.name, name) && !given(name) {
+				out = append(out, a)
+			}
+		}
+	}
+	out = append(out, custom...)
+	if h.hasBody && h.size >= 0 && !given("Content-Length") {
+		out = append(out, headerArg{name: "Content-Length", value: strconv.FormatInt(h.size, 10)})
+	}
+	if ct := s.contentType(h.method, h.hasBody, h.api); ct != "" && !given("Content-Type") {
+		out = append(out, headerArg{name: "Content-Type", value: ct})
+	}
+	if h.http1 && s.wantsContinue(h) && !given("Expect") {
+		out = append(out, headerArg{name: "Expect", value: "100-continue"})
+	}
+	return out
+}
+
+// wantsContinue is curl 7.88's rule for Expect: 100-continue: an upload of any size, a
+// POST of unknown size or over expectThreshold.
+func (s *requestSpec) wantsContinue(h hop) bool {
+	switch {
+	case !h.hasBody || h.size == 0:
+		return false
+	case s.upload || h.size < 0:
+		return true
+	}
+	return h.size > expectThreshold
+}
+
+// hostHeader is the Host header curl sends: the URL's host, without a default port.
+func hostHeader(u *url.URL) string {
+	port := u.Port()
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		host := u.Hostname()
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return u.Host
 }
 
 // contentType is the default Content-Type of a body: JSON for --json and for the API
@@ -311,8 +398,8 @@ func (s *requestSpec) contentType(method string, hasBody, api bool) string {
 	return ""
 }
 
-// applyHeaders puts the headers on req; a removed User-Agent stays out, where Go would
-// otherwise add its own.
+// applyHeaders puts the headers on a net/http request; a removed User-Agent stays out,
+// where Go would otherwise add its own, and the framing headers are Go's to write.
 func applyHeaders(req *http.Request, headers []headerArg) {
 	for _, h := range headers {
 		switch {
@@ -322,6 +409,8 @@ func applyHeaders(req *http.Request, headers []headerArg) {
 			}
 		case strings.EqualFold(h.name, "Host"):
 			req.Host = h.value
+		case strings.EqualFold(h.name, "Content-Length"), strings.EqualFold(h.name, "Transfer-Encoding"),
+			strings.EqualFold(h.name, "Expect"), strings.EqualFold(h.name, "Proxy-Connection"):
 		default:
 			key := http.CanonicalHeaderKey(h.name)
 			req.Header[key] = append(req.Header[key], h.value)
@@ -341,18 +430,27 @@ type requestFlags struct {
 	get        bool
 	uploadFile string
 	userAgent  string
-	compressed bool
-	table      bool
-	watch      bool
-	outputs    []string
+	// userAgentSet is any -A, '' included (no User-Agent then).
+	userAgentSet bool
+	compressed   bool
+	table        bool
+	watch        bool
+	outputs      []string
+	// locationTrusted lets the user's credential headers follow redirects to other hosts.
+	locationTrusted bool
 }
 
 // transfer is one URL's request, ready to send (again, on retries).
 type transfer struct {
-	url    *url.URL
+	url *url.URL
+	// given is the URL as given (%{url}); num its place among the URLs (%{urlnum}).
+	given  string
+	num    int
 	method string
-	body   *requestBody
-	spec   *requestSpec
+	// customMethod is -X: curl keeps it across redirects.
+	customMethod bool
+	body         *requestBody
+	spec         *requestSpec
 	// outFile is -o's file for this URL, "" for stdout.
 	outFile string
 	// watch follows the events of a --watch, for --watch-reconnect.
@@ -382,15 +480,15 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 	}
 	var transfers []*transfer
 	for i, arg := range urls {
-		arg, err := places.expand(arg)
+		expanded, err := places.expand(arg)
 		if err != nil {
 			return nil, err
 		}
-		u, _, err := resolveURL(arg, api)
+		u, _, err := resolveURL(expanded, api)
 		if err != nil {
 			return nil, err
 		}
-		t := &transfer{url: u, spec: spec}
+		t := &transfer{url: u, spec: spec, given: arg, num: i, customMethod: f.method != ""}
 		if f.watch {
 			t.watch = startWatch(u)
 		}
@@ -399,6 +497,10 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 		}
 		switch {
 		case f.get && len(f.data) > 0:
+			if strings.ContainsFunc(string(data), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+				// curl 7.88 puts the data in the URL as it is, and a space there is a bad URL.
+				return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+			}
 			q := u.RawQuery
 			if q != "" {
 				q += "&"
@@ -424,8 +526,11 @@ func newRequestSpec(f requestFlags, stdin io.Reader) (*requestSpec, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i := range headers {
+		headers[i].trusted = f.locationTrusted
+	}
 	spec := &requestSpec{headers: headers, userAgent: f.userAgent, accept: "*/*", compressed: f.compressed, upload: f.uploadFile != ""}
-	if spec.userAgent == "" {
+	if !f.userAgentSet {
 		spec.userAgent = defaultUserAgent()
 	}
 	for _, piece := range f.data {
@@ -453,4 +558,15 @@ func defaultMethod(f requestFlags, hasBody bool) string {
 		return http.MethodPost
 	}
 	return http.MethodGet
+}
+
+// requestHeadSize is the bytes of a request's head, for %{size_request}.
+func requestHeadSize(method string, u *url.URL, headers []headerArg) int64 {
+	n := len(method) + 1 + len(u.RequestURI()) + len(" HTTP/1.1\r\n") + 2
+	for _, h := range headers {
+		if !h.remove {
+			n += len(h.name) + 2 + len(h.value) + 2
+		}
+	}
+	return int64(n)
 }

@@ -170,7 +170,7 @@ func (c credentials) forHop(origin, u *url.URL, user []headerArg) (hopCredential
 	var hc hopCredentials
 	userAuth := false
 	for _, h := range user {
-		if isCredentialHeader(h.name) && !sameHost {
+		if isCredentialHeader(h.name) && !sameHost && !h.trusted {
 			continue
 		}
 		if strings.EqualFold(h.name, "Authorization") {

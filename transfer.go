@@ -5,7 +5,9 @@ package main
 // (-w, the error line).
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -65,11 +67,12 @@ func (d deliverOptions) wantPretty(isJSON, watching bool) bool {
 	return d.stdoutIsTerminal && !watching && !d.outputGiven
 }
 
-// redirectPolicy is -L and --max-redirs.
+// redirectPolicy is -L, --max-redirs and --post301/302/303.
 type redirectPolicy struct {
 	follow bool
 	// max is --max-redirs; -1 means no limit.
-	max int
+	max                       int
+	post301, post302, post303 bool
 }
 
 // next is the URL a Location leads to, after followed redirects, or why it is not followed.
@@ -84,16 +87,27 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	return next, nil
 }
 
-// redirectMethod is curl's method after a redirect: a 303, and a 301 or 302 after a
-// POST, become GET without a body (a HEAD stays a HEAD).
-func redirectMethod(status int, method string, body *requestBody) (string, *requestBody) {
-	if status == 303 || ((status == 301 || status == 302) && method == http.MethodPost) {
-		if method != http.MethodHead {
-			method = http.MethodGet
-		}
-		return method, nil
+// method is curl's method after a redirect. A POST of data becomes a GET without its
+// body after a 301 or 302 (unless --post301/--post302), and anything but a HEAD after a
+// 303 (unless --post303); with -X, curl keeps sending the method given, without the body.
+func (p redirectPolicy) method(status int, method string, body *requestBody, custom bool) (string, *requestBody) {
+	post := body != nil && body.uploadFile == ""
+	var toGet bool
+	switch status {
+	case 301:
+		toGet = post && !p.post301
+	case 302:
+		toGet = post && !p.post302
+	case 303:
+		toGet = method != http.MethodHead && !p.post303
 	}
-	return method, body
+	if !toGet {
+		return method, body
+	}
+	if !custom {
+		method = http.MethodGet
+	}
+	return method, nil
 }
 
 // retryPolicy is --retry and the flags that shape it.
@@ -124,11 +138,12 @@ type retryDecision struct {
 
 // decide is curl's --retry rule for an outcome after retries retries, elapsed since the
 // first attempt: transient errors and statuses only, backing off from one second,
-// doubling up to ten minutes, unless --retry-delay or Retry-After say otherwise, and
-// not past --retry-max-time.
+// doubling up to ten minutes, unless --retry-delay says otherwise; a longer Retry-After
+// wins. As curl counts it, an attempt is retried while --retry-max-time has not passed,
+// and not when a Retry-After would take it past.
 func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retryDecision {
 	why, transient := p.transient(o)
-	if !transient || retries >= p.retries {
+	if !transient || retries >= p.retries || (p.maxTime > 0 && elapsed >= p.maxTime) {
 		return retryDecision{}
 	}
 	wait := time.Second << min(retries, 10)
@@ -137,10 +152,10 @@ func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retry
 		wait = p.delay
 	}
 	if o.retryAfter > 0 {
-		wait = o.retryAfter
-	}
-	if p.maxTime > 0 && elapsed+wait > p.maxTime {
-		return retryDecision{}
+		if p.maxTime > 0 && elapsed+o.retryAfter > p.maxTime {
+			return retryDecision{}
+		}
+		wait = max(wait, o.retryAfter)
 	}
 	return retryDecision{again: true, wait: wait, why: why}
 }
@@ -150,21 +165,29 @@ func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retry
 // --retry-connrefused; everything with --retry-all-errors.
 func (p retryPolicy) transient(o outcome) (string, bool) {
 	if p.all && (o.err != nil || (o.status >= 400 && p.failOnHTTP)) {
-		return "retrying all errors", true
+		if why, ok := p.transientOnly(o); ok {
+			return why, true
+		}
+		return "(retrying all errors)", true
 	}
+	return p.transientOnly(o)
+}
+
+// transientOnly is transient without --retry-all-errors.
+func (p retryPolicy) transientOnly(o outcome) (string, bool) {
 	if o.err != nil {
 		switch code := exitCodeOf(o.err); {
 		case code == exitTimeout, code == exitHostResolve, code == exitProxyResolve:
 			// curl counts a name that does not resolve as transient, like a timeout.
-			return "timeout", true
+			return ": timeout", true
 		case code == exitConnect && p.connRefused:
-			return "connection refused", true
+			return ": connection refused", true
 		}
 		return "", false
 	}
 	switch o.status {
 	case 408, 429, 500, 502, 503, 504:
-		return "HTTP error", true
+		return ": HTTP error", true
 	}
 	return "", false
 }
@@ -180,12 +203,14 @@ type runner struct {
 	redirects redirectPolicy
 	writeOut  writeOutFormat
 	transfers []*transfer
+	// failEarly is --fail-early: the first failed transfer ends the run.
+	failEarly bool
 	// buf is the body buffer, made once for all transfers.
 	buf []byte
 }
 
 // execute runs every transfer in order, as curl does with several URLs, and exits with
-// the code of the last transfer that failed.
+// the last transfer's code, as curl 7.88 (--fail-early: the first failure's, at once).
 func (r *runner) execute(ctx context.Context) int {
 	r.conn.describe(r.out)
 	defer r.conn.close()
@@ -199,8 +224,9 @@ func (r *runner) execute(ctx context.Context) int {
 			run = r.allPages
 		}
 		info, err := run(ctx, t)
-		if c := r.report(info, err); c != exitOK {
-			code = c
+		code = r.report(info, err)
+		if code != exitOK && r.failEarly {
+			break
 		}
 	}
 	return code
@@ -230,6 +256,9 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 		if !retry.again {
 			return info, err
 		}
+		if err != nil {
+			r.out.fail(err) // curl writes each failed attempt's error line
+		}
 		r.out.retryWarning(retry.why, retry.wait, r.retry.retries-retries)
 		if err := r.sleep(ctx, retry.wait); err != nil {
 			return info, contextError(err, info)
@@ -241,7 +270,7 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start time.Time) (*transferInfo, retryDecision, error) {
 	ctx, cancel := r.conn.withMaxTime(ctx)
 	defer cancel()
-	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String()}
+	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 	defer func() { info.total = time.Since(info.start) }()
 	sink := r.out.sink(t.outFile)
 	sink.append = t.appendOutput
@@ -290,7 +319,8 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 		}
 		info.numRedirects++
 		r.out.info("Issue another request to this URL: '%s'", next.String())
-		method, body = redirectMethod(resp.StatusCode, method, body)
+		method, body = r.redirects.method(resp.StatusCode, method, body, t.customMethod)
+		info.redirectTime = time.Since(info.start)
 		u = next
 		info.urlEffective = u.String()
 	}
@@ -323,6 +353,9 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 	}
 	n, err := r.copyBody(ctx, sink, resp, capture, t.watch)
 	info.sizeDownload += n
+	if wh := wireHeadOf(resp); err == nil && d.include && wh != nil && len(wh.trailer) > 0 {
+		_, err = sink.Write(wh.trailer) // curl shows a chunked body's trailer after it
+	}
 	if err := finishSink(sink, err); err != nil {
 		return err
 	}
@@ -402,18 +435,31 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 	}
 }
 
-// decoded is the body as --compressed decodes it: gzip and deflate; anything else as it came.
+// acceptEncoding is what --compressed asks for: only what kcurl decodes.
+const acceptEncoding = "deflate, gzip"
+
+// decoded is the body as --compressed decodes it: gzip, and deflate with or without
+// its zlib wrapper; an empty body (HEAD, 204, 304) as it is; an encoding kcurl does not
+// decode is curl's 61, never bytes written as if decoded.
 func (r *runner) decoded(body io.Reader, resp *http.Response) (io.Reader, error) {
-	if !r.delivery.compressed {
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	if !r.delivery.compressed || enc == "" || enc == "identity" {
 		return body, nil
 	}
-	switch strings.ToLower(resp.Header.Get("Content-Encoding")) {
-	case "gzip", "x-gzip":
-		return gzip.NewReader(body)
-	case "deflate":
-		return zlib.NewReader(body)
+	br := bufio.NewReader(body)
+	if _, err := br.Peek(1); err == io.EOF {
+		return br, nil
 	}
-	return body, nil
+	switch enc {
+	case "gzip", "x-gzip":
+		return gzip.NewReader(br)
+	case "deflate":
+		if head, err := br.Peek(2); err == nil && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+			return zlib.NewReader(br)
+		}
+		return flate.NewReader(br), nil // raw deflate, as some servers send it
+	}
+	return nil, exitErrorf(exitBadContentEncoding, "Unrecognized content encoding type. kcurl understands deflate, gzip content encodings.")
 }
 
 // pretty decides --pretty for a response.
@@ -445,7 +491,7 @@ func bodyError(ctx context.Context, err error, received int64, start time.Time, 
 		return exitErrorf(exitPartialFile, "transfer closed with outstanding read data remaining")
 	case errors.Is(err, syscall.ECONNRESET):
 		return exitErrorf(exitRecvError, "Recv failure: Connection reset by peer")
-	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, gzip.ErrChecksum):
+	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrChecksum) || isFlateError(err):
 		return exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: %v", err)
 	}
 	var ee *exitError
@@ -453,6 +499,12 @@ func bodyError(ctx context.Context, err error, received int64, start time.Time, 
 		return ee
 	}
 	return exitErrorf(exitRecvError, "Recv failure: %v", err)
+}
+
+// isFlateError is a deflate stream that does not decode.
+func isFlateError(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.As(err, &ce)
 }
 
 // contextError is a wait cut short: -m running out is curl's 28.
@@ -533,6 +585,19 @@ type transferInfo struct {
 	exitCode     int
 	errorMsg     string
 	redirectURL  string
+	// urlGiven is the URL as given (%{url}); urlNum its place among the URLs.
+	urlGiven string
+	urlNum   int
+	// headerOrder is the last head's names as received, for %{header_json}.
+	headerOrder   []string
+	numHeaders    int
+	localIP       string
+	localPort     string
+	newConnection bool
+	filename      string
+	referer       string
+	sizeRequest   int64
+	redirectTime  time.Duration
 	// auth is whether a token went with the last request, for a 401's hint.
 	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
@@ -559,6 +624,16 @@ func (info *transferInfo) gotConn(remote net.Addr) {
 	}
 }
 
+// gotLocal records this side's address of the connection, and whether it is new.
+func (info *transferInfo) gotLocal(local net.Addr, reused bool) {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	if la, ok := local.(*net.TCPAddr); ok {
+		info.localIP, info.localPort = la.IP.String(), strconv.Itoa(la.Port)
+	}
+	info.newConnection = info.newConnection || !reused
+}
+
 func (info *transferInfo) setSendErr(err error) {
 	info.mu.Lock()
 	defer info.mu.Unlock()
@@ -578,6 +653,18 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	info.contentType = resp.Header.Get("Content-Type")
 	info.header = resp.Header
 	info.sizeHeader += headerSize(resp)
+	info.headerOrder, info.numHeaders = nil, 0
+	for _, vs := range resp.Header {
+		info.numHeaders += len(vs)
+	}
+	if wh := wireHeadOf(resp); wh != nil {
+		info.numHeaders = len(wh.lines) - 1
+		for _, l := range wh.lines[1:] {
+			if name, _, ok := strings.Cut(l, ":"); ok {
+				info.headerOrder = append(info.headerOrder, name)
+			}
+		}
+	}
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
 		if next, err := u.Parse(loc); err == nil {
 			info.redirectURL = next.String()
