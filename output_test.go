@@ -149,8 +149,8 @@ func TestWriteOut(t *testing.T) {
 		r := kcurl(t, invocation{args: []string{"-s", "-o", "/dev/null", "-w", "%{json}", "/w"}, env: apiEnv(srv, newSADir(t, pki.caPEM, ""))})
 		var v map[string]any
 		is.NoErr(json.Unmarshal([]byte(r.stdout), &v)) // %{json} is JSON
-		is.Equal(v["http_code"], float64(200)) // a number, as curl
-		is.Equal(v["errormsg"], nil)           // null, as curl
+		is.Equal(v["http_code"], float64(200))         // a number, as curl
+		is.Equal(v["errormsg"], nil)                   // null, as curl
 		order := []string{"time_connect", "time_appconnect", "time_pretransfer", "time_starttransfer", "time_total"}
 		for i := 1; i < len(order); i++ {
 			is.True(v[order[i-1]].(float64) <= v[order[i]].(float64)) // curl's timing order
