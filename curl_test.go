@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os/exec"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,8 +34,24 @@ func curlPath(t *testing.T) string {
 // runCurl runs the real curl with no curlrc, no proxy and no CA variables from this machine.
 func runCurl(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(curlPath(t), append([]string{"-q"}, args...)...)
+	return runCurlIn(t, "", args...)
+}
+
+// runCurlIn is runCurl with stdin and, after it, KEY=value environment entries given
+// as "env:KEY=value" arguments.
+func runCurlIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(curlPath(t))
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	cmd.Args = append(cmd.Args, "-q")
+	for _, a := range args {
+		if kv, ok := strings.CutPrefix(a, "env:"); ok {
+			cmd.Env = append(cmd.Env, kv)
+			continue
+		}
+		cmd.Args = append(cmd.Args, a)
+	}
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -139,6 +161,207 @@ func TestDifferentialWithCurl(t *testing.T) {
 			is.Equal(ks, cs) // same status line
 			is.Equal(kh, ch) // same header set
 			is.Equal(kb, cb) // same body
+		})
+	}
+}
+
+// rawServer is a loopback HTTP/1.1 server of the test's own: it keeps every request's
+// bytes as received and answers with a reply's bytes verbatim, which Go's server cannot
+// send (1xx heads, trailers, odd case, bare LF, bad lengths). It answers Expect:
+// 100-continue with a 100 first, and closes each connection after its reply.
+type rawServer struct {
+	addr string
+	mu   sync.Mutex
+	reqs []string
+}
+
+// newRawServer answers a request for a path with replies[path] (the path is the
+// request target up to its query), and anything else with a 404.
+func newRawServer(t *testing.T, replies map[string]string) *rawServer {
+	t.Helper()
+	s := &rawServer{}
+	s.addr = faultServer(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		var req bytes.Buffer
+		length, chunked, expect := 0, false, false
+		for {
+			line, err := br.ReadString('\n')
+			req.WriteString(line)
+			if err != nil {
+				return
+			}
+			lower := strings.ToLower(line)
+			switch {
+			case strings.HasPrefix(lower, "content-length:"):
+				length, _ = strconv.Atoi(strings.TrimSpace(line[len("content-length:"):]))
+			case strings.HasPrefix(lower, "transfer-encoding:") && strings.Contains(lower, "chunked"):
+				chunked = true
+			case strings.HasPrefix(lower, "expect:") && strings.Contains(lower, "100-continue"):
+				expect = true
+			}
+			if line == "\r\n" || line == "\n" {
+				break
+			}
+		}
+		if expect {
+			io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
+		}
+		if chunked {
+			b, _ := io.ReadAll(httputil.NewChunkedReader(br))
+			req.Write(b)
+		} else if length > 0 {
+			b := make([]byte, length)
+			n, _ := io.ReadFull(br, b)
+			req.Write(b[:n])
+		}
+		s.mu.Lock()
+		s.reqs = append(s.reqs, req.String())
+		s.mu.Unlock()
+		target := strings.Fields(req.String() + "  ")[1]
+		if i := strings.IndexAny(target, "?"); i >= 0 {
+			target = target[:i]
+		}
+		if u, err := url.Parse(target); err == nil && u.Host != "" {
+			target = u.Path // a proxy's request names the whole URL
+		}
+		reply, ok := replies[target]
+		if !ok {
+			reply = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+		}
+		io.WriteString(c, reply)
+	})
+	return s
+}
+
+// take returns the requests received so far, with curl's and kcurl's User-Agent made
+// one, and forgets them.
+func (s *rawServer) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	reqs := s.reqs
+	s.reqs = nil
+	for i, r := range reqs {
+		r = userAgentLine.ReplaceAllString(r, "User-Agent: UA\r\n")
+		// A deliberate difference: kcurl asks only for the encodings it decodes.
+		reqs[i] = strings.ReplaceAll(r, "Accept-Encoding: deflate, gzip, br, zstd\r\n", "Accept-Encoding: deflate, gzip\r\n")
+	}
+	return reqs
+}
+
+var userAgentLine = regexp.MustCompile(`User-Agent: (curl/7\.88\.1|kcurl/dev)\r\n`)
+
+// sameWords makes curl's stderr comparable with kcurl's: the program's name is the one
+// difference curl's own words have.
+func sameWords(s string) string {
+	return strings.NewReplacer("curl: ", "kcurl: ", "'curl ", "'kcurl ", "libcurl understands deflate, gzip, br, zstd", "kcurl understands deflate, gzip").Replace(s)
+}
+
+// rawReplies are the raw server's replies for TestCurlFidelity, by path.
+var rawReplies = map[string]string{
+	"/ok":       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n",
+	"/odd":      "HTTP/1.1 200 Fine\r\nETag: \"x\"\r\nx-lower: a\r\nX-Spaced:   b  \r\nContent-Length: 3\r\n\r\nok\n",
+	"/lf":       "HTTP/1.1 200 OK\nContent-Length: 3\nX-Y: z\n\nok\n",
+	"/hints":    "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n3\r\nok\n\r\n0\r\nX-T: done\r\n\r\n",
+	"/twice":    "HTTP/1.1 200 OK\r\nX-Two: a\r\nX-Two: b\r\nContent-Length: 0\r\n\r\n",
+	"/badlen":   "HTTP/1.1 200 OK\r\nContent-Length: x2\r\n\r\nok",
+	"/neglen":   "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nok",
+	"/nothttp":  "garbage\r\n\r\n",
+	"/low":      "HTTP/1.1 099 Low\r\nContent-Length: 2\r\n\r\nok",
+	"/high":     "HTTP/1.1 600 High\r\nContent-Length: 2\r\n\r\nok",
+	"/nul":      "HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok",
+	"/headgz":   "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n",
+	"/204gz":    "HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n",
+	"/304gz":    "HTTP/1.1 304 Not Modified\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n",
+	"/rawdefl":  "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 5\r\n\r\n\xcb\xcf\xe6\x02\x00",
+	"/zlibdefl": "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 11\r\n\r\nx\x9c\xcb\xcf\xe6\x02\x00\x02\xd2\x01\x08",
+	"/unknown":  "HTTP/1.1 200 OK\r\nContent-Encoding: foo\r\nContent-Length: 3\r\n\r\nok\n",
+	"/302":      "HTTP/1.1 302 Found\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
+	"/301":      "HTTP/1.1 301 Moved\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
+	"/303":      "HTTP/1.1 303 See Other\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
+	"/503":      "HTTP/1.1 503 Busy\r\nContent-Length: 5\r\n\r\nbusy\n",
+	"/404":      "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\ngone\n",
+	"/forbid":   "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+}
+
+// TestCurlFidelity runs curl 7.88 and kcurl side by side against the raw server and
+// compares what a script sees: stdout, the exit code, stderr where curl's words are the
+// point, and the requests the server received, byte for byte.
+func TestCurlFidelity(t *testing.T) {
+	curlPath(t)
+	srv := newRawServer(t, rawReplies)
+	base := "http://" + srv.addr
+	upload := writeFile(t, "upload", "abc")
+	crlfFormat := writeFile(t, "format", "%{http_code}\r\n%{method}\n")
+	tests := []struct {
+		name string
+		args []string
+		// stderr compares curl's and kcurl's stderr, with the program's name made one.
+		stderr bool
+	}{
+		{name: "repeated headers all go, in order", args: []string{"-H", "Impersonate-Group: a", "-H", "X-B: 1", "-H", "Impersonate-Group: b", "-d", "a=1", base + "/ok"}},
+		{name: "curl's header order with defaults replaced", args: []string{"-H", "X-B: 1", "-H", "Accept: x", "-H", "Host: foo", "-H", "Content-Type: y", "-H", "User-Agent: me", "-d", "a", base + "/ok"}},
+		{name: "-A '' sends no User-Agent", args: []string{"-A", "", base + "/ok"}},
+		{name: "-H 'User-Agent:' sends none", args: []string{"-H", "User-Agent:", "-H", "Content-Length:", "-d", "x", base + "/ok"}},
+		{name: "-T: Expect: 100-continue", args: []string{"-T", upload, base + "/ok"}},
+		{name: "-T -: chunked", args: []string{"-T", "-", base + "/ok"}},
+		{name: "--compressed asks only for what it decodes", args: []string{"--compressed", "-H", "Accept-Encoding: gzip", base + "/ok"}},
+		{name: "-i: head as received", args: []string{"-i", base + "/odd"}},
+		{name: "-i: bare LF", args: []string{"-i", base + "/lf"}},
+		{name: "-i: 103 and trailers", args: []string{"-i", base + "/hints"}},
+		{name: "-I", args: []string{"-I", base + "/odd"}},
+		{name: "bad Content-Length", args: []string{base + "/badlen"}, stderr: true},
+		{name: "negative Content-Length", args: []string{base + "/neglen"}, stderr: true},
+		{name: "not HTTP", args: []string{base + "/nothttp"}, stderr: true},
+		{name: "status below 100", args: []string{base + "/low"}, stderr: true},
+		{name: "status 600", args: []string{base + "/high"}, stderr: true},
+		{name: "NUL in a header", args: []string{base + "/nul"}, stderr: true},
+		{name: "--compressed HEAD with Content-Encoding", args: []string{"--compressed", "-I", base + "/headgz"}, stderr: true},
+		{name: "--compressed 204 with Content-Encoding", args: []string{"--compressed", base + "/204gz"}, stderr: true},
+		{name: "--compressed 304 with Content-Encoding", args: []string{"--compressed", base + "/304gz"}, stderr: true},
+		{name: "--compressed raw deflate", args: []string{"--compressed", base + "/rawdefl"}, stderr: true},
+		{name: "--compressed zlib deflate", args: []string{"--compressed", base + "/zlibdefl"}, stderr: true},
+		{name: "--compressed unknown encoding", args: []string{"--compressed", base + "/unknown"}, stderr: true},
+		{name: "-G with a space", args: []string{"-G", "-d", "a b", base + "/ok"}, stderr: true},
+		{name: "-G with bytes curl sends raw", args: []string{"-G", "-d", "a=%", "-d", "é", base + "/ok"}},
+		{name: "-I with -d", args: []string{"-I", "-d", "x", base + "/ok"}, stderr: true},
+		{name: "-d with -T", args: []string{"-d", "x", "-T", upload, base + "/ok"}, stderr: true},
+		{name: "--http2 --http1.1: the last wins", args: []string{"--http2", "--http1.1", base + "/ok"}},
+		{name: "-w variables after -L", args: []string{"-L", "-w", "%{url} %{redirect_url} %{url_effective} %{method} %{num_redirects} %{http_code} %{response_code} %{num_headers} %{size_header} %{scheme} %{http_version} %{content_type} %{exitcode} %{urlnum} %{filename_effective} %{referer} %{num_connects} %{http_connect} %{ssl_verify_result} %{errormsg}", base + "/302"}},
+		{name: "-w redirect_url without -L", args: []string{"-w", "%{redirect_url} %{num_redirects}", base + "/302"}},
+		{name: "-w unknown and unterminated", args: []string{"-w", "a%{nope}b%{ x %header{y", base + "/ok"}, stderr: true},
+		{name: "-w onerror on success", args: []string{"-w", "a%{onerror}b", base + "/ok"}},
+		{name: "-w onerror on failure", args: []string{"-f", "-w", "a%{onerror}b %{errormsg}", base + "/404"}},
+		{name: "-w @file drops line endings", args: []string{"-w", "@" + crlfFormat, base + "/ok"}},
+		{name: "-w %header with a repeated header", args: []string{"-w", "%header{x-two}|%header{X-TWO}", base + "/twice"}},
+		{name: "-w header_json", args: []string{"-w", "%{header_json}", base + "/odd"}},
+		{name: "-X DELETE -L -d keeps the method, drops the body", args: []string{"-X", "DELETE", "-L", "-d", "foo", base + "/302"}},
+		{name: "POST becomes GET after 301", args: []string{"-L", "-d", "foo", base + "/301"}},
+		{name: "POST becomes GET after 302", args: []string{"-L", "-d", "foo", base + "/302"}},
+		{name: "POST becomes GET after 303", args: []string{"-L", "-d", "foo", base + "/303"}},
+		{name: "--post301", args: []string{"-L", "--post301", "-d", "foo", base + "/301"}},
+		{name: "--post303", args: []string{"-L", "--post303", "-d", "foo", base + "/303"}},
+		{name: "several URLs: the last one's code", args: []string{"-f", base + "/404", base + "/ok"}, stderr: true},
+		{name: "several URLs: a failing last", args: []string{"-f", base + "/ok", base + "/404"}, stderr: true},
+		{name: "--fail-early", args: []string{"--fail-early", "-f", base + "/404", base + "/ok"}, stderr: true},
+		{name: "--retry: curl's warning and an error line per attempt", args: []string{"-S", "--retry", "2", "--retry-delay", "0", "-f", base + "/503"}, stderr: true},
+		{name: "--resolve with a list, a wildcard and +", args: []string{"--resolve", "+*:" + portOf(&url.URL{Host: srv.addr}) + ":127.0.0.2,127.0.0.1", "-w", "%{remote_ip}", "http://example.invalid:" + portOf(&url.URL{Host: srv.addr}) + "/ok"}},
+		{name: "unknown option", args: []string{"--nope", base + "/ok"}, stderr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			srv.take()
+			c := runCurlIn(t, "abc", append([]string{"-s"}, tt.args...)...)
+			curlReqs := srv.take()
+			k := kcurl(t, invocation{args: append([]string{"-s"}, tt.args...), stdin: "abc", env: map[string]string{"HOME": t.TempDir()}})
+			kcurlReqs := srv.take()
+			is.Equal(k.code, c.code)     // curl's exit code
+			is.Equal(k.stdout, c.stdout) // curl's stdout, byte for byte
+			if tt.stderr {
+				is.Equal(k.stderr, sameWords(c.stderr)) // curl's words
+			}
+			is.Equal(kcurlReqs, curlReqs) // the server received what curl sends
 		})
 	}
 }

@@ -42,12 +42,25 @@ type http1Conn struct {
 	br   *bufio.Reader
 }
 
+// get is the idle connection to addr, if it is still open: a server may close an idle
+// connection at any time, and a request sent on it would be lost (curl checks too).
 func (p *http1Pool) get(addr string) *http1Conn {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	c := p.idle[addr]
 	delete(p.idle, addr)
-	return c
+	p.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	c.conn.SetReadDeadline(time.Now().Add(time.Millisecond))
+	_, err := c.br.Peek(1)
+	c.conn.SetReadDeadline(time.Time{})
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return c // nothing to read and not closed: alive
+	}
+	c.conn.Close() // closed by the server, or bytes nobody asked for
+	return nil
 }
 
 func (p *http1Pool) put(addr string, c *http1Conn) {

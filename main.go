@@ -298,7 +298,7 @@ func run(args []string, e env) (code int) {
 		return code
 	}
 	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
-		newOutput(e, messages{}).curlWarning(text)
+		newOutput(e, c.messages()).curlWarning(text)
 		return exitFailedInit
 	}
 	c.URLs = append(urls, c.URLs...) // those after "--" come last
@@ -352,8 +352,10 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 			outputGiven: len(c.Output) > 0, stdoutIsTerminal: e.stdoutIsTerminal,
 		},
 		retry: retryPolicy{
-			retries: c.Retry, delay: c.RetryDelay.d, delaySet: c.RetryDelay.set, maxTime: c.RetryMaxTime.d,
-			all: c.RetryAll, connRefused: c.RetryConnRef, failOnHTTP: c.Fail || c.FailWithBody,
+			retries: c.Retry, delay: c.RetryDelay.d, maxTime: c.RetryMaxTime.d,
+			// curl 7.88 reads --retry-delay 0 as not given.
+			delaySet: c.RetryDelay.set && c.RetryDelay.d > 0,
+			all:      c.RetryAll, connRefused: c.RetryConnRef, failOnHTTP: c.Fail || c.FailWithBody,
 		},
 		redirects: redirectPolicy{
 			follow: c.Location || c.LocationTrust, max: c.MaxRedirs, post301: c.Post301, post302: c.Post302, post303: c.Post303,

@@ -815,10 +815,9 @@ func (info *transferInfo) headerJSON(b *strings.Builder) {
 		}
 		seen[key] = true
 		if !first {
-			b.WriteString(",")
+			b.WriteString(",\n")
 		}
 		first = false
-		b.WriteString("\n")
 		writeJSONString(b, strings.ToLower(n))
 		b.WriteString(":[")
 		for i, v := range info.header[key] {
@@ -847,17 +846,13 @@ func (info *transferInfo) variables() writeOutVars {
 		scheme = strings.ToUpper(u.Scheme)
 	}
 	port := func(p string) int64 { n, _ := strconv.ParseInt(p, 10, 64); return n }
-	connects := int64(0)
-	if info.newConnection {
-		connects = 1
-	}
 	return writeOutVars{
 		"certs": str(""), "content_type": strOrNull(info.contentType), "errormsg": strOrNull(info.errorMsg),
 		"exitcode": num(int64(info.exitCode)), "filename_effective": strOrNull(info.filename),
 		"ftp_entry_path": strOrNull(""), "http_code": num(int64(info.httpCode)), "http_connect": num(0),
 		"http_version": str(info.httpVersionOrZero()), "local_ip": str(info.localIP),
 		"local_port": num(port(info.localPort)), "method": str(info.method), "num_certs": num(0),
-		"num_connects": num(connects), "num_headers": num(int64(info.numHeaders)),
+		"num_connects": num(int64(info.numConnects)), "num_headers": num(int64(info.numHeaders)),
 		"num_redirects": num(int64(info.numRedirects)), "proxy_ssl_verify_result": num(0),
 		"redirect_url": strOrNull(info.redirectURL), "referer": strOrNull(info.referer),
 		"remote_ip": str(info.remoteIP), "remote_port": num(port(info.remotePort)),

@@ -256,8 +256,11 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 		if !retry.again {
 			return info, err
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			r.out.fail(err) // curl writes each failed attempt's error line
+		case r.delivery.failing(info.httpCode):
+			r.out.fail(httpError(info.httpCode, nil, info.auth))
 		}
 		r.out.retryWarning(retry.why, retry.wait, r.retry.retries-retries)
 		if err := r.sleep(ctx, retry.wait); err != nil {
@@ -589,15 +592,15 @@ type transferInfo struct {
 	urlGiven string
 	urlNum   int
 	// headerOrder is the last head's names as received, for %{header_json}.
-	headerOrder   []string
-	numHeaders    int
-	localIP       string
-	localPort     string
-	newConnection bool
-	filename      string
-	referer       string
-	sizeRequest   int64
-	redirectTime  time.Duration
+	headerOrder  []string
+	numHeaders   int
+	localIP      string
+	localPort    string
+	numConnects  int
+	filename     string
+	referer      string
+	sizeRequest  int64
+	redirectTime time.Duration
 	// auth is whether a token went with the last request, for a 401's hint.
 	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
@@ -631,7 +634,9 @@ func (info *transferInfo) gotLocal(local net.Addr, reused bool) {
 	if la, ok := local.(*net.TCPAddr); ok {
 		info.localIP, info.localPort = la.IP.String(), strconv.Itoa(la.Port)
 	}
-	info.newConnection = info.newConnection || !reused
+	if !reused {
+		info.numConnects++
+	}
 }
 
 func (info *transferInfo) setSendErr(err error) {
@@ -649,6 +654,7 @@ func (info *transferInfo) sendError() error {
 // gotResponse records a response's head, from u.
 func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	info.httpCode = resp.StatusCode
+	info.redirectURL = ""
 	info.httpVersion = versionOf(resp)
 	info.contentType = resp.Header.Get("Content-Type")
 	info.header = resp.Header

@@ -37,7 +37,7 @@ func TestRetryDecision(t *testing.T) {
 		{name: "200", policy: retryPolicy{retries: 1}, outcome: outcome{status: 200}},
 		{name: "Retry-After wins", policy: retryPolicy{retries: 1, delay: 3 * time.Second, delaySet: true}, outcome: outcome{status: 503, retryAfter: 7 * time.Second}, want: retryDecision{again: true, wait: 7 * time.Second, why: ": HTTP error"}},
 		{name: "--retry-delay", policy: retryPolicy{retries: 4, delay: 3 * time.Second, delaySet: true}, outcome: outcome{status: 503}, retries: 3, want: retryDecision{again: true, wait: 3 * time.Second, why: ": HTTP error"}},
-		{name: "--retry-delay 0", policy: retryPolicy{retries: 1, delaySet: true}, outcome: outcome{status: 503}, want: retryDecision{again: true, why: ": HTTP error"}},
+		{name: "--retry-delay 0 (curl 7.88: not given)", policy: retryPolicy{retries: 1}, outcome: outcome{status: 503}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
 		{name: "past --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503}, retries: 1, elapsed: 10 * time.Second},
 		{name: "a Retry-After past --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503, retryAfter: 3 * time.Second}, elapsed: 8 * time.Second},
 		{name: "within --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503}, retries: 1, elapsed: 8 * time.Second, want: retryDecision{again: true, wait: 2 * time.Second, why: ": HTTP error"}},
