@@ -262,7 +262,7 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 		Proxy:       t.proxyFor,
 		DialContext: t.dial,
 		// CONNECT names kcurl, as curl's names curl, and a refused tunnel is curl's 56.
-		ProxyConnectHeader:     http.Header{"User-Agent": {t.opts.userAgent}},
+		ProxyConnectHeader:     http.Header{"User-Agent": {t.opts.userAgent}, "Proxy-Connection": {"Keep-Alive"}},
 		OnProxyConnectResponse: refusedTunnel,
 		TLSClientConfig:        cfg,
 		TLSHandshakeTimeout:    o.connectTimeout,

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -274,7 +275,9 @@ var rawReplies = map[string]string{
 	"/204gz":    "HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n",
 	"/304gz":    "HTTP/1.1 304 Not Modified\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n",
 	"/rawdefl":  "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 5\r\n\r\n\xcb\xcf\xe6\x02\x00",
-	"/zlibdefl": "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 11\r\n\r\nx\x9c\xcb\xcf\xe6\x02\x00\x02\xd2\x01\x08",
+	"/zlibdefl": "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 11\r\n\r\nx\x9c\xcb\xcf\xe6\x02\x00\x020\x00\xe5",
+	"/badsum":   "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 11\r\n\r\nx\x9c\xcb\xcf\xe6\x02\x00\x02\xd2\x01\x08",
+	"/badgz":    "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nok\n",
 	"/unknown":  "HTTP/1.1 200 OK\r\nContent-Encoding: foo\r\nContent-Length: 3\r\n\r\nok\n",
 	"/302":      "HTTP/1.1 302 Found\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
 	"/301":      "HTTP/1.1 301 Moved\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
@@ -282,6 +285,8 @@ var rawReplies = map[string]string{
 	"/503":      "HTTP/1.1 503 Busy\r\nContent-Length: 5\r\n\r\nbusy\n",
 	"/404":      "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\ngone\n",
 	"/forbid":   "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+	// A CONNECT the proxy refuses.
+	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 }
 
 // TestCurlFidelity runs curl 7.88 and kcurl side by side against the raw server and
@@ -298,7 +303,11 @@ func TestCurlFidelity(t *testing.T) {
 		args []string
 		// stderr compares curl's and kcurl's stderr, with the program's name made one.
 		stderr bool
+		env    map[string]string
 	}{
+		{name: "through an HTTP proxy", args: []string{"-x", srv.addr, "http://example.invalid/ok"}},
+		{name: "-x '' turns the environment's proxy off", args: []string{"-x", "", base + "/ok"}, env: map[string]string{"http_proxy": "http://127.0.0.1:1"}},
+		{name: "a refused CONNECT", args: []string{"-x", srv.addr, "https://example.invalid/ok"}, stderr: true},
 		{name: "repeated headers all go, in order", args: []string{"-H", "Impersonate-Group: a", "-H", "X-B: 1", "-H", "Impersonate-Group: b", "-d", "a=1", base + "/ok"}},
 		{name: "curl's header order with defaults replaced", args: []string{"-H", "X-B: 1", "-H", "Accept: x", "-H", "Host: foo", "-H", "Content-Type: y", "-H", "User-Agent: me", "-d", "a", base + "/ok"}},
 		{name: "-A '' sends no User-Agent", args: []string{"-A", "", base + "/ok"}},
@@ -321,6 +330,8 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "--compressed 304 with Content-Encoding", args: []string{"--compressed", base + "/304gz"}, stderr: true},
 		{name: "--compressed raw deflate", args: []string{"--compressed", base + "/rawdefl"}, stderr: true},
 		{name: "--compressed zlib deflate", args: []string{"--compressed", base + "/zlibdefl"}, stderr: true},
+		{name: "--compressed deflate with a bad checksum", args: []string{"--compressed", base + "/badsum"}, stderr: true},
+		{name: "--compressed gzip that is not", args: []string{"--compressed", base + "/badgz"}, stderr: true},
 		{name: "--compressed unknown encoding", args: []string{"--compressed", base + "/unknown"}, stderr: true},
 		{name: "-G with a space", args: []string{"-G", "-d", "a b", base + "/ok"}, stderr: true},
 		{name: "-G with bytes curl sends raw", args: []string{"-G", "-d", "a=%", "-d", "é", base + "/ok"}},
@@ -352,9 +363,19 @@ func TestCurlFidelity(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
 			srv.take()
-			c := runCurlIn(t, "abc", append([]string{"-s"}, tt.args...)...)
+			quiet := "-s"
+			if tt.stderr {
+				quiet = "-sS" // the error lines, as a script sees them
+			}
+			curlArgs := append([]string{quiet}, tt.args...)
+			kenv := map[string]string{"HOME": t.TempDir()}
+			for k, v := range tt.env {
+				curlArgs = append(curlArgs, "env:"+k+"="+v)
+				kenv[k] = v
+			}
+			c := runCurlIn(t, "abc", curlArgs...)
 			curlReqs := srv.take()
-			k := kcurl(t, invocation{args: append([]string{"-s"}, tt.args...), stdin: "abc", env: map[string]string{"HOME": t.TempDir()}})
+			k := kcurl(t, invocation{args: append([]string{quiet}, tt.args...), stdin: "abc", env: kenv})
 			kcurlReqs := srv.take()
 			is.Equal(k.code, c.code)     // curl's exit code
 			is.Equal(k.stdout, c.stdout) // curl's stdout, byte for byte
@@ -362,6 +383,39 @@ func TestCurlFidelity(t *testing.T) {
 				is.Equal(k.stderr, sameWords(c.stderr)) // curl's words
 			}
 			is.Equal(kcurlReqs, curlReqs) // the server received what curl sends
+		})
+	}
+}
+
+// TestWriteOutJSONLikeCurl compares %{json} and the widely copied curl-format.txt with
+// curl's: the same keys in the same order, the same types, and the same values where
+// they do not depend on the moment (times, ports, speeds) or the program (its version).
+func TestWriteOutJSONLikeCurl(t *testing.T) {
+	curlPath(t)
+	srv := newRawServer(t, rawReplies)
+	base := "http://" + srv.addr
+	curlFormat := writeFile(t, "curl-format.txt", `     time_namelookup:  %{time_namelookup}s\n        time_connect:  %{time_connect}s\n     time_appconnect:  %{time_appconnect}s\n    time_pretransfer:  %{time_pretransfer}s\n       time_redirect:  %{time_redirect}s\n  time_starttransfer:  %{time_starttransfer}s\n                     ----------\n          time_total:  %{time_total}s\n`)
+	moment := regexp.MustCompile(`("(time_\w+|local_port|speed_\w+|curl_version|size_request)":)("[^"]*"|[0-9.]+)|[0-9]+\.[0-9]{6}s`)
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{name: "%{json} after a redirect", args: []string{"-L", "-o", "/dev/null", "-w", "%{json}", base + "/302"}},
+		{name: "%{json} on a failure", args: []string{"-o", "/dev/null", "-w", "%{json}", "http://" + closedPort(t) + "/"}},
+		{name: "%{json} with -f", args: []string{"-f", "-w", "%{json}", base + "/404"}},
+		{name: "curl-format.txt", args: []string{"-o", "/dev/null", "-w", "@" + curlFormat, base + "/ok"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			c := runCurl(t, append([]string{"-s"}, tt.args...)...)
+			k := kcurl(t, invocation{args: append([]string{"-s"}, tt.args...)})
+			is.Equal(k.code, c.code)
+			mask := func(s string) string { return moment.ReplaceAllString(s, "${1}T") }
+			is.Equal(mask(k.stdout), mask(c.stdout)) // curl's keys, types and values
+			if strings.HasPrefix(tt.args[len(tt.args)-2], "%{json}") {
+				var v map[string]any
+				is.NoErr(json.Unmarshal([]byte(k.stdout), &v)) // valid JSON
+			}
 		})
 	}
 }

@@ -455,10 +455,10 @@ func (r *runner) decoded(body io.Reader, resp *http.Response) (io.Reader, error)
 	}
 	switch enc {
 	case "gzip", "x-gzip":
-		return gzip.NewReader(br)
+		return unencoding(gzip.NewReader(br))
 	case "deflate":
 		if head, err := br.Peek(2); err == nil && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
-			return zlib.NewReader(br)
+			return unencoding(zlib.NewReader(br))
 		}
 		return flate.NewReader(br), nil // raw deflate, as some servers send it
 	}
@@ -495,13 +495,32 @@ func bodyError(ctx context.Context, err error, received int64, start time.Time, 
 	case errors.Is(err, syscall.ECONNRESET):
 		return exitErrorf(exitRecvError, "Recv failure: Connection reset by peer")
 	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrChecksum) || isFlateError(err):
-		return exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: %v", err)
+		return exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: %s", zlibWords(err))
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee
 	}
 	return exitErrorf(exitRecvError, "Recv failure: %v", err)
+}
+
+// unencoding is a decoder, or curl's 61 when its header does not read.
+func unencoding[R io.Reader](r R, err error) (io.Reader, error) {
+	if err != nil {
+		return nil, exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: incorrect header check")
+	}
+	return r, nil
+}
+
+// zlibWords is a decoding error in zlib's words, which curl prints.
+func zlibWords(err error) string {
+	switch {
+	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader):
+		return "incorrect header check"
+	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrChecksum):
+		return "incorrect data check"
+	}
+	return "invalid block type"
 }
 
 // isFlateError is a deflate stream that does not decode.
