@@ -52,7 +52,7 @@ func TestBadInput(t *testing.T) {
 		{name: "completion for an unknown shell", args: []string{"completion", "tcsh"}, code: 2, stderr: "kcurl: <shell> must be one of \"bash\",\"zsh\",\"fish\" but got \"tcsh\"\nkcurl: try 'kcurl completion --help' for more information"},
 		{name: "completion without a shell", args: []string{"completion"}, code: 2, stderr: "kcurl: expected \"<shell>\"\nkcurl: try 'kcurl completion --help' for more information"},
 		{name: "unknown long option", args: []string{"--frobnicate", "/x"}, code: 2, stderr: "kcurl: option --frobnicate: is unknown\nkcurl: try 'kcurl --help' or 'kcurl --manual' for more information"},
-		{name: "unknown short option", args: []string{"-Z", "/x"}, code: 2, stderr: "kcurl: option -Z: is unknown\nkcurl: try 'kcurl --help' or 'kcurl --manual' for more information"},
+		{name: "unknown short option", args: []string{"-Q", "/x"}, code: 2, stderr: "kcurl: option -Q: is unknown\nkcurl: try 'kcurl --help' or 'kcurl --manual' for more information"},
 		{name: "option missing its value", args: []string{"/x", "-H"}, code: 2, stderr: "kcurl: option --header: requires parameter\nkcurl: try 'kcurl --help' or 'kcurl --manual' for more information"},
 		{name: "-o missing its value", args: []string{"/x", "-o"}, code: 2, stderr: "kcurl: option --output: requires parameter\nkcurl: try 'kcurl --help' or 'kcurl --manual' for more information"},
 		{name: "no URL", args: []string{"-v"}, code: 2, stderr: "kcurl: no URL specified!\nkcurl: try 'kcurl --help' or 'kcurl --manual' for more information"},

@@ -16,6 +16,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,6 +128,12 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		info.sizeUpload = max(size, 0)
 	}
 	hc, err := c.creds.forHop(t.url, u, t.spec.headers)
+	if t.urlAuth != nil && hostPort(u) == hostPort(t.url) {
+		hc.headers = append(hc.headers, *t.urlAuth)
+	}
+	if t.resumeFrom > 0 {
+		hc.headers = append(hc.headers, headerArg{name: "Range", value: "bytes=" + strconv.FormatInt(t.resumeFrom, 10) + "-", builtin: true})
+	}
 	info.auth = hc.auth
 	if err != nil {
 		if rc != nil {
@@ -183,6 +190,14 @@ type transportOptions struct {
 	ipv4      bool
 	ipv6      bool
 	userAgent string
+	// connectTo is --connect-to HOST1:PORT1:HOST2:PORT2; unixSocket --unix-socket.
+	connectTo   []string
+	unixSocket  string
+	keepalive   time.Duration
+	noKeepalive bool
+	// tlsMin and tlsMax are --tlsv1.x and --tls-max.
+	tlsMin uint16
+	tlsMax string
 	// expectTimeout is --expect100-timeout.
 	expectTimeout time.Duration
 }
@@ -246,6 +261,15 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 		cfg = &tls.Config{}
 	}
 	cfg = cfg.Clone()
+	if o.tlsMin != 0 {
+		cfg.MinVersion = o.tlsMin
+	}
+	switch o.tlsMax {
+	case "1.2":
+		cfg.MaxVersion = tls.VersionTLS12
+	case "1.3":
+		cfg.MaxVersion = tls.VersionTLS13
+	}
 	protos := new(http.Protocols)
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(!o.http11)
@@ -310,6 +334,16 @@ func parseResolves(args []string) (map[string][]string, error) {
 // as curl tries them) before the resolver, bounded by --connect-timeout.
 func (t *transports) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := &net.Dialer{Timeout: t.opts.connectTimeout, KeepAlive: 30 * time.Second, Resolver: t.resolver}
+	switch {
+	case t.opts.noKeepalive:
+		d.KeepAlive = -1
+	case t.opts.keepalive > 0:
+		d.KeepAlive = t.opts.keepalive
+	}
+	if t.opts.unixSocket != "" {
+		return d.DialContext(ctx, "unix", t.opts.unixSocket)
+	}
+	addr = connectTo(addr, t.opts.connectTo)
 	if t.opts.ipv4 {
 		network = "tcp4"
 	} else if t.opts.ipv6 {
@@ -330,6 +364,53 @@ func (t *transports) dial(ctx context.Context, network, addr string) (net.Conn, 
 		}
 	}
 	return nil, firstErr
+}
+
+// connectTo applies --connect-to: the first HOST1:PORT1:HOST2:PORT2 that matches addr
+// (an empty HOST1 or PORT1 matches any) sends the connection to HOST2:PORT2 instead.
+func connectTo(addr string, rules []string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	for _, r := range rules {
+		h1, p1, h2, p2, ok := splitConnectTo(r)
+		if !ok || (h1 != "" && !strings.EqualFold(h1, host)) || (p1 != "" && p1 != port) {
+			continue
+		}
+		if h2 == "" {
+			h2 = host
+		}
+		if p2 == "" {
+			p2 = port
+		}
+		return net.JoinHostPort(h2, p2)
+	}
+	return addr
+}
+
+// splitConnectTo reads HOST1:PORT1:HOST2:PORT2, with bracketed IPv6 hosts.
+func splitConnectTo(rule string) (h1, p1, h2, p2 string, ok bool) {
+	var parts []string
+	for rule != "" {
+		var part string
+		if strings.HasPrefix(rule, "[") {
+			end := strings.IndexByte(rule, ']')
+			if end < 0 {
+				return "", "", "", "", false
+			}
+			part, rule = rule[1:end], strings.TrimPrefix(rule[end+1:], ":")
+		} else if i := strings.IndexByte(rule, ':'); i >= 0 {
+			part, rule = rule[:i], rule[i+1:]
+		} else {
+			part, rule = rule, ""
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) != 4 {
+		return "", "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], parts[3], true
 }
 
 // resolvesFor is --resolve's addresses for "host:port": the host's own entry, else a

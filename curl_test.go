@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -395,7 +397,7 @@ func TestWriteOutJSONLikeCurl(t *testing.T) {
 	srv := newRawServer(t, rawReplies)
 	base := "http://" + srv.addr
 	curlFormat := writeFile(t, "curl-format.txt", `     time_namelookup:  %{time_namelookup}s\n        time_connect:  %{time_connect}s\n     time_appconnect:  %{time_appconnect}s\n    time_pretransfer:  %{time_pretransfer}s\n       time_redirect:  %{time_redirect}s\n  time_starttransfer:  %{time_starttransfer}s\n                     ----------\n          time_total:  %{time_total}s\n`)
-	moment := regexp.MustCompile(`("(time_\w+|local_port|speed_\w+|curl_version|size_request)":)("[^"]*"|[0-9.]+)|[0-9]+\.[0-9]{6}s`)
+	moment := regexp.MustCompile(`("(time_\w+|local_port|speed_\w+|curl_version|size_request)":)("[^"]*"|[0-9.]+)|[0-9]+\.[0-9]{6}s|after [0-9]+ ms`)
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -418,4 +420,121 @@ func TestWriteOutJSONLikeCurl(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOptionsLikeCurl runs the options kcurl took over from curl beside curl 7.88:
+// "{dir}" in an argument is a folder of each program's own, and what each leaves in
+// it (names and bytes) is compared too.
+func TestOptionsLikeCurl(t *testing.T) {
+	curlPath(t)
+	replies := map[string]string{
+		"/files/a.txt": "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: 6\r\n\r\nfile a",
+		"/files/":      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nindex",
+		"/range":       "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-5/6\r\nContent-Length: 3\r\n\r\ne a",
+		"/full":        "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfile a",
+		"/to-http":     "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\n\r\n",
+	}
+	for k, v := range rawReplies {
+		replies[k] = v
+	}
+	srv := newRawServer(t, replies)
+	base := "http://" + srv.addr
+	port := portOf(&url.URL{Host: srv.addr})
+	tests := []struct {
+		name   string
+		args   []string
+		stderr bool
+		// before prepares each program's folder.
+		before func(dir string)
+	}{
+		{name: "-O", args: []string{"--output-dir", "{dir}", "-O", base + "/files/a.txt"}},
+		{name: "-O --create-dirs", args: []string{"--create-dirs", "--output-dir", "{dir}/x/y", "-O", base + "/files/a.txt"}},
+		{name: "-O without a file name", args: []string{"--output-dir", "{dir}", "-O", base + "/files/"}, stderr: true},
+		{name: "-o and -O in order", args: []string{"--output-dir", "{dir}", "-o", "one", base + "/ok", "-O", base + "/files/a.txt"}},
+		{name: "--remote-name-all", args: []string{"--output-dir", "{dir}", "--remote-name-all", base + "/files/a.txt", base + "/ok"}},
+		{name: "-D -", args: []string{"-D", "-", base + "/odd"}},
+		{name: "-D file", args: []string{"-L", "-D", "{dir}/head", base + "/302"}},
+		{name: "-u", args: []string{"-u", "user:secret", base + "/ok"}},
+		{name: "-u --basic", args: []string{"--basic", "-u", "user:", base + "/ok"}},
+		{name: "credentials in the URL", args: []string{"http://user:pw@" + srv.addr + "/ok"}},
+		{name: "-e -r -z", args: []string{"-e", "http://from.example/", "-r", "0-3", "-z", "Tue, 01 Dec 2026 00:00:00 GMT", base + "/ok"}},
+		{name: "-z with a file's time", args: []string{"-z", "-{dir}/stamp", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "stamp"), nil, 0o600)
+			os.Chtimes(filepath.Join(dir, "stamp"), time.Unix(1700000000, 0), time.Unix(1700000000, 0))
+		}},
+		{name: "--url", args: []string{"--url", base + "/ok"}},
+		{name: "--url-query", args: []string{"--url-query", "n=c d~é/", "--url-query", "=x y", "--url-query", "+e=f", base + "/ok?x=1"}},
+		{name: "--url-query with a space in a name", args: []string{"--url-query", "a b=c", base + "/ok"}, stderr: true},
+		{name: "dot segments squashed", args: []string{base + "/a/./b/../../ok"}},
+		{name: "--path-as-is", args: []string{"--path-as-is", base + "/a/../ok"}},
+		{name: "--proto =https", args: []string{"--proto", "=https", base + "/ok"}, stderr: true},
+		{name: "--proto-redir =https", args: []string{"-L", "--proto-redir", "=https", base + "/to-http"}, stderr: true},
+		{name: "--max-filesize", args: []string{"--max-filesize", "2", base + "/ok"}, stderr: true},
+		{name: "--connect-to", args: []string{"--connect-to", "example.invalid:80:127.0.0.1:" + port, "http://example.invalid/ok"}},
+		{name: "-4", args: []string{"-4", base + "/ok"}},
+		{name: "--etag-save", args: []string{"--etag-save", "{dir}/etag", base + "/files/a.txt"}},
+		{name: "--etag-compare", args: []string{"--etag-compare", "{dir}/etag", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "etag"), []byte("\"v1\"\n"), 0o600)
+		}},
+		{name: "-C -", args: []string{"-C", "-", "-o", "{dir}/part", base + "/range"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "part"), []byte("fil"), 0o600)
+		}},
+		{name: "-C - on a server that does not resume", args: []string{"-C", "-", "-o", "{dir}/part", base + "/full"}, stderr: true, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "part"), []byte("fil"), 0o600)
+		}},
+		{name: "--limit-rate", args: []string{"--limit-rate", "100K", base + "/ok"}},
+		{name: "-Z", args: []string{"-Z", "--parallel-max", "2", base + "/ok", base + "/odd"}},
+		{name: "--stderr", args: []string{"-S", "--stderr", "{dir}/err", base + "/badlen"}},
+		{name: "--no-fail after -f", args: []string{"-f", "--no-fail", base + "/404"}},
+		{name: "--expect100-timeout", args: []string{"--expect100-timeout", "0.5", "-T", "-", base + "/ok"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			dirs := [2]string{t.TempDir(), t.TempDir()}
+			args := [2][]string{{"-s"}, {"-s"}}
+			if tt.stderr {
+				args = [2][]string{{"-sS"}, {"-sS"}}
+			}
+			for i, d := range dirs {
+				if tt.before != nil {
+					tt.before(d)
+				}
+				for _, a := range tt.args {
+					args[i] = append(args[i], strings.ReplaceAll(a, "{dir}", d))
+				}
+			}
+			srv.take()
+			c := runCurlIn(t, "abc", args[0]...)
+			curlReqs := srv.take()
+			k := kcurl(t, invocation{args: args[1], stdin: "abc", env: map[string]string{"HOME": t.TempDir()}})
+			kcurlReqs := srv.take()
+			is.Equal(k.code, c.code) // curl's exit code
+			is.Equal(strings.ReplaceAll(k.stdout, dirs[1], "{dir}"), strings.ReplaceAll(c.stdout, dirs[0], "{dir}"))
+			if tt.stderr {
+				is.Equal(strings.ReplaceAll(k.stderr, dirs[1], "{dir}"), sameWords(strings.ReplaceAll(c.stderr, dirs[0], "{dir}"))) // curl's words
+			}
+			is.Equal(kcurlReqs, curlReqs)                                                 // the server received what curl sends
+			is.Equal(folderContents(t, dirs[1], false), folderContents(t, dirs[0], true)) // the same files, the same bytes
+		})
+	}
+}
+
+// folderContents lists a folder's files (relative names) with their bytes; curl's
+// with the program's name made kcurl's.
+func folderContents(t *testing.T, dir string, curls bool) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(dir, p)
+			files[rel] = string(b)
+			if curls {
+				files[rel] = sameWords(files[rel])
+			}
+		}
+		return nil
+	})
+	return files
 }

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -63,13 +64,37 @@ type cli struct {
 	RetryAll      bool        `name:"retry-all-errors"`
 	RetryConnRef  bool        `name:"retry-connrefused"`
 	NoBuffer      bool        `short:"N" name:"no-buffer"`
+	User          string      `short:"u"`
+	Basic         bool
+	Referer       string   `short:"e"`
+	Range         string   `short:"r"`
+	URL           []string `name:"url" sep:"none"`
+	URLQuery      []string `name:"url-query" sep:"none"`
+	PathAsIs      bool     `name:"path-as-is"`
+	Proto         string
+	ProtoRedir    string      `name:"proto-redir"`
+	TimeCond      string      `short:"z" name:"time-cond"`
+	EtagSave      string      `name:"etag-save"`
+	EtagCompare   string      `name:"etag-compare"`
+	ContinueAt    string      `short:"C" name:"continue-at"`
+	MaxFilesize   sizeFlag    `name:"max-filesize"`
+	LimitRate     sizeFlag    `name:"limit-rate"`
+	Expect100     secondsFlag `name:"expect100-timeout"`
+	Parallel      bool        `short:"Z"`
+	ParallelMax   int         `name:"parallel-max" default:"50"`
 
 	// Output.
-	Output          []string `short:"o" sep:"none"`
-	Include         bool     `short:"i" negatable:""`
-	Fail            bool     `short:"f" negatable:""`
-	FailWithBody    bool     `name:"fail-with-body" negatable:""`
-	WriteOut        string   `short:"w" name:"write-out"`
+	Output          posStrings `short:"o"`
+	RemoteName      posBools   `short:"O" name:"remote-name"`
+	RemoteNameAll   bool       `name:"remote-name-all" negatable:""`
+	OutputDir       string     `name:"output-dir"`
+	CreateDirs      bool       `name:"create-dirs" negatable:""`
+	DumpHeader      string     `short:"D" name:"dump-header"`
+	Stderr          string     `name:"stderr"`
+	Include         bool       `short:"i" negatable:""`
+	Fail            bool       `short:"f" negatable:""`
+	FailWithBody    bool       `name:"fail-with-body" negatable:""`
+	WriteOut        string     `short:"w" name:"write-out"`
 	Table           tableFlag
 	AllPages        bool `name:"all-pages"`
 	Pretty          bool
@@ -91,6 +116,16 @@ type ConnFlags struct {
 	MaxTime           secondsFlag `short:"m" name:"max-time"`
 	ConnectTimeout    secondsFlag `name:"connect-timeout"`
 	Resolve           []string    `sep:"none"`
+	ConnectTo         []string    `name:"connect-to" sep:"none"`
+	UnixSocket        string      `name:"unix-socket"`
+	AbstractUnix      string      `name:"abstract-unix-socket"`
+	IPv4              bool        `short:"4" name:"ipv4" lastwins:"ipversion"`
+	IPv6              bool        `short:"6" name:"ipv6" lastwins:"ipversion"`
+	KeepaliveTime     secondsFlag `name:"keepalive-time"`
+	NoKeepalive       bool        `name:"no-keepalive"`
+	TLSv12            bool        `name:"tlsv1.2" lastwins:"tlsmin"`
+	TLSv13            bool        `name:"tlsv1.3" lastwins:"tlsmin"`
+	TLSMax            string      `name:"tls-max"`
 	Proxy             optString   `short:"x"`
 	NoProxy           string      `name:"noproxy"`
 	Verbose           bool        `short:"v" negatable:""`
@@ -119,71 +154,104 @@ type flagDoc struct{ group, placeholder, help string }
 // time and allocations, for text that only --help and completion show.
 var flagDocs = map[string]flagDoc{
 	// the curl command line (cli and ConnFlags).
-	"url":                 {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
-	"request":             {"request", "METHOD", "Request method to use."},
-	"header":              {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
-	"data":                {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
-	"data-ascii":          {"request", "DATA", "Same as --data."},
-	"data-raw":            {"request", "DATA", "HTTP POST data, '@' has no meaning."},
-	"data-binary":         {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
-	"data-urlencode":      {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
-	"json":                {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
-	"get":                 {"request", "", "Put the post data in the URL and use GET."},
-	"upload-file":         {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
-	"head":                {"request", "", "Show document info only (HEAD)."},
-	"user-agent":          {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
-	"compressed":          {"request", "", "Request a compressed response and decompress it."},
-	"location":            {"request", "", "Follow redirects."},
-	"max-redirs":          {"request", "NUM", "Maximum number of redirects allowed."},
-	"location-trusted":    {"request", "", "Like --location, and send credentials (-u, -H Authorization, -H Cookie) to other hosts."},
-	"post301":             {"request", "", "Do not switch to GET after following a 301."},
-	"post302":             {"request", "", "Do not switch to GET after following a 302."},
-	"post303":             {"request", "", "Do not switch to GET after following a 303."},
-	"http1.0":             {"request", "", "Use HTTP/1.0."},
-	"http1.1":             {"request", "", "Use HTTP/1.1."},
-	"http2":               {"request", "", "Use HTTP/2 (the default over TLS)."},
-	"retry":               {"request", "NUM", "Retry request if transient problems occur."},
-	"retry-delay":         {"request", "SECONDS", "Wait time between retries."},
-	"retry-max-time":      {"request", "SECONDS", "Retry only within this period."},
-	"retry-all-errors":    {"request", "", "Retry all errors (use with --retry)."},
-	"retry-connrefused":   {"request", "", "Retry on connection refused (use with --retry)."},
-	"no-buffer":           {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
-	"output":              {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
-	"include":             {"output", "", "Include the response headers in the output."},
-	"fail":                {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
-	"fail-with-body":      {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
-	"write-out":           {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
-	"table":               {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
-	"all-pages":           {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
-	"pretty":              {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
-	"no-pretty":           {"output", "", "Write JSON bodies exactly as received."},
-	"progress-bar":        {"output", "", "Display transfer progress as a bar."},
-	"no-progress-meter":   {"output", "", "Do not show the progress meter."},
-	"version":             {"output", "", "Show version number and quit."},
-	"manual":              {"output", "", "Display the manual (kcurl's is --help)."},
-	"fail-early":          {"output", "", "Fail on the first transfer error; do not continue."},
-	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
-	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
-	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
-	"connect-timeout":     {"request", "SECONDS", "Maximum time allowed for the connection."},
-	"resolve":             {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
-	"proxy":               {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
-	"noproxy":             {"request", "HOSTS", "List of hosts which do not use a proxy."},
-	"verbose":             {"output", "", "Make the operation more talkative (on stderr)."},
-	"silent":              {"output", "", "Silent mode: no progress meter, no error messages."},
-	"show-error":          {"output", "", "Show error messages even when -s is used."},
-	"insecure":            {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
-	"cacert":              {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
-	"tls-server-name":     {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
-	"cert":                {"tls", "FILE", "Client certificate file (PEM)."},
-	"key":                 {"tls", "FILE", "Client private key file (PEM)."},
-	"server":              {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
-	"token":               {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
-	"token-file":          {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
-	"oauth2-bearer":       {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
-	"namespace":           {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
-	"from-pid":            {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
-	"service-account-dir": {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
+	"url":                  {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
+	"request":              {"request", "METHOD", "Request method to use."},
+	"header":               {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
+	"data":                 {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
+	"data-ascii":           {"request", "DATA", "Same as --data."},
+	"data-raw":             {"request", "DATA", "HTTP POST data, '@' has no meaning."},
+	"data-binary":          {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
+	"data-urlencode":       {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
+	"json":                 {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
+	"get":                  {"request", "", "Put the post data in the URL and use GET."},
+	"upload-file":          {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
+	"head":                 {"request", "", "Show document info only (HEAD)."},
+	"user-agent":           {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
+	"compressed":           {"request", "", "Request a compressed response and decompress it."},
+	"location":             {"request", "", "Follow redirects."},
+	"max-redirs":           {"request", "NUM", "Maximum number of redirects allowed."},
+	"location-trusted":     {"request", "", "Like --location, and send credentials (-u, -H Authorization, -H Cookie) to other hosts."},
+	"post301":              {"request", "", "Do not switch to GET after following a 301."},
+	"post302":              {"request", "", "Do not switch to GET after following a 302."},
+	"post303":              {"request", "", "Do not switch to GET after following a 303."},
+	"http1.0":              {"request", "", "Use HTTP/1.0."},
+	"http1.1":              {"request", "", "Use HTTP/1.1."},
+	"http2":                {"request", "", "Use HTTP/2 (the default over TLS)."},
+	"retry":                {"request", "NUM", "Retry request if transient problems occur."},
+	"retry-delay":          {"request", "SECONDS", "Wait time between retries."},
+	"retry-max-time":       {"request", "SECONDS", "Retry only within this period."},
+	"retry-all-errors":     {"request", "", "Retry all errors (use with --retry)."},
+	"retry-connrefused":    {"request", "", "Retry on connection refused (use with --retry)."},
+	"no-buffer":            {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
+	"user":                 {"request", "USER:PASSWORD", "Server user and password (HTTP Basic; blanked from the process's command line)."},
+	"basic":                {"request", "", "Use HTTP Basic authentication (the default with -u)."},
+	"referer":              {"request", "URL", "Referrer URL (;auto is accepted and ignored)."},
+	"range":                {"request", "RANGE", "Retrieve only the bytes within RANGE."},
+	"url-query":            {"request", "DATA", "Add a URL query part, URL-encoded as --data-urlencode (+ prefix: as it is)."},
+	"path-as-is":           {"request", "", "Do not squash .. sequences in the URL path."},
+	"proto":                {"request", "PROTOCOLS", "Enable/disable PROTOCOLS (http, https; =https, -all,+https)."},
+	"proto-redir":          {"request", "PROTOCOLS", "Enable/disable PROTOCOLS on redirect."},
+	"time-cond":            {"request", "TIME", "Transfer based on a time condition (a date, or a file's time; - for older)."},
+	"etag-save":            {"request", "FILE", "Save the ETag of the response to FILE."},
+	"etag-compare":         {"request", "FILE", "Send If-None-Match with the ETag read from FILE."},
+	"continue-at":          {"request", "OFFSET", "Resume the transfer at OFFSET (- finds it from the -o file)."},
+	"max-filesize":         {"request", "BYTES", "Maximum file size to download (k, M, G suffixes)."},
+	"limit-rate":           {"request", "SPEED", "Limit the transfer speed to SPEED bytes per second (k, M, G suffixes)."},
+	"expect100-timeout":    {"request", "SECONDS", "How long to wait for 100-continue (default 1)."},
+	"parallel":             {"request", "", "Accepted for curl's scripts; the transfers run one after another."},
+	"parallel-max":         {"request", "NUM", "Accepted with --parallel."},
+	"remote-name":          {"output", "", "Write output to a file named as the remote file."},
+	"remote-name-all":      {"output", "", "Use the remote file name for all URLs."},
+	"output-dir":           {"output", "DIR", "Directory to save files in."},
+	"create-dirs":          {"output", "", "Create the directories an -o or -O file needs."},
+	"dump-header":          {"output", "FILE", "Write the received headers to FILE (- for stdout)."},
+	"stderr":               {"output", "FILE", "Where to redirect stderr (- for stdout)."},
+	"connect-to":           {"request", "HOST1:PORT1:HOST2:PORT2", "Connect to HOST2:PORT2 for requests to HOST1:PORT1."},
+	"unix-socket":          {"request", "PATH", "Connect through this Unix domain socket."},
+	"abstract-unix-socket": {"request", "PATH", "Connect through this abstract Unix domain socket."},
+	"ipv4":                 {"request", "", "Resolve names to IPv4 addresses only."},
+	"ipv6":                 {"request", "", "Resolve names to IPv6 addresses only."},
+	"keepalive-time":       {"request", "SECONDS", "Interval between TCP keepalive probes."},
+	"no-keepalive":         {"request", "", "Disable TCP keepalive on the connection."},
+	"tlsv1.2":              {"tls", "", "Use TLSv1.2 or greater."},
+	"tlsv1.3":              {"tls", "", "Use TLSv1.3 or greater."},
+	"tls-max":              {"tls", "VERSION", "Set the maximum allowed TLS version (1.2, 1.3, default)."},
+	"output":               {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
+	"include":              {"output", "", "Include the response headers in the output."},
+	"fail":                 {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
+	"fail-with-body":       {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
+	"write-out":            {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
+	"table":                {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
+	"all-pages":            {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
+	"pretty":               {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
+	"no-pretty":            {"output", "", "Write JSON bodies exactly as received."},
+	"progress-bar":         {"output", "", "Display transfer progress as a bar."},
+	"no-progress-meter":    {"output", "", "Do not show the progress meter."},
+	"version":              {"output", "", "Show version number and quit."},
+	"manual":               {"output", "", "Display the manual (kcurl's is --help)."},
+	"fail-early":           {"output", "", "Fail on the first transfer error; do not continue."},
+	"watch":                {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
+	"watch-reconnect":      {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"max-time":             {"request", "SECONDS", "Maximum time allowed for each transfer."},
+	"connect-timeout":      {"request", "SECONDS", "Maximum time allowed for the connection."},
+	"resolve":              {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
+	"proxy":                {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
+	"noproxy":              {"request", "HOSTS", "List of hosts which do not use a proxy."},
+	"verbose":              {"output", "", "Make the operation more talkative (on stderr)."},
+	"silent":               {"output", "", "Silent mode: no progress meter, no error messages."},
+	"show-error":           {"output", "", "Show error messages even when -s is used."},
+	"insecure":             {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
+	"cacert":               {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
+	"tls-server-name":      {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
+	"cert":                 {"tls", "FILE", "Client certificate file (PEM)."},
+	"key":                  {"tls", "FILE", "Client private key file (PEM)."},
+	"server":               {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
+	"token":                {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
+	"token-file":           {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
+	"oauth2-bearer":        {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
+	"namespace":            {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
+	"from-pid":             {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
+	"service-account-dir":  {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -223,6 +291,9 @@ type env struct {
 	procDir string
 	// hostname is the pod's name when POD_NAME is not set.
 	hostname func() (string, error)
+	// hideArg blanks a secret argument where other processes read the command line
+	// (/proc/PID/cmdline), as curl does with -u's password.
+	hideArg func(value string)
 }
 
 func main() {
@@ -241,6 +312,21 @@ func osEnv() env {
 		stderrIsTerminal: isTerminal(os.Stderr),
 		sleep:            sleepContext,
 		hostname:         os.Hostname,
+		hideArg:          blankOSArg,
+	}
+}
+
+// blankOSArg overwrites the argument equal to value with spaces, in the memory the
+// kernel shows as /proc/self/cmdline (Go's os.Args point into it).
+func blankOSArg(value string) {
+	for _, a := range os.Args[1:] {
+		if a == value || strings.HasSuffix(a, value) && len(value) > 0 {
+			b := unsafe.Slice(unsafe.StringData(a), len(a))
+			for i := len(a) - len(value); i < len(a); i++ {
+				b[i] = ' '
+			}
+			return
+		}
 	}
 }
 
@@ -310,6 +396,20 @@ func run(args []string, e env) (code int) {
 		code, _ := parse(parser, []string{"--help"}, e)
 		return code
 	}
+	if c.User != "" {
+		c.User = strings.Clone(c.User)
+		if e.hideArg != nil {
+			e.hideArg(c.User)
+		}
+	}
+	if c.Stderr != "" {
+		w, closeStderr, err := openStderr(c.Stderr, e)
+		if err != nil {
+			return newOutput(e, c.messages()).fail(err)
+		}
+		defer closeStderr()
+		e.stderr = w
+	}
 	out := newOutput(e, c.messages())
 	r, err := c.runner(e, out)
 	if err != nil {
@@ -321,6 +421,10 @@ func run(args []string, e env) (code int) {
 // runner turns the command line into typed values, once, checks that they go
 // together, reads every input, and makes the connection and the transfers.
 func (c *cli) runner(e env, out *output) (*runner, error) {
+	c.URLs = append(c.URLs, c.URL...)
+	if c.AbstractUnix != "" {
+		c.UnixSocket = "@" + c.AbstractUnix // Go's name for the abstract namespace
+	}
 	if len(c.URLs) == 0 {
 		return nil, &exitError{code: exitFailedInit, err: &usageError{"no URL specified!"}}
 	}
@@ -339,6 +443,9 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkProtocols(c.Proto, c.URLs); err != nil {
+		return nil, err
+	}
 	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, getenv: e.getenv, hostname: e.hostname}
 	transfers, err := buildTransfers(c.requestFlags(mode), c.URLs, places, conn.api, e.stdin)
 	if err != nil {
@@ -349,7 +456,8 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 		delivery: deliverOptions{
 			include: c.Include || c.Head, fail: c.Fail, failWithBody: c.FailWithBody, table: c.Table,
 			pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
-			outputGiven: len(c.Output) > 0, stdoutIsTerminal: e.stdoutIsTerminal,
+			outputGiven: len(c.outputs()) > 0 || c.RemoteNameAll, stdoutIsTerminal: e.stdoutIsTerminal,
+			maxFilesize: c.MaxFilesize.n, limitRate: c.LimitRate.n, etagSave: c.EtagSave,
 		},
 		retry: retryPolicy{
 			retries: c.Retry, delay: c.RetryDelay.d, maxTime: c.RetryMaxTime.d,
@@ -359,8 +467,10 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 		},
 		redirects: redirectPolicy{
 			follow: c.Location || c.LocationTrust, max: c.MaxRedirs, post301: c.Post301, post302: c.Post302, post303: c.Post303,
+			protocols: redirectProtocols(c.Proto, c.ProtoRedir),
 		},
-		failEarly: c.FailEarly,
+		dumpHeader: c.DumpHeader,
+		failEarly:  c.FailEarly,
 	}, nil
 }
 
@@ -369,14 +479,17 @@ func (c *cli) requestFlags(mode runMode) requestFlags {
 	return requestFlags{
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
 		uploadFile: c.UploadFile, userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
-		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output, locationTrusted: c.LocationTrust,
+		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
+		remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
+		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
+		timeCond: c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
 	}
 }
 
 // messages are the flags that say which of kcurl's lines a person sees.
 func (c *cli) messages() messages {
 	m := c.ConnFlags.messages()
-	m.progressBar, m.noProgressMeter, m.outputGiven = c.ProgressBar, c.NoProgressMeter, c.Output != nil
+	m.progressBar, m.noProgressMeter, m.outputGiven = c.ProgressBar, c.NoProgressMeter, len(c.outputs()) > 0 || c.RemoteNameAll
 	return m
 }
 
@@ -397,6 +510,8 @@ func (f ConnFlags) connOptions() connOptions {
 		transport: transportOptions{
 			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy.v, proxyOff: f.Proxy.set && f.Proxy.v == "",
 			noProxy: f.NoProxy, resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
+			connectTo: f.ConnectTo, unixSocket: f.UnixSocket, ipv4: f.IPv4, ipv6: f.IPv6,
+			keepalive: f.KeepaliveTime.d, noKeepalive: f.NoKeepalive, tlsMin: tlsMin(f), tlsMax: f.TLSMax,
 		},
 		maxTime: f.MaxTime.d,
 	}
@@ -408,7 +523,18 @@ func (c *cli) connOptions() connOptions {
 	if c.UserAgent.set {
 		o.transport.userAgent = c.UserAgent.v
 	}
+	if c.Expect100.set {
+		o.transport.expectTimeout = c.Expect100.d
+	}
 	return o
+}
+
+// tlsMin is the lowest TLS version the flags allow (0: Go's default, TLS 1.2).
+func tlsMin(f ConnFlags) uint16 {
+	if f.TLSv13 {
+		return tls.VersionTLS13
+	}
+	return 0
 }
 
 // connect is a subcommand's way to the API server: its output and its connection.
@@ -644,6 +770,18 @@ func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
 	return flags, urls
 }
 
+// openStderr is --stderr's destination: a file, or stdout for "-".
+func openStderr(name string, e env) (io.Writer, func(), error) {
+	if name == "-" {
+		return e.stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, nil, exitErrorf(exitWriteError, "Failed to open the file %s: %s", name, fileProblem(err))
+	}
+	return f, func() { f.Close() }, nil
+}
+
 // tryHelp is curl's second line after a bad command line.
 func tryHelp(name string) string {
 	if name == "kcurl" {
@@ -874,4 +1012,93 @@ func methodConflict(names []string) string {
 		}
 	}
 	return ""
+}
+
+// posStrings is a repeated string flag that keeps each value's place on the command
+// line, for flags whose order with others matters (-o with -O).
+type posStrings struct{ items []posString }
+
+type posString struct {
+	v   string
+	pos int
+}
+
+// Decode implements kong.MapperValue.
+func (p *posStrings) Decode(ctx *kong.DecodeContext) error {
+	pos := -ctx.Scan.Len()
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	p.items = append(p.items, posString{v: v, pos: pos})
+	return nil
+}
+
+// posBools is a repeated flag without a value that keeps its places (-O).
+type posBools struct{ pos []int }
+
+// IsBool implements kong.BoolMapperValue: the flag takes no value.
+func (p *posBools) IsBool() bool { return true }
+
+// Decode implements kong.MapperValue.
+func (p *posBools) Decode(ctx *kong.DecodeContext) error {
+	pos := -ctx.Scan.Len()
+	if ctx.Scan.Peek().Type == kong.FlagValueToken {
+		ctx.Scan.Pop() // --remote-name=true
+	}
+	p.pos = append(p.pos, pos)
+	return nil
+}
+
+// sizeFlag is a byte count with curl's k, M, G suffixes.
+type sizeFlag struct{ n int64 }
+
+// Decode implements kong.MapperValue.
+func (s *sizeFlag) Decode(ctx *kong.DecodeContext) error {
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	n, ok := parseSize(v)
+	if !ok {
+		return &badValueError{why: "expected a proper numerical parameter"}
+	}
+	s.n = n
+	return nil
+}
+
+// parseSize reads "100", "10k", "1M", "2G" (either case) as curl does.
+func parseSize(v string) (int64, bool) {
+	mult := int64(1)
+	if v != "" {
+		switch v[len(v)-1] {
+		case 'k', 'K':
+			mult = 1 << 10
+		case 'm', 'M':
+			mult = 1 << 20
+		case 'g', 'G':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			v = v[:len(v)-1]
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// outputs are -o and -O in command-line order: each names the output of the next URL.
+func (c *cli) outputs() []outputSpec {
+	var out []outputSpec
+	for _, o := range c.Output.items {
+		out = append(out, outputSpec{file: o.v, pos: o.pos})
+	}
+	for _, p := range c.RemoteName.pos {
+		out = append(out, outputSpec{remote: true, pos: p})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].pos < out[j].pos })
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -395,8 +396,10 @@ type bodySink struct {
 	file    string
 	f       *os.File
 	created bool
-	// append adds to the file, for a reconnected watch.
+	// append adds to the file, for a reconnected watch and -C.
 	append bool
+	// createDirs makes the file's directories first (--create-dirs).
+	createDirs bool
 }
 
 func (o *output) sink(file string) *bodySink {
@@ -409,6 +412,11 @@ func (o *output) sink(file string) *bodySink {
 func (s *bodySink) open() error {
 	if s.f != nil || s.file == "" {
 		return nil
+	}
+	if s.createDirs {
+		if err := os.MkdirAll(filepath.Dir(s.file), 0o750); err != nil {
+			return exitErrorf(exitWriteError, "Failed to create the directory for %s: %s", s.file, fileProblem(err))
+		}
 	}
 	_, statErr := os.Stat(s.file)
 	mode := os.O_TRUNC

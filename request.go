@@ -285,8 +285,8 @@ const expectThreshold = 1 << 20
 
 // headerRank is where curl puts the headers it makes from options, before the user's
 // -H ones: Host, Authorization, Range, User-Agent, Accept, Accept-Encoding, Referer,
-// Proxy-Connection, Transfer-Encoding, Cookie (curl's http.c request format).
-var headerRank = []string{"Authorization", "Range", "User-Agent", "Accept", "Accept-Encoding", "Referer", "Proxy-Connection", "Transfer-Encoding", "Cookie"}
+// Proxy-Connection, Transfer-Encoding, Cookie, then -z's condition (curl's http.c).
+var headerRank = []string{"Authorization", "Range", "User-Agent", "Accept", "Accept-Encoding", "Referer", "Proxy-Connection", "Transfer-Encoding", "Cookie", "If-Modified-Since", "If-Unmodified-Since"}
 
 // headersFor is the request's headers in curl's order: Host, the bearer token when it
 // goes, the headers made from options (headerRank), the user's -H headers in the order
@@ -435,9 +435,28 @@ type requestFlags struct {
 	compressed   bool
 	table        bool
 	watch        bool
-	outputs      []string
+	outputs      []outputSpec
 	// locationTrusted lets the user's credential headers follow redirects to other hosts.
 	locationTrusted bool
+	remoteNameAll   bool
+	outputDir       string
+	createDirs      bool
+	// user is -u USER:PASSWORD; referer -e; byteRange -r.
+	user        string
+	referer     string
+	byteRange   string
+	urlQuery    []string
+	pathAsIs    bool
+	timeCond    string
+	etagCompare string
+	continueAt  string
+}
+
+// outputSpec is one -o FILE or -O, in command-line order.
+type outputSpec struct {
+	file   string
+	remote bool
+	pos    int
 }
 
 // transfer is one URL's request, ready to send (again, on retries).
@@ -453,6 +472,12 @@ type transfer struct {
 	spec         *requestSpec
 	// outFile is -o's file for this URL, "" for stdout.
 	outFile string
+	// createDirs is --create-dirs: outFile's directories are made.
+	createDirs bool
+	// resumeFrom is -C: the body is appended to outFile from this offset.
+	resumeFrom int64
+	// urlAuth is Basic authorization from the URL's user:password, as curl sends it.
+	urlAuth *headerArg
 	// watch follows the events of a --watch, for --watch-reconnect.
 	watch *watchTracker
 	// appendOutput makes a reconnected watch add to its -o file instead of replacing it.
@@ -492,8 +517,18 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 		if f.watch {
 			t.watch = startWatch(u)
 		}
-		if i < len(f.outputs) {
-			t.outFile = f.outputs[i]
+		if err := t.setOutput(f, i); err != nil {
+			return nil, err
+		}
+		if err := applyURLOptions(u, f, stdin); err != nil {
+			return nil, err
+		}
+		if u.User != nil {
+			if f.user == "" {
+				pass, _ := u.User.Password()
+				t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(u.User.Username() + ":" + pass), shown: "Basic " + redactedToken, builtin: true}
+			}
+			u.User = nil
 		}
 		switch {
 		case f.get && len(f.data) > 0:
@@ -526,6 +561,11 @@ func newRequestSpec(f requestFlags, stdin io.Reader) (*requestSpec, error) {
 	if err != nil {
 		return nil, err
 	}
+	built, err := optionHeaders(f)
+	if err != nil {
+		return nil, err
+	}
+	headers = append(headers, built...)
 	for i := range headers {
 		headers[i].trusted = f.locationTrusted
 	}

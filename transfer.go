@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,11 @@ type deliverOptions struct {
 	// outputGiven is any -o: the body is not for a person's eyes then.
 	outputGiven      bool
 	stdoutIsTerminal bool
+	// maxFilesize is --max-filesize (0: none); limitRate --limit-rate in bytes a second.
+	maxFilesize int64
+	limitRate   int64
+	// etagSave is --etag-save's file.
+	etagSave string
 }
 
 // failing reports whether a status fails the transfer (-f, --fail-with-body).
@@ -73,6 +79,8 @@ type redirectPolicy struct {
 	// max is --max-redirs; -1 means no limit.
 	max                       int
 	post301, post302, post303 bool
+	// protocols are the schemes a redirect may lead to (--proto-redir).
+	protocols protocolSet
 }
 
 // next is the URL a Location leads to, after followed redirects, or why it is not followed.
@@ -81,8 +89,11 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", p.max)
 	}
 	next, err := u.Parse(location)
-	if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+	if err != nil {
 		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
+	}
+	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
+		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
 	}
 	return next, nil
 }
@@ -205,6 +216,9 @@ type runner struct {
 	transfers []*transfer
 	// failEarly is --fail-early: the first failed transfer ends the run.
 	failEarly bool
+	// dumpHeader is -D's file ("-": stdout); dump is it once opened.
+	dumpHeader string
+	dump       *bodySink
 	// buf is the body buffer, made once for all transfers.
 	buf []byte
 }
@@ -276,7 +290,7 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 	defer func() { info.total = time.Since(info.start) }()
 	sink := r.out.sink(t.outFile)
-	sink.append = t.appendOutput
+	sink.append, sink.createDirs = t.appendOutput, t.createDirs
 	resp, err := r.exchange(ctx, t, info, sink)
 	o := outcome{err: err}
 	if resp != nil {
@@ -305,6 +319,10 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 		}
 		info.gotResponse(resp, u)
 		r.out.responseHead(resp)
+		if err := r.dumpHead(resp); err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
 		location := resp.Header.Get("Location")
 		if !r.redirects.follow || !isRedirect(resp.StatusCode) || location == "" {
 			return resp, nil
@@ -339,6 +357,18 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 			sink.abort()
 			return err
 		}
+	}
+	if t.resumeFrom > 0 && resp.StatusCode == http.StatusOK {
+		resp.Body.Close()
+		return exitErrorf(exitRangeError, "HTTP server doesn't seem to support byte ranges. Cannot resume.")
+	}
+	if d.maxFilesize > 0 && resp.ContentLength > d.maxFilesize {
+		resp.Body.Close()
+		return exitErrorf(exitFileTooLarge, "Maximum file size exceeded")
+	}
+	if err := saveETag(d.etagSave, resp); err != nil {
+		resp.Body.Close()
+		return err
 	}
 	failing := d.failing(resp.StatusCode)
 	if failing && !d.failWithBody {
@@ -421,6 +451,9 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 				return counted.n, werr
 			}
 			meter.update(counted.n)
+			if err := r.pace(ctx, counted.n, start); err != nil {
+				return counted.n, err
+			}
 		}
 		switch {
 		case rerr == io.EOF && events != nil:
@@ -436,6 +469,53 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 			return counted.n, bodyError(ctx, rerr, counted.n, start, resp)
 		}
 	}
+}
+
+// pace holds a body back to --limit-rate and stops it at --max-filesize.
+func (r *runner) pace(ctx context.Context, n int64, start time.Time) error {
+	d := r.delivery
+	if d.maxFilesize > 0 && n > d.maxFilesize {
+		return exitErrorf(exitFileTooLarge, "Maximum file size exceeded")
+	}
+	if d.limitRate > 0 {
+		due := time.Duration(float64(n) / float64(d.limitRate) * float64(time.Second))
+		if wait := due - time.Since(start); wait > 0 {
+			return r.sleep(ctx, wait)
+		}
+	}
+	return nil
+}
+
+// dumpHead writes a response head to -D's file (every hop's, as curl), opened on first use.
+func (r *runner) dumpHead(resp *http.Response) error {
+	if r.dumpHeader == "" {
+		return nil
+	}
+	if r.dump == nil {
+		r.dump = r.out.sink(r.dumpHeader)
+	}
+	if err := writeHead(r.dump, resp); err != nil {
+		return err
+	}
+	if r.dump.f != nil {
+		return r.dump.f.Sync()
+	}
+	return nil
+}
+
+// saveETag is --etag-save: the response's ETag and a newline, or an empty file.
+func saveETag(file string, resp *http.Response) error {
+	if file == "" {
+		return nil
+	}
+	etag := resp.Header.Get("ETag")
+	if etag != "" {
+		etag += "\n"
+	}
+	if err := os.WriteFile(file, []byte(etag), 0o644); err != nil {
+		return exitErrorf(exitWriteError, "Failed to open the file %s: %s", file, fileProblem(err))
+	}
+	return nil
 }
 
 // acceptEncoding is what --compressed asks for: only what kcurl decodes.

@@ -78,7 +78,7 @@ func TestRedirectPolicy(t *testing.T) {
 		{name: "--max-redirs 2 after 2", policy: redirectPolicy{follow: true, max: 2}, location: "/z", followed: 2, code: exitTooManyRedirects},
 		{name: "--max-redirs 0", policy: redirectPolicy{follow: true, max: 0}, location: "/z", code: exitTooManyRedirects},
 		{name: "--max-redirs -1 has no limit", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 1000, want: "https://api.test:6443/z"},
-		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", code: exitURLMalformed},
+		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", code: exitUnsupportedProtocol}, // curl's 1
 		{name: "a Location that does not parse", policy: redirectPolicy{follow: true, max: 50}, location: "http://[::1", code: exitURLMalformed},
 	}
 	for _, tt := range tests {
