@@ -131,6 +131,9 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	if t.urlAuth != nil && hostPort(u) == hostPort(t.url) {
 		hc.headers = append(hc.headers, *t.urlAuth)
 	}
+	if ck, ok := t.jar.header(u); ok {
+		hc.headers = append(hc.headers, ck)
+	}
 	if t.resumeFrom > 0 {
 		hc.headers = append(hc.headers, headerArg{name: "Range", value: "bytes=" + strconv.FormatInt(t.resumeFrom, 10) + "-", builtin: true})
 	}

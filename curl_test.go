@@ -433,6 +433,7 @@ func TestOptionsLikeCurl(t *testing.T) {
 		"/range":       "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-5/6\r\nContent-Length: 3\r\n\r\ne a",
 		"/full":        "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfile a",
 		"/to-http":     "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\n\r\n",
+		"/setck":       "HTTP/1.1 302 Found\r\nSet-Cookie: s=1; Path=/\r\nSet-Cookie: h=2; HttpOnly\r\nSet-Cookie: deep=3; Path=/files\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
 	}
 	for k, v := range rawReplies {
 		replies[k] = v
@@ -486,6 +487,11 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "-Z", args: []string{"-Z", "--parallel-max", "2", base + "/ok", base + "/odd"}},
 		{name: "--stderr", args: []string{"-S", "--stderr", "{dir}/err", base + "/badlen"}},
 		{name: "--no-fail after -f", args: []string{"-f", "--no-fail", base + "/404"}},
+		{name: "-b NAME=VALUE", args: []string{"-b", "a=b; c=d", base + "/ok"}},
+		{name: "-b file -c file -L", args: []string{"-L", "-b", "{dir}/jar", "-c", "{dir}/out", base + "/setck", base + "/files/a.txt"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "jar"), []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\tv\n"), 0o600)
+		}},
+		{name: "-c - ", args: []string{"-c", "-", base + "/setck"}},
 		{name: "--expect100-timeout", args: []string{"--expect100-timeout", "0.5", "-T", "-", base + "/ok"}},
 	}
 	for _, tt := range tests {

@@ -65,6 +65,8 @@ type cli struct {
 	RetryConnRef  bool        `name:"retry-connrefused"`
 	NoBuffer      bool        `short:"N" name:"no-buffer"`
 	User          string      `short:"u"`
+	Cookie        []string    `short:"b" sep:"none"`
+	CookieJar     string      `short:"c" name:"cookie-jar"`
 	Basic         bool
 	Referer       string   `short:"e"`
 	Range         string   `short:"r"`
@@ -185,6 +187,8 @@ var flagDocs = map[string]flagDoc{
 	"no-buffer":            {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
 	"user":                 {"request", "USER:PASSWORD", "Server user and password (HTTP Basic; blanked from the process's command line)."},
 	"basic":                {"request", "", "Use HTTP Basic authentication (the default with -u)."},
+	"cookie":               {"request", "DATA|FILENAME", "Send cookies from a string (NAME=VALUE) or a Netscape cookie file."},
+	"cookie-jar":           {"request", "FILENAME", "Write cookies to FILENAME after the run (Netscape format)."},
 	"referer":              {"request", "URL", "Referrer URL (;auto is accepted and ignored)."},
 	"range":                {"request", "RANGE", "Retrieve only the bytes within RANGE."},
 	"url-query":            {"request", "DATA", "Add a URL query part, URL-encoded as --data-urlencode (+ prefix: as it is)."},
@@ -451,6 +455,13 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	jar, err := newCookieJar(c.Cookie, c.CookieJar)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range transfers {
+		t.jar = jar
+	}
 	return &runner{
 		conn: conn, out: out, sleep: e.sleep, mode: mode, writeOut: writeOut, transfers: transfers,
 		delivery: deliverOptions{
@@ -470,7 +481,8 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 			protocols: redirectProtocols(c.Proto, c.ProtoRedir),
 		},
 		dumpHeader: c.DumpHeader,
-		failEarly:  c.FailEarly,
+		jar:        jar, jarFile: c.CookieJar,
+		failEarly: c.FailEarly,
 	}, nil
 }
 

@@ -478,6 +478,8 @@ type transfer struct {
 	resumeFrom int64
 	// urlAuth is Basic authorization from the URL's user:password, as curl sends it.
 	urlAuth *headerArg
+	// jar is the run's cookies (-b, -c), nil without them.
+	jar *cookieJar
 	// watch follows the events of a --watch, for --watch-reconnect.
 	watch *watchTracker
 	// appendOutput makes a reconnected watch add to its -o file instead of replacing it.

@@ -216,6 +216,9 @@ type runner struct {
 	transfers []*transfer
 	// failEarly is --fail-early: the first failed transfer ends the run.
 	failEarly bool
+	// jar is the run's cookies, written to jarFile at the end (-c).
+	jar     *cookieJar
+	jarFile string
 	// dumpHeader is -D's file ("-": stdout); dump is it once opened.
 	dumpHeader string
 	dump       *bodySink
@@ -242,6 +245,9 @@ func (r *runner) execute(ctx context.Context) int {
 		if code != exitOK && r.failEarly {
 			break
 		}
+	}
+	if err := r.jar.save(r.jarFile, r.out.e.stdout); err != nil && code == exitOK {
+		code = r.out.fail(err)
 	}
 	return code
 }
@@ -318,6 +324,7 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 			return nil, err
 		}
 		info.gotResponse(resp, u)
+		t.jar.store(u, resp)
 		r.out.responseHead(resp)
 		if err := r.dumpHead(resp); err != nil {
 			resp.Body.Close()
