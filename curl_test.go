@@ -246,13 +246,17 @@ func (s *rawServer) take() []string {
 	s.reqs = nil
 	for i, r := range reqs {
 		r = userAgentLine.ReplaceAllString(r, "User-Agent: UA\r\n")
+		r = formBoundary.ReplaceAllString(r, "BOUNDARY") // random in both
 		// A deliberate difference: kcurl asks only for the encodings it decodes.
 		reqs[i] = strings.ReplaceAll(r, "Accept-Encoding: deflate, gzip, br, zstd\r\n", "Accept-Encoding: deflate, gzip\r\n")
 	}
 	return reqs
 }
 
-var userAgentLine = regexp.MustCompile(`User-Agent: (curl/7\.88\.1|kcurl/dev)\r\n`)
+var (
+	userAgentLine = regexp.MustCompile(`User-Agent: (curl/7\.88\.1|kcurl/dev)\r\n`)
+	formBoundary  = regexp.MustCompile(`-{24}[0-9a-f]{16}`)
+)
 
 // sameWords makes curl's stderr comparable with kcurl's: the program's name is the one
 // difference curl's own words have.
@@ -445,6 +449,7 @@ func TestOptionsLikeCurl(t *testing.T) {
 		name   string
 		args   []string
 		stderr bool
+		stdin  string
 		// before prepares each program's folder.
 		before func(dir string)
 	}{
@@ -487,6 +492,13 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "-Z", args: []string{"-Z", "--parallel-max", "2", base + "/ok", base + "/odd"}},
 		{name: "--stderr", args: []string{"-S", "--stderr", "{dir}/err", base + "/badlen"}},
 		{name: "--no-fail after -f", args: []string{"-f", "--no-fail", base + "/404"}},
+		{name: "-F", args: []string{"-F", "a=1", "-F", "f=@{dir}/x.txt", "-F", "g=@{dir}/x.txt;type=app/x;filename=y", "-F", "v=<{dir}/x.txt", "--form-string", "s=@lit", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "x.txt"), []byte("hello\n"), 0o600)
+		}},
+		{name: "-K", args: []string{"-K", "{dir}/cfg", "-H", "X-After: 1"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "cfg"), []byte("# a comment\n--header \"X-A: 1\"\nheader = \"X-B: two words\"\n  user-agent: \"agent \\\"q\\\"\"\nsilent\nurl = \""+base+"/ok\"\n"), 0o600)
+		}},
+		{name: "-K -", args: []string{"-K", "-"}, stdin: "url " + base + "/odd\ninclude\n"},
 		{name: "-b NAME=VALUE", args: []string{"-b", "a=b; c=d", base + "/ok"}},
 		{name: "-b file -c file -L", args: []string{"-L", "-b", "{dir}/jar", "-c", "{dir}/out", base + "/setck", base + "/files/a.txt"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "jar"), []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\tv\n"), 0o600)
@@ -511,9 +523,13 @@ func TestOptionsLikeCurl(t *testing.T) {
 				}
 			}
 			srv.take()
-			c := runCurlIn(t, "abc", args[0]...)
+			stdin := "abc"
+			if tt.stdin != "" {
+				stdin = tt.stdin
+			}
+			c := runCurlIn(t, stdin, args[0]...)
 			curlReqs := srv.take()
-			k := kcurl(t, invocation{args: args[1], stdin: "abc", env: map[string]string{"HOME": t.TempDir()}})
+			k := kcurl(t, invocation{args: args[1], stdin: stdin, env: map[string]string{"HOME": t.TempDir()}})
 			kcurlReqs := srv.take()
 			is.Equal(k.code, c.code) // curl's exit code
 			is.Equal(strings.ReplaceAll(k.stdout, dirs[1], "{dir}"), strings.ReplaceAll(c.stdout, dirs[0], "{dir}"))
@@ -543,4 +559,30 @@ func folderContents(t *testing.T, dir string, curls bool) map[string]string {
 		return nil
 	})
 	return files
+}
+
+// TestCurlrc is ~/.curlrc, read as curl reads it unless -q comes first (curl's own
+// runs above all pass -q, so this one checks the request bytes kcurl sends).
+func TestCurlrc(t *testing.T) {
+	srv := newRawServer(t, rawReplies)
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, ".curlrc"), []byte("-H \"X-From: rc\"\n"), 0o600)
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: ".curlrc is read", args: []string{"-s", "http://" + srv.addr + "/ok"}, want: "X-From: rc\r\n"},
+		{name: "-q first: not read", args: []string{"-q", "-s", "http://" + srv.addr + "/ok"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			srv.take()
+			r := kcurl(t, invocation{args: tt.args, env: map[string]string{"HOME": home}})
+			is.Equal(r.code, 0)
+			reqs := srv.take()
+			is.Equal(len(reqs), 1)
+			is.Equal(strings.Contains(reqs[0], "X-From: rc\r\n"), tt.want != "") // the header from .curlrc, or not
+		})
+	}
 }

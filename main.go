@@ -36,28 +36,30 @@ type cli struct {
 	URLs []string `arg:"" optional:"" name:"url"`
 
 	// Request.
-	Request       string    `short:"X"`
-	Header        []string  `short:"H" sep:"none"`
-	Data          dataFlag  `short:"d"`
-	DataASCII     dataFlag  `name:"data-ascii"`
-	DataRaw       dataFlag  `name:"data-raw"`
-	DataBinary    dataFlag  `name:"data-binary"`
-	DataURLEncode dataFlag  `name:"data-urlencode"`
-	JSON          dataFlag  `name:"json"`
-	Get           bool      `short:"G"`
-	UploadFile    string    `short:"T" name:"upload-file"`
-	Head          bool      `short:"I"`
-	UserAgent     optString `short:"A" name:"user-agent"`
-	Compressed    bool      `negatable:""`
-	Location      bool      `short:"L" negatable:""`
-	MaxRedirs     int       `name:"max-redirs" default:"50"`
-	LocationTrust bool      `name:"location-trusted"`
-	Post301       bool      `name:"post301"`
-	Post302       bool      `name:"post302"`
-	Post303       bool      `name:"post303"`
-	HTTP10        bool      `name:"http1.0" short:"0" lastwins:"httpversion"`
-	HTTP11        bool      `name:"http1.1" lastwins:"httpversion"`
-	HTTP2         bool      `name:"http2" lastwins:"httpversion"`
+	Request       string     `short:"X"`
+	Header        []string   `short:"H" sep:"none"`
+	Data          dataFlag   `short:"d"`
+	DataASCII     dataFlag   `name:"data-ascii"`
+	DataRaw       dataFlag   `name:"data-raw"`
+	DataBinary    dataFlag   `name:"data-binary"`
+	DataURLEncode dataFlag   `name:"data-urlencode"`
+	JSON          dataFlag   `name:"json"`
+	Form          posStrings `short:"F"`
+	FormString    posStrings `name:"form-string"`
+	Get           bool       `short:"G"`
+	UploadFile    string     `short:"T" name:"upload-file"`
+	Head          bool       `short:"I"`
+	UserAgent     optString  `short:"A" name:"user-agent"`
+	Compressed    bool       `negatable:""`
+	Location      bool       `short:"L" negatable:""`
+	MaxRedirs     int        `name:"max-redirs" default:"50"`
+	LocationTrust bool       `name:"location-trusted"`
+	Post301       bool       `name:"post301"`
+	Post302       bool       `name:"post302"`
+	Post303       bool       `name:"post303"`
+	HTTP10        bool       `name:"http1.0" short:"0" lastwins:"httpversion"`
+	HTTP11        bool       `name:"http1.1" lastwins:"httpversion"`
+	HTTP2         bool       `name:"http2" lastwins:"httpversion"`
 	Retry         int
 	RetryDelay    secondsFlag `name:"retry-delay"`
 	RetryMaxTime  secondsFlag `name:"retry-max-time"`
@@ -100,12 +102,14 @@ type cli struct {
 	Table           tableFlag
 	AllPages        bool `name:"all-pages"`
 	Pretty          bool
-	NoPretty        bool `name:"no-pretty"`
-	ProgressBar     bool `short:"#" name:"progress-bar"`
-	NoProgressMeter bool `name:"no-progress-meter"`
-	Version         bool `short:"V"`
-	Manual          bool `short:"M"`
-	FailEarly       bool `name:"fail-early" negatable:""`
+	NoPretty        bool     `name:"no-pretty"`
+	ProgressBar     bool     `short:"#" name:"progress-bar"`
+	NoProgressMeter bool     `name:"no-progress-meter"`
+	Version         bool     `short:"V"`
+	Manual          bool     `short:"M"`
+	Config          []string `short:"K" sep:"none"`
+	Disable         bool     `short:"q"`
+	FailEarly       bool     `name:"fail-early" negatable:""`
 	Watch           bool
 	WatchReconnect  bool `name:"watch-reconnect"`
 
@@ -256,6 +260,10 @@ var flagDocs = map[string]flagDoc{
 	"namespace":            {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
 	"from-pid":             {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
 	"service-account-dir":  {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
+	"form":                 {"request", "NAME=CONTENT", "Specify multipart MIME data (@file uploads a file, <file reads a value; ;type=, ;filename=)."},
+	"form-string":          {"request", "NAME=STRING", "Specify multipart MIME data, the value as it is."},
+	"config":               {"request", "FILE", "Read options from FILE (- for stdin), as curl's config files."},
+	"disable":              {"request", "", "As the first option: do not read ~/.curlrc."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -383,6 +391,10 @@ func run(args []string, e env) (code int) {
 	if !ok {
 		return code
 	}
+	args, err := expandConfig(parser.Model.Flags, args, e)
+	if err != nil {
+		return newOutput(e, messages{}).fail(err)
+	}
 	flags, urls := splitURLs(parser.Model.Flags, args)
 	if code, done := parse(parser, flags, e); done {
 		return code
@@ -492,7 +504,7 @@ func (c *cli) requestFlags(mode runMode) requestFlags {
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
 		uploadFile: c.UploadFile, userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
-		remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
+		form: c.Form.items, formString: c.FormString.items, remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
 		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
 		timeCond: c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
 	}

@@ -264,6 +264,8 @@ type requestSpec struct {
 	compressed bool
 	jsonBody   bool
 	upload     bool
+	// formType is -F's multipart Content-Type, with its boundary.
+	formType string
 }
 
 // hop is what a request's headers depend on besides the command line.
@@ -386,6 +388,8 @@ func (s *requestSpec) contentType(method string, hasBody, api bool) string {
 	switch {
 	case !hasBody:
 		return ""
+	case s.formType != "":
+		return s.formType
 	case s.jsonBody:
 		return "application/json"
 	case api && method == http.MethodPatch:
@@ -438,9 +442,11 @@ type requestFlags struct {
 	outputs      []outputSpec
 	// locationTrusted lets the user's credential headers follow redirects to other hosts.
 	locationTrusted bool
-	remoteNameAll   bool
-	outputDir       string
-	createDirs      bool
+	// form and formString are -F and --form-string.
+	form, formString []posString
+	remoteNameAll    bool
+	outputDir        string
+	createDirs       bool
 	// user is -u USER:PASSWORD; referer -e; byteRange -r.
 	user        string
 	referer     string
@@ -500,6 +506,12 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			return nil, err
 		}
 	}
+	var form []byte
+	if len(f.form)+len(f.formString) > 0 {
+		if form, spec.formType, err = multipartForm(f.form, f.formString, stdin); err != nil {
+			return nil, err
+		}
+	}
 	if f.uploadFile != "" && f.uploadFile != "-" {
 		if fi, err := os.Stat(f.uploadFile); err != nil || fi.IsDir() {
 			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", f.uploadFile)
@@ -550,6 +562,8 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			}
 		case len(f.data) > 0:
 			t.body = &requestBody{data: data}
+		case form != nil:
+			t.body = &requestBody{data: form}
 		}
 		t.method = defaultMethod(f, t.body != nil)
 		transfers = append(transfers, t)
