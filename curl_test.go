@@ -499,6 +499,12 @@ func TestOptionsLikeCurl(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "cfg"), []byte("# a comment\n--header \"X-A: 1\"\nheader = \"X-B: two words\"\n  user-agent: \"agent \\\"q\\\"\"\nsilent\nurl = \""+base+"/ok\"\n"), 0o600)
 		}},
 		{name: "-K -", args: []string{"-K", "-"}, stdin: "url " + base + "/odd\ninclude\n"},
+		{name: "--netrc-file", args: []string{"--netrc-file", "{dir}/netrc", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "netrc"), []byte("machine other.test login x password y\nmachine 127.0.0.1\n login me\n password s3cret\n"), 0o600)
+		}},
+		{name: "--netrc-file with the URL's user", args: []string{"--netrc-file", "{dir}/netrc", "http://b@" + srv.addr + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "netrc"), []byte("machine 127.0.0.1 login a password 1\nmachine 127.0.0.1 login b password 2\n"), 0o600)
+		}},
 		{name: "-b NAME=VALUE", args: []string{"-b", "a=b; c=d", base + "/ok"}},
 		{name: "-b file -c file -L", args: []string{"-L", "-b", "{dir}/jar", "-c", "{dir}/out", base + "/setck", base + "/files/a.txt"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "jar"), []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\tv\n"), 0o600)
@@ -583,6 +589,45 @@ func TestCurlrc(t *testing.T) {
 			reqs := srv.take()
 			is.Equal(len(reqs), 1)
 			is.Equal(strings.Contains(reqs[0], "X-From: rc\r\n"), tt.want != "") // the header from .curlrc, or not
+		})
+	}
+}
+
+// TestReturnsAtTheHead is curl's early return: with -f on an error, and on a redirect
+// it follows, a body without a length is not waited for when the head has decided.
+func TestReturnsAtTheHead(t *testing.T) {
+	curlPath(t)
+	hold := faultServer(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		if req.URL.Path == "/ok" {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+			return
+		}
+		status := "404 Not Found"
+		if req.URL.Path == "/moved" {
+			status = "302 Found\r\nLocation: /ok"
+		}
+		io.WriteString(c, "HTTP/1.1 "+status+"\r\n\r\nthe body that never ends")
+		time.Sleep(5 * time.Second)
+	})
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{name: "-f on a 404", args: []string{"-f", "http://" + hold + "/missing"}},
+		{name: "-L past a 302", args: []string{"-L", "http://" + hold + "/moved"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			c := runCurl(t, append([]string{"-s"}, tt.args...)...)
+			start := time.Now()
+			k := kcurl(t, invocation{args: append([]string{"-s"}, tt.args...)})
+			is.True(time.Since(start) < 3*time.Second) // not held until the server closes
+			is.Equal(k.code, c.code)
+			is.Equal(k.stdout, c.stdout)
 		})
 	}
 }

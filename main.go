@@ -68,6 +68,9 @@ type cli struct {
 	NoBuffer      bool        `short:"N" name:"no-buffer"`
 	User          string      `short:"u"`
 	Cookie        []string    `short:"b" sep:"none"`
+	Netrc         bool        `short:"n"`
+	NetrcOptional bool        `name:"netrc-optional"`
+	NetrcFile     string      `name:"netrc-file"`
 	CookieJar     string      `short:"c" name:"cookie-jar"`
 	Basic         bool
 	Referer       string   `short:"e"`
@@ -264,6 +267,9 @@ var flagDocs = map[string]flagDoc{
 	"form-string":          {"request", "NAME=STRING", "Specify multipart MIME data, the value as it is."},
 	"config":               {"request", "FILE", "Read options from FILE (- for stdin), as curl's config files."},
 	"disable":              {"request", "", "As the first option: do not read ~/.curlrc."},
+	"netrc":                {"request", "", "Take the user and password from ~/.netrc."},
+	"netrc-optional":       {"request", "", "Use ~/.netrc when it has the host (as --netrc)."},
+	"netrc-file":           {"request", "FILE", "Take the user and password from FILE."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -463,7 +469,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 		return nil, err
 	}
 	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, getenv: e.getenv, hostname: e.hostname}
-	transfers, err := buildTransfers(c.requestFlags(mode), c.URLs, places, conn.api, e.stdin)
+	transfers, err := buildTransfers(c.requestFlags(mode, e.getenv), c.URLs, places, conn.api, e.stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -499,12 +505,12 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 }
 
 // requestFlags are the flags that make the requests.
-func (c *cli) requestFlags(mode runMode) requestFlags {
+func (c *cli) requestFlags(mode runMode, getenv func(string) string) requestFlags {
 	return requestFlags{
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
 		uploadFile: c.UploadFile, userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
-		form: c.Form.items, formString: c.FormString.items, remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
+		form: c.Form.items, formString: c.FormString.items, netrc: c.netrc(getenv), remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
 		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
 		timeCond: c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
 	}
@@ -1112,6 +1118,14 @@ func parseSize(v string) (int64, bool) {
 		return 0, false
 	}
 	return n * mult, true
+}
+
+// netrc is the .netrc file -n, --netrc-optional or --netrc-file asks for, or "".
+func (c *cli) netrc(getenv func(string) string) string {
+	if !c.Netrc && !c.NetrcOptional && c.NetrcFile == "" {
+		return ""
+	}
+	return netrcFile(c.NetrcFile, getenv)
 }
 
 // outputs are -o and -O in command-line order: each names the output of the next URL.

@@ -442,6 +442,8 @@ type requestFlags struct {
 	outputs      []outputSpec
 	// locationTrusted lets the user's credential headers follow redirects to other hosts.
 	locationTrusted bool
+	// netrc is the .netrc file to take logins from, "" for none.
+	netrc string
 	// form and formString are -F and --form-string.
 	form, formString []posString
 	remoteNameAll    bool
@@ -537,6 +539,16 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 		if err := applyURLOptions(u, f, stdin); err != nil {
 			return nil, err
 		}
+		if f.netrc != "" && f.user == "" && (u.User == nil || !hasPassword(u.User)) {
+			user := ""
+			if u.User != nil {
+				user = u.User.Username()
+			}
+			if login, ok := netrcLogin(readNetrc(f.netrc), u.Hostname(), user); ok {
+				u.User = nil
+				t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(login), shown: "Basic " + redactedToken, builtin: true}
+			}
+		}
 		if u.User != nil {
 			if f.user == "" {
 				pass, _ := u.User.Password()
@@ -625,4 +637,9 @@ func requestHeadSize(method string, u *url.URL, headers []headerArg) int64 {
 		}
 	}
 	return int64(n)
+}
+
+func hasPassword(u *url.Userinfo) bool {
+	_, ok := u.Password()
+	return ok
 }

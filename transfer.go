@@ -379,7 +379,10 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 	}
 	failing := d.failing(resp.StatusCode)
 	if failing && !d.failWithBody {
-		status := readStatus(resp.Body)
+		var status *apiStatus
+		if b, ok := resp.Body.(*http1Body); !ok || b.bounded {
+			status = readStatus(resp.Body) // curl returns at the head: only a body with an end is read
+		}
 		resp.Body.Close()
 		sink.abort()
 		return httpError(resp.StatusCode, status, info.auth)
@@ -640,7 +643,13 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// drain reads what is left of a body that is not wanted, so that its connection can
+// be used again; a body that only the server's close would end is not waited for.
 func drain(body io.ReadCloser) {
+	if b, ok := body.(*http1Body); ok && !b.bounded {
+		body.Close()
+		return
+	}
 	io.CopyN(io.Discard, body, 64<<10)
 	body.Close()
 }
