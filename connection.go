@@ -168,7 +168,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	var resp *http.Response
 	if h.http1 {
 		resp, err = c.transports.roundTripHTTP1(ctx, &http1Request{
-			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size,
+			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size, target: firstHopTarget(t, u),
 			expectTimeout: c.transports.opts.expectTimeout, trace: trace,
 		})
 	} else {
@@ -179,6 +179,14 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		return nil, c.classify(ctx, err, u, info)
 	}
 	return resp, nil
+}
+
+// firstHopTarget is the transfer's request target as written, for its first hop only.
+func firstHopTarget(t *transfer, u *url.URL) string {
+	if u == t.url {
+		return t.target
+	}
+	return ""
 }
 
 // transportOptions are the flags that shape connections.

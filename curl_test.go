@@ -505,6 +505,9 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "--netrc-file with the URL's user", args: []string{"--netrc-file", "{dir}/netrc", "http://b@" + srv.addr + "/ok"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "netrc"), []byte("machine 127.0.0.1 login a password 1\nmachine 127.0.0.1 login b password 2\n"), 0o600)
 		}},
+		{name: "globbing with #N in -o", args: []string{"-w", "%{url} %{urlnum} %{url_effective}\n", "-o", "{dir}/f_#1_#2", base + "/{ok,odd}?n=[1-2]", base + "/[a-b]x[01-03:2]"}},
+		{name: "-g", args: []string{"-g", base + "/x[1-2]{a,b}"}},
+		{name: "a glob past the last URL's -o", args: []string{"-o", "{dir}/one", base + "/ok", base + "/{odd,lf}"}},
 		{name: "-b NAME=VALUE", args: []string{"-b", "a=b; c=d", base + "/ok"}},
 		{name: "-b file -c file -L", args: []string{"-L", "-b", "{dir}/jar", "-c", "{dir}/out", base + "/setck", base + "/files/a.txt"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "jar"), []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\tv\n"), 0o600)

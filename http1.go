@@ -88,7 +88,9 @@ func (p *http1Pool) close() {
 type http1Request struct {
 	req *http.Request
 	// proxy, when set, gets the request with the absolute URL, as curl sends it.
-	proxy   *url.URL
+	proxy *url.URL
+	// target, when set, is the request target as the user wrote it.
+	target  string
 	headers []headerArg
 	body    io.ReadCloser
 	// size is the body's length; -1 sends it chunked.
@@ -240,6 +242,9 @@ func awaitContinue(c *http1Conn, r *http1Request, info *bytes.Buffer) (*http.Res
 
 func requestLine(r *http1Request) string {
 	target := r.req.URL.RequestURI()
+	if r.target != "" {
+		target = r.target
+	}
 	if r.proxy != nil {
 		u := *r.req.URL
 		u.Fragment, u.RawFragment = "", ""

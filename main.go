@@ -78,6 +78,7 @@ type cli struct {
 	URL           []string `name:"url" sep:"none"`
 	URLQuery      []string `name:"url-query" sep:"none"`
 	PathAsIs      bool     `name:"path-as-is"`
+	GlobOff       bool     `short:"g" name:"globoff"`
 	Proto         string
 	ProtoRedir    string      `name:"proto-redir"`
 	TimeCond      string      `short:"z" name:"time-cond"`
@@ -270,6 +271,7 @@ var flagDocs = map[string]flagDoc{
 	"netrc":                {"request", "", "Take the user and password from ~/.netrc."},
 	"netrc-optional":       {"request", "", "Use ~/.netrc when it has the host (as --netrc)."},
 	"netrc-file":           {"request", "FILE", "Take the user and password from FILE."},
+	"globoff":              {"request", "", "Turn off URL globbing ([1-3], {a,b}); {namespace} and {pod} are never globs."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -510,7 +512,7 @@ func (c *cli) requestFlags(mode runMode, getenv func(string) string) requestFlag
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
 		uploadFile: c.UploadFile, userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
-		form: c.Form.items, formString: c.FormString.items, netrc: c.netrc(getenv), remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
+		form: c.Form.items, formString: c.FormString.items, netrc: c.netrc(getenv), globOff: c.GlobOff, remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
 		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
 		timeCond: c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
 	}

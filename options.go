@@ -17,7 +17,7 @@ import (
 
 // setOutput decides transfer i's output: its -o or -O (in command-line order), else
 // --remote-name-all's remote name, else stdout; -C - resumes from the file's size.
-func (t *transfer) setOutput(f requestFlags, i int) error {
+func (t *transfer) setOutput(f requestFlags, i int, globValues []string) error {
 	var spec outputSpec
 	switch {
 	case i < len(f.outputs):
@@ -33,6 +33,7 @@ func (t *transfer) setOutput(f requestFlags, i int) error {
 		}
 		spec.file = name
 	}
+	spec.file = globOutput(spec.file, globValues)
 	if spec.file != "" && spec.file != "-" && f.outputDir != "" && !filepath.IsAbs(spec.file) {
 		spec.file = filepath.Join(f.outputDir, spec.file)
 	}

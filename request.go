@@ -442,6 +442,8 @@ type requestFlags struct {
 	outputs      []outputSpec
 	// locationTrusted lets the user's credential headers follow redirects to other hosts.
 	locationTrusted bool
+	// globOff is -g: no URL globbing.
+	globOff bool
 	// netrc is the .netrc file to take logins from, "" for none.
 	netrc string
 	// form and formString are -F and --form-string.
@@ -486,6 +488,9 @@ type transfer struct {
 	resumeFrom int64
 	// urlAuth is Basic authorization from the URL's user:password, as curl sends it.
 	urlAuth *headerArg
+	// target is the request target as the URL gave it, which curl sends unchanged
+	// (Go would escape [ ] { } | and more); "" to use the parsed URL's.
+	target string
 	// jar is the run's cookies (-b, -c), nil without them.
 	jar *cookieJar
 	// watch follows the events of a --watch, for --watch-reconnect.
@@ -520,67 +525,107 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 		}
 	}
 	var transfers []*transfer
-	for i, arg := range urls {
-		expanded, err := places.expand(arg)
-		if err != nil {
+	for i, given := range urls {
+		globbed := []globbedURL{{url: given}}
+		if !f.globOff {
+			if globbed, err = expandGlob(given); err != nil {
+				return nil, err
+			}
+		}
+		for _, g := range globbed {
+			t, err := newTransfer(f, spec, g, given, i, places, api, stdin)
+			if err != nil {
+				return nil, err
+			}
+			t.num = i
+			transfers = append(transfers, t)
+		}
+	}
+	for _, t := range transfers {
+		if err := t.bodyFrom(f, data, form, stdin); err != nil {
 			return nil, err
 		}
-		u, _, err := resolveURL(expanded, api)
-		if err != nil {
-			return nil, err
-		}
-		t := &transfer{url: u, spec: spec, given: arg, num: i, customMethod: f.method != ""}
-		if f.watch {
-			t.watch = startWatch(u)
-		}
-		if err := t.setOutput(f, i); err != nil {
-			return nil, err
-		}
-		if err := applyURLOptions(u, f, stdin); err != nil {
-			return nil, err
-		}
-		if f.netrc != "" && f.user == "" && (u.User == nil || !hasPassword(u.User)) {
-			user := ""
-			if u.User != nil {
-				user = u.User.Username()
-			}
-			if login, ok := netrcLogin(readNetrc(f.netrc), u.Hostname(), user); ok {
-				u.User = nil
-				t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(login), shown: "Basic " + redactedToken, builtin: true}
-			}
-		}
-		if u.User != nil {
-			if f.user == "" {
-				pass, _ := u.User.Password()
-				t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(u.User.Username() + ":" + pass), shown: "Basic " + redactedToken, builtin: true}
-			}
-			u.User = nil
-		}
-		switch {
-		case f.get && len(f.data) > 0:
-			if strings.ContainsFunc(string(data), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-				// curl 7.88 puts the data in the URL as it is, and a space there is a bad URL.
-				return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
-			}
-			q := u.RawQuery
-			if q != "" {
-				q += "&"
-			}
-			u.RawQuery = q + string(data)
-		case f.uploadFile != "":
-			t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
-			if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
-				u.Path += filepath.Base(f.uploadFile)
-			}
-		case len(f.data) > 0:
-			t.body = &requestBody{data: data}
-		case form != nil:
-			t.body = &requestBody{data: form}
-		}
-		t.method = defaultMethod(f, t.body != nil)
-		transfers = append(transfers, t)
 	}
 	return transfers, nil
+}
+
+// newTransfer makes the transfer of one URL (one of a glob's): its URL with the
+// placeholders filled and the URL options applied, its output and its credentials.
+func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, i int, places placeholders, api apiServer, stdin io.Reader) (*transfer, error) {
+	expanded, err := places.expand(g.url)
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := resolveURL(expanded, api)
+	if err != nil {
+		return nil, err
+	}
+	t := &transfer{url: u, spec: spec, given: g.url, customMethod: f.method != ""}
+	if len(f.urlQuery) == 0 && !(f.get && len(f.data) > 0) {
+		t.target = rawTarget(expanded, f.pathAsIs)
+	}
+	if f.watch {
+		t.watch = startWatch(u)
+	}
+	if err := t.setOutput(f, i, g.values); err != nil {
+		return nil, err
+	}
+	if err := applyURLOptions(u, f, stdin); err != nil {
+		return nil, err
+	}
+	t.loginFrom(f)
+	return t, nil
+}
+
+// loginFrom is Basic authorization from .netrc (-n) or the URL's user:password, as
+// curl sends it when -u gives none; the URL keeps no user part.
+func (t *transfer) loginFrom(f requestFlags) {
+	u := t.url
+	if f.netrc != "" && f.user == "" && (u.User == nil || !hasPassword(u.User)) {
+		user := ""
+		if u.User != nil {
+			user = u.User.Username()
+		}
+		if login, ok := netrcLogin(readNetrc(f.netrc), u.Hostname(), user); ok {
+			u.User = nil
+			t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(login), shown: "Basic " + redactedToken, builtin: true}
+		}
+	}
+	if u.User != nil {
+		if f.user == "" {
+			pass, _ := u.User.Password()
+			t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(u.User.Username() + ":" + pass), shown: "Basic " + redactedToken, builtin: true}
+		}
+		u.User = nil
+	}
+}
+
+// bodyFrom gives the transfer its body (or -G's query) and its method.
+func (t *transfer) bodyFrom(f requestFlags, data, form []byte, stdin io.Reader) error {
+	u := t.url
+	switch {
+	case f.get && len(f.data) > 0:
+		if strings.ContainsFunc(string(data), func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			// curl 7.88 puts the data in the URL as it is, and a space there is a bad URL.
+			return exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+		}
+		q := u.RawQuery
+		if q != "" {
+			q += "&"
+		}
+		u.RawQuery = q + string(data)
+	case f.uploadFile != "":
+		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
+		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
+			u.Path += filepath.Base(f.uploadFile)
+		}
+	case len(f.data) > 0:
+		t.body = &requestBody{data: data}
+	case form != nil:
+		t.body = &requestBody{data: form}
+	}
+	t.method = defaultMethod(f, t.body != nil)
+	return nil
 }
 
 // newRequestSpec reads the -H arguments and works out the defaults that go with them.
@@ -642,4 +687,30 @@ func requestHeadSize(method string, u *url.URL, headers []headerArg) int64 {
 func hasPassword(u *url.Userinfo) bool {
 	_, ok := u.Password()
 	return ok
+}
+
+// rawTarget is the path and query of an absolute URL as written, when curl would send
+// them so: without dot segments to squash and only printable ASCII.
+func rawTarget(raw string, pathAsIs bool) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return ""
+	}
+	i := strings.IndexAny(rest, "/?")
+	if i < 0 {
+		return ""
+	}
+	target := rest[i:]
+	if j := strings.IndexByte(target, '#'); j >= 0 {
+		target = target[:j]
+	}
+	if strings.HasPrefix(target, "?") {
+		target = "/" + target
+	}
+	path, _, _ := strings.Cut(target, "?")
+	dots := strings.Contains(path+"/", "/./") || strings.Contains(path+"/", "/../")
+	if (dots && !pathAsIs) || strings.ContainsFunc(target, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return ""
+	}
+	return target
 }
