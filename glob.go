@@ -86,7 +86,8 @@ func globPieces(s string) ([]globPiece, error) {
 		case c == '[':
 			end := strings.IndexByte(s[i:], ']')
 			if end < 0 {
-				return nil, exitErrorf(exitURLMalformed, "bad range in URL position %d:\n%s\n%*s", i+1, s, i+1, "^")
+				lit.WriteByte(c) // not a range: the URL parser has its say
+				continue
 			}
 			body := s[i+1 : i+end]
 			if net.ParseIP(strings.Split(body, "%")[0]) != nil && strings.Contains(body, ":") {

@@ -618,6 +618,7 @@ func (t *transfer) bodyFrom(f requestFlags, data, form []byte, stdin io.Reader) 
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
 			u.Path += filepath.Base(f.uploadFile)
+			t.target = ""
 		}
 	case len(f.data) > 0:
 		t.body = &requestBody{data: data}
