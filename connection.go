@@ -7,8 +7,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net"
@@ -147,7 +149,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	if hc.auth.note != "" {
 		out.info("%s", hc.auth.note)
 	}
-	h := hop{u: u, method: method, size: size, hasBody: body != nil, api: api, http1: u.Scheme == "http"}
+	h := hop{u: u, method: method, size: size, hasBody: body != nil, api: api, http1: u.Scheme == "http" && !c.transports.opts.h2c}
 	var proxy *url.URL
 	if h.http1 {
 		if proxy, err = c.transports.proxyFor(req); err != nil {
@@ -209,6 +211,10 @@ type transportOptions struct {
 	// tlsMin and tlsMax are --tlsv1.x and --tls-max.
 	tlsMin uint16
 	tlsMax string
+	// pinnedKeys is --pinnedpubkey: sha256//BASE64 hashes, ; between them.
+	pinnedKeys string
+	// h2c is --http2-prior-knowledge: HTTP/2 from the first byte, http:// too.
+	h2c bool
 	// expectTimeout is --expect100-timeout.
 	expectTimeout time.Duration
 }
@@ -281,9 +287,14 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 	case "1.3":
 		cfg.MaxVersion = tls.VersionTLS13
 	}
+	if o.pinnedKeys != "" {
+		pins := o.pinnedKeys
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return checkPinnedKey(cs, pins) }
+	}
 	protos := new(http.Protocols)
-	protos.SetHTTP1(true)
+	protos.SetHTTP1(!o.h2c)
 	protos.SetHTTP2(!o.http11)
+	protos.SetUnencryptedHTTP2(o.h2c)
 	if o.http11 {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
@@ -442,6 +453,21 @@ func (t *transports) proxyFor(req *http.Request) (*url.URL, error) {
 		return nil, nil
 	}
 	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, t.getenv)
+}
+
+// checkPinnedKey is --pinnedpubkey: the server's public key must hash (SHA-256 of its
+// SubjectPublicKeyInfo) to one of the pins, or the handshake fails with curl's 90.
+func checkPinnedKey(cs tls.ConnectionState, pins string) error {
+	if len(cs.PeerCertificates) > 0 {
+		sum := sha256.Sum256(cs.PeerCertificates[0].RawSubjectPublicKeyInfo)
+		got := "sha256//" + base64.StdEncoding.EncodeToString(sum[:])
+		for _, p := range strings.Split(pins, ";") {
+			if strings.TrimSpace(p) == got {
+				return nil
+			}
+		}
+	}
+	return exitErrorf(exitPinnedKey, "SSL: public key does not match pinned public key")
 }
 
 // refusedTunnel is curl's error for a CONNECT the proxy does not answer with 2xx.

@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -436,6 +439,7 @@ func TestOptionsLikeCurl(t *testing.T) {
 		"/files/":      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nindex",
 		"/range":       "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-5/6\r\nContent-Length: 3\r\n\r\ne a",
 		"/full":        "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfile a",
+		"/cd":          "HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"../report.csv\"\r\nContent-Length: 4\r\n\r\na,b\n",
 		"/to-http":     "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\n\r\n",
 		"/setck":       "HTTP/1.1 302 Found\r\nSet-Cookie: s=1; Path=/\r\nSet-Cookie: h=2; HttpOnly\r\nSet-Cookie: deep=3; Path=/files\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
 	}
@@ -508,6 +512,9 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "globbing with #N in -o", args: []string{"-w", "%{url} %{urlnum} %{url_effective}\n", "-o", "{dir}/f_#1_#2", base + "/{ok,odd}?n=[1-2]", base + "/[a-b]x[01-03:2]"}},
 		{name: "-g", args: []string{"-g", base + "/x[1-2]{a,b}"}},
 		{name: "a glob past the last URL's -o", args: []string{"-o", "{dir}/one", base + "/ok", base + "/{odd,lf}"}},
+		{name: "--next", args: []string{"-H", "X-First: 1", "-sS", base + "/ok", "--next", "-d", "x", base + "/odd", "-:", "-I", base + "/lf"}},
+		{name: "--next with a failing first operation", args: []string{"-f", base + "/404", "-:", base + "/ok"}, stderr: true},
+		{name: "-J", args: []string{"--output-dir", "{dir}", "-O", "-J", base + "/cd"}},
 		{name: "-b NAME=VALUE", args: []string{"-b", "a=b; c=d", base + "/ok"}},
 		{name: "-b file -c file -L", args: []string{"-L", "-b", "{dir}/jar", "-c", "{dir}/out", base + "/setck", base + "/files/a.txt"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "jar"), []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\tv\n"), 0o600)
@@ -633,4 +640,78 @@ func TestReturnsAtTheHead(t *testing.T) {
 			is.Equal(k.stdout, c.stdout)
 		})
 	}
+}
+
+// TestTransportOptionsLikeCurl: --pinnedpubkey, --http2-prior-knowledge and
+// --speed-limit beside curl 7.88.
+func TestTransportOptionsLikeCurl(t *testing.T) {
+	curlPath(t)
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 200, "text/plain", "ok\n"), serverOptions{})
+	sum := sha256.Sum256(srv.Certificate().RawSubjectPublicKeyInfo)
+	pin := "sha256//" + base64.StdEncoding.EncodeToString(sum[:])
+	h2c := httptest.NewUnstartedServer(replying(nil, 200, "text/plain", "ok\n"))
+	h2c.Config.Protocols = new(http.Protocols)
+	h2c.Config.Protocols.SetHTTP1(true)
+	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
+	h2c.Start()
+	t.Cleanup(h2c.Close)
+	slow := faultServer(t, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+		for i := 0; i < 20; i++ {
+			if _, err := io.WriteString(c, "x"); err != nil {
+				return
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	})
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{name: "--pinnedpubkey that matches", args: []string{"--cacert", pki.caFile, "--pinnedpubkey", "sha256//AAAA;" + pin, "-w", "%{http_code}", srv.URL + "/"}},
+		{name: "--pinnedpubkey that does not", args: []string{"--cacert", pki.caFile, "--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", srv.URL + "/"}},
+		{name: "--pinnedpubkey with -k", args: []string{"-k", "--pinnedpubkey", pin, srv.URL + "/"}},
+		{name: "--http2-prior-knowledge", args: []string{"--http2-prior-knowledge", "-w", "%{http_version}", h2c.URL + "/"}},
+		{name: "--speed-limit", args: []string{"--speed-limit", "1000", "--speed-time", "1", "http://" + slow + "/"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			c := runCurl(t, append([]string{"-sS"}, tt.args...)...)
+			k := kcurl(t, invocation{args: append([]string{"-sS"}, tt.args...)})
+			is.Equal(k.code, c.code)                // curl's exit code
+			is.Equal(k.stdout, c.stdout)            // and stdout
+			is.Equal(k.stderr, sameWords(c.stderr)) // and words
+		})
+	}
+}
+
+// TestTraceFile: --trace-ascii writes the -v lines to its file (stdout here, where the
+// suite's check for the token looks), with the token redacted, and --trace-time stamps them.
+func TestTraceFile(t *testing.T) {
+	is := is.New(t)
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 200, "text/plain", "ok"), serverOptions{})
+	r := kcurl(t, invocation{args: []string{"-s", "--trace-ascii", "-", "--trace-time", "/x"}, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"trace"))})
+	is.Equal(r.code, 0)
+	is.True(regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{6} > GET /x HTTP/2\r$`).MatchString(r.stdout)) // the request line, stamped
+	is.True(strings.Contains(r.stdout, "> authorization: Bearer <redacted>"))                          // the token redacted
+	is.Equal(r.stderr, "")                                                                             // nothing on stderr
+}
+
+// TestCAPath: --capath trusts the PEM files of a folder (curl's OpenSSL wants hashed
+// names there, so this one is kcurl's alone).
+func TestCAPath(t *testing.T) {
+	is := is.New(t)
+	pki := newPKI(t)
+	srv := newTLSServer(t, pki, replying(nil, 200, "text/plain", "ok"), serverOptions{})
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "cluster.pem"), pki.caPEM, 0o600)
+	os.WriteFile(filepath.Join(dir, "README"), []byte("not a certificate"), 0o600)
+	r := kcurl(t, invocation{args: []string{"-sS", "--capath", dir, srv.URL + "/"}})
+	is.Equal(r.code, 0)
+	is.Equal(r.stdout, "ok")
+	r = kcurl(t, invocation{args: []string{"-sS", "--capath", t.TempDir(), srv.URL + "/"}})
+	is.Equal(r.code, 60) // an empty folder trusts nothing
 }

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -36,60 +37,64 @@ type cli struct {
 	URLs []string `arg:"" optional:"" name:"url"`
 
 	// Request.
-	Request       string     `short:"X"`
-	Header        []string   `short:"H" sep:"none"`
-	Data          dataFlag   `short:"d"`
-	DataASCII     dataFlag   `name:"data-ascii"`
-	DataRaw       dataFlag   `name:"data-raw"`
-	DataBinary    dataFlag   `name:"data-binary"`
-	DataURLEncode dataFlag   `name:"data-urlencode"`
-	JSON          dataFlag   `name:"json"`
-	Form          posStrings `short:"F"`
-	FormString    posStrings `name:"form-string"`
-	Get           bool       `short:"G"`
-	UploadFile    string     `short:"T" name:"upload-file"`
-	Head          bool       `short:"I"`
-	UserAgent     optString  `short:"A" name:"user-agent"`
-	Compressed    bool       `negatable:""`
-	Location      bool       `short:"L" negatable:""`
-	MaxRedirs     int        `name:"max-redirs" default:"50"`
-	LocationTrust bool       `name:"location-trusted"`
-	Post301       bool       `name:"post301"`
-	Post302       bool       `name:"post302"`
-	Post303       bool       `name:"post303"`
-	HTTP10        bool       `name:"http1.0" short:"0" lastwins:"httpversion"`
-	HTTP11        bool       `name:"http1.1" lastwins:"httpversion"`
-	HTTP2         bool       `name:"http2" lastwins:"httpversion"`
-	Retry         int
-	RetryDelay    secondsFlag `name:"retry-delay"`
-	RetryMaxTime  secondsFlag `name:"retry-max-time"`
-	RetryAll      bool        `name:"retry-all-errors"`
-	RetryConnRef  bool        `name:"retry-connrefused"`
-	NoBuffer      bool        `short:"N" name:"no-buffer"`
-	User          string      `short:"u"`
-	Cookie        []string    `short:"b" sep:"none"`
-	Netrc         bool        `short:"n"`
-	NetrcOptional bool        `name:"netrc-optional"`
-	NetrcFile     string      `name:"netrc-file"`
-	CookieJar     string      `short:"c" name:"cookie-jar"`
-	Basic         bool
-	Referer       string   `short:"e"`
-	Range         string   `short:"r"`
-	URL           []string `name:"url" sep:"none"`
-	URLQuery      []string `name:"url-query" sep:"none"`
-	PathAsIs      bool     `name:"path-as-is"`
-	GlobOff       bool     `short:"g" name:"globoff"`
-	Proto         string
-	ProtoRedir    string      `name:"proto-redir"`
-	TimeCond      string      `short:"z" name:"time-cond"`
-	EtagSave      string      `name:"etag-save"`
-	EtagCompare   string      `name:"etag-compare"`
-	ContinueAt    string      `short:"C" name:"continue-at"`
-	MaxFilesize   sizeFlag    `name:"max-filesize"`
-	LimitRate     sizeFlag    `name:"limit-rate"`
-	Expect100     secondsFlag `name:"expect100-timeout"`
-	Parallel      bool        `short:"Z"`
-	ParallelMax   int         `name:"parallel-max" default:"50"`
+	Request          string     `short:"X"`
+	Header           []string   `short:"H" sep:"none"`
+	Data             dataFlag   `short:"d"`
+	DataASCII        dataFlag   `name:"data-ascii"`
+	DataRaw          dataFlag   `name:"data-raw"`
+	DataBinary       dataFlag   `name:"data-binary"`
+	DataURLEncode    dataFlag   `name:"data-urlencode"`
+	JSON             dataFlag   `name:"json"`
+	Form             posStrings `short:"F"`
+	FormString       posStrings `name:"form-string"`
+	Get              bool       `short:"G"`
+	UploadFile       string     `short:"T" name:"upload-file"`
+	Head             bool       `short:"I"`
+	UserAgent        optString  `short:"A" name:"user-agent"`
+	Compressed       bool       `negatable:""`
+	Location         bool       `short:"L" negatable:""`
+	MaxRedirs        int        `name:"max-redirs" default:"50"`
+	LocationTrust    bool       `name:"location-trusted"`
+	Post301          bool       `name:"post301"`
+	Post302          bool       `name:"post302"`
+	Post303          bool       `name:"post303"`
+	HTTP10           bool       `name:"http1.0" short:"0" lastwins:"httpversion"`
+	HTTP11           bool       `name:"http1.1" lastwins:"httpversion"`
+	HTTP2            bool       `name:"http2" lastwins:"httpversion"`
+	HTTP2Prior       bool       `name:"http2-prior-knowledge" lastwins:"httpversion"`
+	Retry            int
+	RetryDelay       secondsFlag `name:"retry-delay"`
+	RetryMaxTime     secondsFlag `name:"retry-max-time"`
+	RetryAll         bool        `name:"retry-all-errors"`
+	RetryConnRef     bool        `name:"retry-connrefused"`
+	NoBuffer         bool        `short:"N" name:"no-buffer"`
+	User             string      `short:"u"`
+	Cookie           []string    `short:"b" sep:"none"`
+	Netrc            bool        `short:"n"`
+	NetrcOptional    bool        `name:"netrc-optional"`
+	NetrcFile        string      `name:"netrc-file"`
+	CookieJar        string      `short:"c" name:"cookie-jar"`
+	Basic            bool
+	Referer          string   `short:"e"`
+	Range            string   `short:"r"`
+	URL              []string `name:"url" sep:"none"`
+	URLQuery         []string `name:"url-query" sep:"none"`
+	PathAsIs         bool     `name:"path-as-is"`
+	GlobOff          bool     `short:"g" name:"globoff"`
+	Proto            string
+	ProtoRedir       string      `name:"proto-redir"`
+	TimeCond         string      `short:"z" name:"time-cond"`
+	EtagSave         string      `name:"etag-save"`
+	EtagCompare      string      `name:"etag-compare"`
+	ContinueAt       string      `short:"C" name:"continue-at"`
+	MaxFilesize      sizeFlag    `name:"max-filesize"`
+	LimitRate        sizeFlag    `name:"limit-rate"`
+	SpeedLimit       sizeFlag    `short:"Y" name:"speed-limit"`
+	SpeedTime        secondsFlag `short:"y" name:"speed-time"`
+	RemoteHeaderName bool        `short:"J" name:"remote-header-name"`
+	Expect100        secondsFlag `name:"expect100-timeout"`
+	Parallel         bool        `short:"Z"`
+	ParallelMax      int         `name:"parallel-max" default:"50"`
 
 	// Output.
 	Output          posStrings `short:"o"`
@@ -99,6 +104,9 @@ type cli struct {
 	CreateDirs      bool       `name:"create-dirs" negatable:""`
 	DumpHeader      string     `short:"D" name:"dump-header"`
 	Stderr          string     `name:"stderr"`
+	Trace           string     `name:"trace"`
+	TraceASCII      string     `name:"trace-ascii"`
+	TraceTime       bool       `name:"trace-time"`
 	Include         bool       `short:"i" negatable:""`
 	Fail            bool       `short:"f" negatable:""`
 	FailWithBody    bool       `name:"fail-with-body" negatable:""`
@@ -111,6 +119,7 @@ type cli struct {
 	NoProgressMeter bool     `name:"no-progress-meter"`
 	Version         bool     `short:"V"`
 	Manual          bool     `short:"M"`
+	Next            bool     `short:":" name:"next"`
 	Config          []string `short:"K" sep:"none"`
 	Disable         bool     `short:"q"`
 	FailEarly       bool     `name:"fail-early" negatable:""`
@@ -143,6 +152,8 @@ type ConnFlags struct {
 	ShowError         bool        `short:"S" name:"show-error" negatable:""`
 	Insecure          bool        `short:"k" negatable:""`
 	CACert            string      `name:"cacert"`
+	CAPath            string      `name:"capath"`
+	PinnedPubKey      string      `name:"pinnedpubkey"`
 	TLSServerName     string      `name:"tls-server-name"`
 	Cert              string      `short:"E"`
 	Key               string
@@ -164,114 +175,124 @@ type flagDoc struct{ group, placeholder, help string }
 // time and allocations, for text that only --help and completion show.
 var flagDocs = map[string]flagDoc{
 	// the curl command line (cli and ConnFlags).
-	"url":                  {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
-	"request":              {"request", "METHOD", "Request method to use."},
-	"header":               {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
-	"data":                 {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
-	"data-ascii":           {"request", "DATA", "Same as --data."},
-	"data-raw":             {"request", "DATA", "HTTP POST data, '@' has no meaning."},
-	"data-binary":          {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
-	"data-urlencode":       {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
-	"json":                 {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
-	"get":                  {"request", "", "Put the post data in the URL and use GET."},
-	"upload-file":          {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
-	"head":                 {"request", "", "Show document info only (HEAD)."},
-	"user-agent":           {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
-	"compressed":           {"request", "", "Request a compressed response and decompress it."},
-	"location":             {"request", "", "Follow redirects."},
-	"max-redirs":           {"request", "NUM", "Maximum number of redirects allowed."},
-	"location-trusted":     {"request", "", "Like --location, and send credentials (-u, -H Authorization, -H Cookie) to other hosts."},
-	"post301":              {"request", "", "Do not switch to GET after following a 301."},
-	"post302":              {"request", "", "Do not switch to GET after following a 302."},
-	"post303":              {"request", "", "Do not switch to GET after following a 303."},
-	"http1.0":              {"request", "", "Use HTTP/1.0."},
-	"http1.1":              {"request", "", "Use HTTP/1.1."},
-	"http2":                {"request", "", "Use HTTP/2 (the default over TLS)."},
-	"retry":                {"request", "NUM", "Retry request if transient problems occur."},
-	"retry-delay":          {"request", "SECONDS", "Wait time between retries."},
-	"retry-max-time":       {"request", "SECONDS", "Retry only within this period."},
-	"retry-all-errors":     {"request", "", "Retry all errors (use with --retry)."},
-	"retry-connrefused":    {"request", "", "Retry on connection refused (use with --retry)."},
-	"no-buffer":            {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
-	"user":                 {"request", "USER:PASSWORD", "Server user and password (HTTP Basic; blanked from the process's command line)."},
-	"basic":                {"request", "", "Use HTTP Basic authentication (the default with -u)."},
-	"cookie":               {"request", "DATA|FILENAME", "Send cookies from a string (NAME=VALUE) or a Netscape cookie file."},
-	"cookie-jar":           {"request", "FILENAME", "Write cookies to FILENAME after the run (Netscape format)."},
-	"referer":              {"request", "URL", "Referrer URL (;auto is accepted and ignored)."},
-	"range":                {"request", "RANGE", "Retrieve only the bytes within RANGE."},
-	"url-query":            {"request", "DATA", "Add a URL query part, URL-encoded as --data-urlencode (+ prefix: as it is)."},
-	"path-as-is":           {"request", "", "Do not squash .. sequences in the URL path."},
-	"proto":                {"request", "PROTOCOLS", "Enable/disable PROTOCOLS (http, https; =https, -all,+https)."},
-	"proto-redir":          {"request", "PROTOCOLS", "Enable/disable PROTOCOLS on redirect."},
-	"time-cond":            {"request", "TIME", "Transfer based on a time condition (a date, or a file's time; - for older)."},
-	"etag-save":            {"request", "FILE", "Save the ETag of the response to FILE."},
-	"etag-compare":         {"request", "FILE", "Send If-None-Match with the ETag read from FILE."},
-	"continue-at":          {"request", "OFFSET", "Resume the transfer at OFFSET (- finds it from the -o file)."},
-	"max-filesize":         {"request", "BYTES", "Maximum file size to download (k, M, G suffixes)."},
-	"limit-rate":           {"request", "SPEED", "Limit the transfer speed to SPEED bytes per second (k, M, G suffixes)."},
-	"expect100-timeout":    {"request", "SECONDS", "How long to wait for 100-continue (default 1)."},
-	"parallel":             {"request", "", "Accepted for curl's scripts; the transfers run one after another."},
-	"parallel-max":         {"request", "NUM", "Accepted with --parallel."},
-	"remote-name":          {"output", "", "Write output to a file named as the remote file."},
-	"remote-name-all":      {"output", "", "Use the remote file name for all URLs."},
-	"output-dir":           {"output", "DIR", "Directory to save files in."},
-	"create-dirs":          {"output", "", "Create the directories an -o or -O file needs."},
-	"dump-header":          {"output", "FILE", "Write the received headers to FILE (- for stdout)."},
-	"stderr":               {"output", "FILE", "Where to redirect stderr (- for stdout)."},
-	"connect-to":           {"request", "HOST1:PORT1:HOST2:PORT2", "Connect to HOST2:PORT2 for requests to HOST1:PORT1."},
-	"unix-socket":          {"request", "PATH", "Connect through this Unix domain socket."},
-	"abstract-unix-socket": {"request", "PATH", "Connect through this abstract Unix domain socket."},
-	"ipv4":                 {"request", "", "Resolve names to IPv4 addresses only."},
-	"ipv6":                 {"request", "", "Resolve names to IPv6 addresses only."},
-	"keepalive-time":       {"request", "SECONDS", "Interval between TCP keepalive probes."},
-	"no-keepalive":         {"request", "", "Disable TCP keepalive on the connection."},
-	"tlsv1.2":              {"tls", "", "Use TLSv1.2 or greater."},
-	"tlsv1.3":              {"tls", "", "Use TLSv1.3 or greater."},
-	"tls-max":              {"tls", "VERSION", "Set the maximum allowed TLS version (1.2, 1.3, default)."},
-	"output":               {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
-	"include":              {"output", "", "Include the response headers in the output."},
-	"fail":                 {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
-	"fail-with-body":       {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
-	"write-out":            {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
-	"table":                {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
-	"all-pages":            {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
-	"pretty":               {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
-	"no-pretty":            {"output", "", "Write JSON bodies exactly as received."},
-	"progress-bar":         {"output", "", "Display transfer progress as a bar."},
-	"no-progress-meter":    {"output", "", "Do not show the progress meter."},
-	"version":              {"output", "", "Show version number and quit."},
-	"manual":               {"output", "", "Display the manual (kcurl's is --help)."},
-	"fail-early":           {"output", "", "Fail on the first transfer error; do not continue."},
-	"watch":                {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
-	"watch-reconnect":      {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
-	"max-time":             {"request", "SECONDS", "Maximum time allowed for each transfer."},
-	"connect-timeout":      {"request", "SECONDS", "Maximum time allowed for the connection."},
-	"resolve":              {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
-	"proxy":                {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
-	"noproxy":              {"request", "HOSTS", "List of hosts which do not use a proxy."},
-	"verbose":              {"output", "", "Make the operation more talkative (on stderr)."},
-	"silent":               {"output", "", "Silent mode: no progress meter, no error messages."},
-	"show-error":           {"output", "", "Show error messages even when -s is used."},
-	"insecure":             {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
-	"cacert":               {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
-	"tls-server-name":      {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
-	"cert":                 {"tls", "FILE", "Client certificate file (PEM)."},
-	"key":                  {"tls", "FILE", "Client private key file (PEM)."},
-	"server":               {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
-	"token":                {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
-	"token-file":           {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
-	"oauth2-bearer":        {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
-	"namespace":            {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
-	"from-pid":             {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
-	"service-account-dir":  {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
-	"form":                 {"request", "NAME=CONTENT", "Specify multipart MIME data (@file uploads a file, <file reads a value; ;type=, ;filename=)."},
-	"form-string":          {"request", "NAME=STRING", "Specify multipart MIME data, the value as it is."},
-	"config":               {"request", "FILE", "Read options from FILE (- for stdin), as curl's config files."},
-	"disable":              {"request", "", "As the first option: do not read ~/.curlrc."},
-	"netrc":                {"request", "", "Take the user and password from ~/.netrc."},
-	"netrc-optional":       {"request", "", "Use ~/.netrc when it has the host (as --netrc)."},
-	"netrc-file":           {"request", "FILE", "Take the user and password from FILE."},
-	"globoff":              {"request", "", "Turn off URL globbing ([1-3], {a,b}); {namespace} and {pod} are never globs."},
+	"url":                   {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
+	"request":               {"request", "METHOD", "Request method to use."},
+	"header":                {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
+	"data":                  {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
+	"data-ascii":            {"request", "DATA", "Same as --data."},
+	"data-raw":              {"request", "DATA", "HTTP POST data, '@' has no meaning."},
+	"data-binary":           {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
+	"data-urlencode":        {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
+	"json":                  {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
+	"get":                   {"request", "", "Put the post data in the URL and use GET."},
+	"upload-file":           {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
+	"head":                  {"request", "", "Show document info only (HEAD)."},
+	"user-agent":            {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
+	"compressed":            {"request", "", "Request a compressed response and decompress it."},
+	"location":              {"request", "", "Follow redirects."},
+	"max-redirs":            {"request", "NUM", "Maximum number of redirects allowed."},
+	"location-trusted":      {"request", "", "Like --location, and send credentials (-u, -H Authorization, -H Cookie) to other hosts."},
+	"post301":               {"request", "", "Do not switch to GET after following a 301."},
+	"post302":               {"request", "", "Do not switch to GET after following a 302."},
+	"post303":               {"request", "", "Do not switch to GET after following a 303."},
+	"http1.0":               {"request", "", "Use HTTP/1.0."},
+	"http1.1":               {"request", "", "Use HTTP/1.1."},
+	"http2":                 {"request", "", "Use HTTP/2 (the default over TLS)."},
+	"retry":                 {"request", "NUM", "Retry request if transient problems occur."},
+	"retry-delay":           {"request", "SECONDS", "Wait time between retries."},
+	"retry-max-time":        {"request", "SECONDS", "Retry only within this period."},
+	"retry-all-errors":      {"request", "", "Retry all errors (use with --retry)."},
+	"retry-connrefused":     {"request", "", "Retry on connection refused (use with --retry)."},
+	"no-buffer":             {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
+	"user":                  {"request", "USER:PASSWORD", "Server user and password (HTTP Basic; blanked from the process's command line)."},
+	"basic":                 {"request", "", "Use HTTP Basic authentication (the default with -u)."},
+	"cookie":                {"request", "DATA|FILENAME", "Send cookies from a string (NAME=VALUE) or a Netscape cookie file."},
+	"cookie-jar":            {"request", "FILENAME", "Write cookies to FILENAME after the run (Netscape format)."},
+	"referer":               {"request", "URL", "Referrer URL (;auto is accepted and ignored)."},
+	"range":                 {"request", "RANGE", "Retrieve only the bytes within RANGE."},
+	"url-query":             {"request", "DATA", "Add a URL query part, URL-encoded as --data-urlencode (+ prefix: as it is)."},
+	"path-as-is":            {"request", "", "Do not squash .. sequences in the URL path."},
+	"proto":                 {"request", "PROTOCOLS", "Enable/disable PROTOCOLS (http, https; =https, -all,+https)."},
+	"proto-redir":           {"request", "PROTOCOLS", "Enable/disable PROTOCOLS on redirect."},
+	"time-cond":             {"request", "TIME", "Transfer based on a time condition (a date, or a file's time; - for older)."},
+	"etag-save":             {"request", "FILE", "Save the ETag of the response to FILE."},
+	"etag-compare":          {"request", "FILE", "Send If-None-Match with the ETag read from FILE."},
+	"continue-at":           {"request", "OFFSET", "Resume the transfer at OFFSET (- finds it from the -o file)."},
+	"max-filesize":          {"request", "BYTES", "Maximum file size to download (k, M, G suffixes)."},
+	"limit-rate":            {"request", "SPEED", "Limit the transfer speed to SPEED bytes per second (k, M, G suffixes)."},
+	"expect100-timeout":     {"request", "SECONDS", "How long to wait for 100-continue (default 1)."},
+	"parallel":              {"request", "", "Accepted for curl's scripts; the transfers run one after another."},
+	"parallel-max":          {"request", "NUM", "Accepted with --parallel."},
+	"remote-name":           {"output", "", "Write output to a file named as the remote file."},
+	"remote-name-all":       {"output", "", "Use the remote file name for all URLs."},
+	"output-dir":            {"output", "DIR", "Directory to save files in."},
+	"create-dirs":           {"output", "", "Create the directories an -o or -O file needs."},
+	"dump-header":           {"output", "FILE", "Write the received headers to FILE (- for stdout)."},
+	"stderr":                {"output", "FILE", "Where to redirect stderr (- for stdout)."},
+	"connect-to":            {"request", "HOST1:PORT1:HOST2:PORT2", "Connect to HOST2:PORT2 for requests to HOST1:PORT1."},
+	"unix-socket":           {"request", "PATH", "Connect through this Unix domain socket."},
+	"abstract-unix-socket":  {"request", "PATH", "Connect through this abstract Unix domain socket."},
+	"ipv4":                  {"request", "", "Resolve names to IPv4 addresses only."},
+	"ipv6":                  {"request", "", "Resolve names to IPv6 addresses only."},
+	"keepalive-time":        {"request", "SECONDS", "Interval between TCP keepalive probes."},
+	"no-keepalive":          {"request", "", "Disable TCP keepalive on the connection."},
+	"tlsv1.2":               {"tls", "", "Use TLSv1.2 or greater."},
+	"tlsv1.3":               {"tls", "", "Use TLSv1.3 or greater."},
+	"tls-max":               {"tls", "VERSION", "Set the maximum allowed TLS version (1.2, 1.3, default)."},
+	"output":                {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
+	"include":               {"output", "", "Include the response headers in the output."},
+	"fail":                  {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
+	"fail-with-body":        {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
+	"write-out":             {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
+	"table":                 {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
+	"all-pages":             {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
+	"pretty":                {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
+	"no-pretty":             {"output", "", "Write JSON bodies exactly as received."},
+	"progress-bar":          {"output", "", "Display transfer progress as a bar."},
+	"no-progress-meter":     {"output", "", "Do not show the progress meter."},
+	"version":               {"output", "", "Show version number and quit."},
+	"manual":                {"output", "", "Display the manual (kcurl's is --help)."},
+	"fail-early":            {"output", "", "Fail on the first transfer error; do not continue."},
+	"watch":                 {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
+	"watch-reconnect":       {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"max-time":              {"request", "SECONDS", "Maximum time allowed for each transfer."},
+	"connect-timeout":       {"request", "SECONDS", "Maximum time allowed for the connection."},
+	"resolve":               {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
+	"proxy":                 {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
+	"noproxy":               {"request", "HOSTS", "List of hosts which do not use a proxy."},
+	"verbose":               {"output", "", "Make the operation more talkative (on stderr)."},
+	"silent":                {"output", "", "Silent mode: no progress meter, no error messages."},
+	"show-error":            {"output", "", "Show error messages even when -s is used."},
+	"insecure":              {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
+	"cacert":                {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
+	"tls-server-name":       {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
+	"cert":                  {"tls", "FILE", "Client certificate file (PEM)."},
+	"key":                   {"tls", "FILE", "Client private key file (PEM)."},
+	"server":                {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
+	"token":                 {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
+	"token-file":            {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
+	"oauth2-bearer":         {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
+	"namespace":             {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
+	"from-pid":              {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
+	"service-account-dir":   {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
+	"form":                  {"request", "NAME=CONTENT", "Specify multipart MIME data (@file uploads a file, <file reads a value; ;type=, ;filename=)."},
+	"form-string":           {"request", "NAME=STRING", "Specify multipart MIME data, the value as it is."},
+	"config":                {"request", "FILE", "Read options from FILE (- for stdin), as curl's config files."},
+	"disable":               {"request", "", "As the first option: do not read ~/.curlrc."},
+	"netrc":                 {"request", "", "Take the user and password from ~/.netrc."},
+	"netrc-optional":        {"request", "", "Use ~/.netrc when it has the host (as --netrc)."},
+	"netrc-file":            {"request", "FILE", "Take the user and password from FILE."},
+	"globoff":               {"request", "", "Turn off URL globbing ([1-3], {a,b}); {namespace} and {pod} are never globs."},
+	"next":                  {"request", "", "Make the next URL use its own options (curl's -:)."},
+	"trace":                 {"output", "FILE", "Write the -v lines (token redacted) to FILE (- for stdout); kcurl writes no hex dump."},
+	"trace-ascii":           {"output", "FILE", "As --trace."},
+	"trace-time":            {"output", "", "Stamp each --trace line with the time."},
+	"capath":                {"tls", "DIR", "CA certificates to verify the server with: every PEM file in DIR."},
+	"pinnedpubkey":          {"tls", "HASHES", "Public key to verify the server with: sha256//BASE64[;sha256//…]."},
+	"http2-prior-knowledge": {"request", "", "Use HTTP/2 without HTTP/1.1 Upgrade (h2c for http://)."},
+	"speed-limit":           {"request", "SPEED", "Stop transfers slower than SPEED bytes per second (for --speed-time)."},
+	"speed-time":            {"request", "SECONDS", "The time --speed-limit looks at (default 30)."},
+	"remote-header-name":    {"output", "", "With -O: name the file as the server's Content-Disposition says."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -399,6 +420,9 @@ func run(args []string, e env) (code int) {
 	if !ok {
 		return code
 	}
+	if groups := splitNext(parser.Model.Flags, args); len(groups) > 1 {
+		return runGroups(parser.Model.Flags, groups, e)
+	}
 	args, err := expandConfig(parser.Model.Flags, args, e)
 	if err != nil {
 		return newOutput(e, messages{}).fail(err)
@@ -434,7 +458,16 @@ func run(args []string, e env) (code int) {
 		defer closeStderr()
 		e.stderr = w
 	}
-	out := newOutput(e, c.messages())
+	m := c.messages()
+	if trace := cmp.Or(c.TraceASCII, c.Trace); trace != "" {
+		w, closeTrace, err := openStderr(trace, e)
+		if err != nil {
+			return newOutput(e, m).fail(err)
+		}
+		defer closeTrace()
+		m.trace, m.traceTime = w, c.TraceTime
+	}
+	out := newOutput(e, m)
 	r, err := c.runner(e, out)
 	if err != nil {
 		return out.fail(err)
@@ -489,6 +522,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 			pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
 			outputGiven: len(c.outputs()) > 0 || c.RemoteNameAll, stdoutIsTerminal: e.stdoutIsTerminal,
 			maxFilesize: c.MaxFilesize.n, limitRate: c.LimitRate.n, etagSave: c.EtagSave,
+			speedLimit: c.SpeedLimit.n, speedTime: speedTime(c.SpeedLimit.n, c.SpeedTime), remoteHeaderName: c.RemoteHeaderName,
 		},
 		retry: retryPolicy{
 			retries: c.Retry, delay: c.RetryDelay.d, maxTime: c.RetryMaxTime.d,
@@ -534,7 +568,7 @@ func (f ConnFlags) connOptions() connOptions {
 	return connOptions{
 		server: f.Server,
 		trust: trustOptions{
-			insecure: f.Insecure, caFile: f.CACert, serverName: f.TLSServerName, certFile: f.Cert, keyFile: f.Key,
+			insecure: f.Insecure, caFile: f.CACert, caPath: f.CAPath, serverName: f.TLSServerName, certFile: f.Cert, keyFile: f.Key,
 		},
 		tokens: tokenFlags{
 			token: f.Token, tokenFile: f.TokenFile, oauth2: f.OAuth2Bearer, saDir: f.ServiceAccountDir, fromPID: f.FromPID,
@@ -544,6 +578,7 @@ func (f ConnFlags) connOptions() connOptions {
 			noProxy: f.NoProxy, resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
 			connectTo: f.ConnectTo, unixSocket: f.UnixSocket, ipv4: f.IPv4, ipv6: f.IPv6,
 			keepalive: f.KeepaliveTime.d, noKeepalive: f.NoKeepalive, tlsMin: tlsMin(f), tlsMax: f.TLSMax,
+			pinnedKeys: f.PinnedPubKey,
 		},
 		maxTime: f.MaxTime.d,
 	}
@@ -552,6 +587,7 @@ func (f ConnFlags) connOptions() connOptions {
 func (c *cli) connOptions() connOptions {
 	o := c.ConnFlags.connOptions()
 	o.transport.http11 = c.HTTP11 || c.HTTP10
+	o.transport.h2c = c.HTTP2Prior
 	if c.UserAgent.set {
 		o.transport.userAgent = c.UserAgent.v
 	}
@@ -559,6 +595,17 @@ func (c *cli) connOptions() connOptions {
 		o.transport.expectTimeout = c.Expect100.d
 	}
 	return o
+}
+
+// speedTime is --speed-time, 30 s when only --speed-limit is given, as curl.
+func speedTime(limit int64, t secondsFlag) time.Duration {
+	switch {
+	case t.set:
+		return t.d
+	case limit > 0:
+		return 30 * time.Second
+	}
+	return 0
 }
 
 // tlsMin is the lowest TLS version the flags allow (0: Go's default, TLS 1.2).
@@ -1141,4 +1188,65 @@ func (c *cli) outputs() []outputSpec {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].pos < out[j].pos })
 	return out
+}
+
+// splitNext splits a command line at -: and --next, curl's separator of operations,
+// where they stand as options (not as another option's value).
+func splitNext(model []*kong.Flag, args []string) [][]string {
+	groups := [][]string{nil}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			last := len(groups) - 1
+			groups[last] = append(groups[last], args[i:]...)
+			return groups
+		case a == "-:" || a == "--next":
+			groups = append(groups, nil)
+			continue
+		}
+		last := len(groups) - 1
+		groups[last] = append(groups[last], a)
+		if takesNextValue(model, a) && i+1 < len(args) {
+			i++
+			groups[last] = append(groups[last], args[i])
+		}
+	}
+	return groups
+}
+
+// globalFlags are the options that hold for every operation of a command line, as
+// curl's global options do, wherever they were given.
+var globalFlags = map[string]bool{
+	"silent": true, "show-error": true, "verbose": true, "fail-early": true, "no-progress-meter": true,
+	"progress-bar": true, "parallel": true, "insecure": false,
+}
+
+// runGroups runs the operations of a command line with --next one after another, each
+// with its own options and the global ones of the first; the exit code is the last's
+// (with --fail-early, the first failure's).
+func runGroups(model []*kong.Flag, groups [][]string, e env) int {
+	var globals []string
+	failEarly := false
+	for _, a := range groups[0] {
+		names := flagsInOrder(model, []string{a})
+		all := len(names) > 0
+		for _, n := range names {
+			all = all && globalFlags[n]
+			failEarly = failEarly || n == "fail-early"
+		}
+		if all {
+			globals = append(globals, a)
+		}
+	}
+	code := exitOK
+	for i, g := range groups {
+		if i > 0 {
+			g = append(append([]string{"-q"}, globals...), g...) // ~/.curlrc is read once, for the first
+		}
+		if code = run(g, e); code != exitOK && failEarly {
+			return code
+		}
+	}
+	return code
 }

@@ -37,6 +37,9 @@ type messages struct {
 	noProgressMeter bool
 	// outputGiven is any -o, which brings the meter back on a terminal.
 	outputGiven bool
+	// trace is --trace/--trace-ascii's file: the -v lines go there; traceTime stamps them.
+	trace     io.Writer
+	traceTime bool
 }
 
 // output is everything a person sees.
@@ -57,10 +60,29 @@ func (o *output) stderrLine(s string) {
 	io.WriteString(o.e.stderr, s)
 }
 
+// talkative is -v, or a --trace file: the "* ", "> " and "< " lines are written.
+func (o *output) talkative() bool { return o.m.verbose || o.m.trace != nil }
+
+// verboseLines writes -v lines: to the --trace file when there is one (each line
+// stamped with --trace-time), else to stderr.
+func (o *output) verboseLines(s string) {
+	if o.m.trace == nil {
+		o.stderrLine(s)
+		return
+	}
+	if o.m.traceTime {
+		stamp := time.Now().Format("15:04:05.000000 ")
+		s = stamp + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+stamp) + "\n"
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	io.WriteString(o.m.trace, s)
+}
+
 // info writes a "* " line under -v.
 func (o *output) info(format string, args ...any) {
-	if o.m.verbose {
-		o.stderrLine("* " + fmt.Sprintf(format, args...) + "\n")
+	if o.talkative() {
+		o.verboseLines("* " + fmt.Sprintf(format, args...) + "\n")
 	}
 }
 
@@ -148,7 +170,7 @@ func (o *output) statusNote(code int, s *apiStatus, auth authState) {
 
 // requestHead writes the "> " lines of a request under -v, token redacted.
 func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) {
-	if !o.m.verbose {
+	if !o.talkative() {
 		return
 	}
 	var b strings.Builder
@@ -164,12 +186,12 @@ func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) 
 		fmt.Fprintf(&b, "> %s: %s\r\n", name, h.display())
 	}
 	b.WriteString("> \r\n")
-	o.stderrLine(b.String())
+	o.verboseLines(b.String())
 }
 
 // responseHead writes the "< " lines of a response under -v.
 func (o *output) responseHead(resp *http.Response) {
-	if !o.m.verbose {
+	if !o.talkative() {
 		return
 	}
 	var b strings.Builder
@@ -179,7 +201,7 @@ func (o *output) responseHead(resp *http.Response) {
 				b.WriteString("< " + l)
 			}
 		}
-		o.stderrLine(b.String())
+		o.verboseLines(b.String())
 		return
 	}
 	b.WriteString("< " + statusLine(resp) + "\r\n")
@@ -189,7 +211,7 @@ func (o *output) responseHead(resp *http.Response) {
 		}
 	}
 	b.WriteString("< \r\n")
-	o.stderrLine(b.String())
+	o.verboseLines(b.String())
 }
 
 // writeHead writes the status line and headers for -i and -I, as curl: over kcurl's own
@@ -263,7 +285,7 @@ func (o *output) tlsStart(insecure bool, caDesc string) {
 
 // tlsDetails writes curl's TLS lines under -v: version, cipher, ALPN, certificate.
 func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, serverName string, insecure bool) {
-	if !o.m.verbose {
+	if !o.talkative() {
 		return
 	}
 	o.info("SSL connection using %s / %s", tlsVersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))

@@ -14,13 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -54,6 +57,11 @@ type deliverOptions struct {
 	limitRate   int64
 	// etagSave is --etag-save's file.
 	etagSave string
+	// speedLimit and speedTime are --speed-limit and --speed-time.
+	speedLimit int64
+	speedTime  time.Duration
+	// remoteHeaderName is -J: an -O file takes Content-Disposition's name.
+	remoteHeaderName bool
 }
 
 // failing reports whether a status fails the transfer (-f, --fail-with-body).
@@ -377,6 +385,11 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 		resp.Body.Close()
 		return err
 	}
+	if d.remoteHeaderName && sink.file != "" {
+		if name := dispositionName(resp.Header.Get("Content-Disposition")); name != "" {
+			sink.file = filepath.Join(filepath.Dir(sink.file), name)
+		}
+	}
 	failing := d.failing(resp.StatusCode)
 	if failing && !d.failWithBody {
 		var status *apiStatus
@@ -449,6 +462,8 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 	}
 	meter := r.out.meter(resp.ContentLength)
 	defer meter.done()
+	slow := r.watchSpeed(counted, resp.Body)
+	defer slow.stop()
 	buf := r.copyBuffer()
 	start := time.Now()
 	for {
@@ -471,6 +486,8 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 			return counted.n, events.flush()
 		case rerr == io.EOF:
 			return counted.n, nil
+		case rerr != nil && slow.tripped():
+			return counted.n, exitErrorf(exitTimeout, "Operation too slow. Less than %d bytes/sec transferred the last %d seconds", r.delivery.speedLimit, int(r.delivery.speedTime.Seconds()))
 		case rerr != nil:
 			meter.done()
 			if events != nil && len(events.pending) > 0 {
@@ -494,6 +511,68 @@ func (r *runner) pace(ctx context.Context, n int64, start time.Time) error {
 		}
 	}
 	return nil
+}
+
+// speedWatch is --speed-limit: a body slower than the limit over --speed-time is
+// stopped by closing it, and the read's error becomes curl's 28.
+type speedWatch struct {
+	done chan struct{}
+	mu   sync.Mutex
+	slow bool
+}
+
+func (r *runner) watchSpeed(counted *countingReader, body io.Closer) *speedWatch {
+	w := &speedWatch{done: make(chan struct{})}
+	d := r.delivery
+	if d.speedLimit <= 0 || d.speedTime <= 0 {
+		return w
+	}
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		window := []int64{0}
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-tick.C:
+			}
+			window = append(window, atomicLoad(counted))
+			if time.Duration(len(window)-1)*time.Second < d.speedTime {
+				continue
+			}
+			window = window[len(window)-int(d.speedTime/time.Second)-1:]
+			if (window[len(window)-1]-window[0])/int64(d.speedTime/time.Second) < d.speedLimit {
+				w.mu.Lock()
+				w.slow = true
+				w.mu.Unlock()
+				body.Close()
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *speedWatch) stop() { close(w.done) }
+
+func (w *speedWatch) tripped() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.slow
+}
+
+// dispositionName is the file name a Content-Disposition gives, without any folder.
+func dispositionName(v string) string {
+	_, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		return ""
+	}
+	name := filepath.Base(strings.ReplaceAll(params["filename"], "\\", "/"))
+	if name == "." || name == "/" || name == ".." {
+		return ""
+	}
+	return name
 }
 
 // dumpHead writes a response head to -D's file (every hop's, as curl), opened on first use.
@@ -635,13 +714,18 @@ func contextError(err error, info *transferInfo) error {
 type countingReader struct {
 	r io.Reader
 	n int64
+	// total is n for other goroutines (--speed-limit's watch).
+	total atomic.Int64
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.n += int64(n)
+	c.total.Store(c.n)
 	return n, err
 }
+
+func atomicLoad(c *countingReader) int64 { return c.total.Load() }
 
 // drain reads what is left of a body that is not wanted, so that its connection can
 // be used again; a body that only the server's close would end is not waited for.
