@@ -149,7 +149,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	if hc.auth.note != "" {
 		out.info("%s", hc.auth.note)
 	}
-	h := hop{u: u, method: method, size: size, hasBody: body != nil, api: api, http1: u.Scheme == "http" && !c.transports.opts.h2c}
+	h := hop{u: u, method: method, size: size, hasBody: body != nil, api: api, http1: u.Scheme == "http" && !c.transports.opts.h2c, http10: c.transports.opts.http10}
 	var proxy *url.URL
 	if h.http1 {
 		if proxy, err = c.transports.proxyFor(req); err != nil {
@@ -170,7 +170,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	var resp *http.Response
 	if h.http1 {
 		resp, err = c.transports.roundTripHTTP1(ctx, &http1Request{
-			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size, target: firstHopTarget(t, u),
+			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size, target: firstHopTarget(t, u), http10: h.http10,
 			expectTimeout: c.transports.opts.expectTimeout, trace: trace,
 		})
 	} else {
@@ -195,7 +195,9 @@ func firstHopTarget(t *transfer, u *url.URL) string {
 type transportOptions struct {
 	connectTimeout time.Duration
 	http11         bool
-	proxy          string
+	// http10 is --http1.0: kcurl's own exchange says HTTP/1.0.
+	http10 bool
+	proxy  string
 	// proxyOff is -x '': no proxy, whatever the environment says.
 	proxyOff  bool
 	noProxy   string

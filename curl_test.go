@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -515,6 +517,11 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "--next", args: []string{"-H", "X-First: 1", "-sS", base + "/ok", "--next", "-d", "x", base + "/odd", "-:", "-I", base + "/lf"}},
 		{name: "--next with a failing first operation", args: []string{"-f", base + "/404", "-:", base + "/ok"}, stderr: true},
 		{name: "-J", args: []string{"--output-dir", "{dir}", "-O", "-J", base + "/cd"}},
+		{name: "--http1.0", args: []string{"--http1.0", "-T", "{dir}/up", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "--no-location after -L", args: []string{"-L", "--no-location", "-w", "%{http_code}", base + "/302"}},
+		{name: "--no-include after -i", args: []string{"-i", "--no-include", base + "/ok"}},
 		{name: "-b NAME=VALUE", args: []string{"-b", "a=b; c=d", base + "/ok"}},
 		{name: "-b file -c file -L", args: []string{"-L", "-b", "{dir}/jar", "-c", "{dir}/out", base + "/setck", base + "/files/a.txt"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "jar"), []byte("127.0.0.1\tFALSE\t/\tFALSE\t0\tpre\tv\n"), 0o600)
@@ -714,4 +721,68 @@ func TestCAPath(t *testing.T) {
 	is.Equal(r.stdout, "ok")
 	r = kcurl(t, invocation{args: []string{"-sS", "--capath", t.TempDir(), srv.URL + "/"}})
 	is.Equal(r.code, 60) // an empty folder trusts nothing
+}
+
+// TestUserHiddenFromCmdline: -u's password is blanked where other processes of the pod
+// read the command line (/proc/PID/cmdline), as curl blanks it.
+func TestUserHiddenFromCmdline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped in -short mode")
+	}
+	is := is.New(t)
+	bin := buildLikeTheImage(t, runtime.GOARCH)
+	hold := faultServer(t, func(c net.Conn) {
+		readRequest(c)
+		time.Sleep(3 * time.Second)
+	})
+	for _, args := range [][]string{
+		{"-s", "-u", "me:s3cret-pw", "http://" + hold + "/"},
+		{"-s", "--user=me:s3cret-pw", "http://" + hold + "/"},
+	} {
+		cmd := exec.Command(bin, args...)
+		is.NoErr(cmd.Start())
+		var cmdline []byte
+		for i := 0; i < 50 && !bytes.Contains(cmdline, []byte("http://")); i++ {
+			time.Sleep(50 * time.Millisecond)
+			cmdline, _ = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		is.True(bytes.Contains(cmdline, []byte("http://")))    // the command line was read
+		is.True(!bytes.Contains(cmdline, []byte("s3cret-pw"))) // without the password
+	}
+}
+
+// TestUnixSocketAndTLSVersionsLikeCurl: --unix-socket, --tlsv1.3 and --tls-max beside curl 7.88.
+func TestUnixSocketAndTLSVersionsLikeCurl(t *testing.T) {
+	curlPath(t)
+	sock := filepath.Join(t.TempDir(), "s.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Date"] = nil
+		io.WriteString(w, "over the socket: "+r.Host+r.URL.Path)
+	})}
+	go unix.Serve(l)
+	t.Cleanup(func() { unix.Close() })
+	pki := newPKI(t)
+	tls12 := newTLSServer(t, pki, replying(nil, 200, "text/plain", "ok"), serverOptions{tls12: true})
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{name: "--unix-socket", args: []string{"--unix-socket", sock, "http://localhost/x"}},
+		{name: "--tlsv1.3 to a TLS 1.2 server", args: []string{"--tlsv1.3", "--cacert", pki.caFile, "-w", "%{http_code}", tls12.URL}},
+		{name: "--tls-max 1.2", args: []string{"--tls-max", "1.2", "--cacert", pki.caFile, "-w", "%{http_code}", tls12.URL}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			c := runCurl(t, append([]string{"-s"}, tt.args...)...)
+			k := kcurl(t, invocation{args: append([]string{"-s"}, tt.args...)})
+			is.Equal(k.code, c.code)     // curl's exit code
+			is.Equal(k.stdout, c.stdout) // and stdout
+		})
+	}
 }

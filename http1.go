@@ -90,7 +90,9 @@ type http1Request struct {
 	// proxy, when set, gets the request with the absolute URL, as curl sends it.
 	proxy *url.URL
 	// target, when set, is the request target as the user wrote it.
-	target  string
+	target string
+	// http10 sends HTTP/1.0 on the request line (--http1.0).
+	http10  bool
 	headers []headerArg
 	body    io.ReadCloser
 	// size is the body's length; -1 sends it chunked.
@@ -249,6 +251,9 @@ func requestLine(r *http1Request) string {
 		u := *r.req.URL
 		u.Fragment, u.RawFragment = "", ""
 		target = u.String()
+	}
+	if r.http10 {
+		return r.req.Method + " " + target + " HTTP/1.0\r\n"
 	}
 	return r.req.Method + " " + target + " HTTP/1.1\r\n"
 }

@@ -47,14 +47,14 @@ type cli struct {
 	JSON             dataFlag   `name:"json"`
 	Form             posStrings `short:"F"`
 	FormString       posStrings `name:"form-string"`
-	Get              bool       `short:"G"`
+	Get              bool       `short:"G" negatable:""`
 	UploadFile       string     `short:"T" name:"upload-file"`
-	Head             bool       `short:"I"`
+	Head             bool       `short:"I" negatable:""`
 	UserAgent        optString  `short:"A" name:"user-agent"`
 	Compressed       bool       `negatable:""`
 	Location         bool       `short:"L" negatable:""`
 	MaxRedirs        int        `name:"max-redirs" default:"50"`
-	LocationTrust    bool       `name:"location-trusted"`
+	LocationTrust    bool       `name:"location-trusted" negatable:""`
 	Post301          bool       `name:"post301"`
 	Post302          bool       `name:"post302"`
 	Post303          bool       `name:"post303"`
@@ -65,13 +65,13 @@ type cli struct {
 	Retry            int
 	RetryDelay       secondsFlag `name:"retry-delay"`
 	RetryMaxTime     secondsFlag `name:"retry-max-time"`
-	RetryAll         bool        `name:"retry-all-errors"`
-	RetryConnRef     bool        `name:"retry-connrefused"`
+	RetryAll         bool        `name:"retry-all-errors" negatable:""`
+	RetryConnRef     bool        `name:"retry-connrefused" negatable:""`
 	NoBuffer         bool        `short:"N" name:"no-buffer"`
 	User             string      `short:"u"`
 	Cookie           []string    `short:"b" sep:"none"`
-	Netrc            bool        `short:"n"`
-	NetrcOptional    bool        `name:"netrc-optional"`
+	Netrc            bool        `short:"n" negatable:""`
+	NetrcOptional    bool        `name:"netrc-optional" negatable:""`
 	NetrcFile        string      `name:"netrc-file"`
 	CookieJar        string      `short:"c" name:"cookie-jar"`
 	Basic            bool
@@ -79,8 +79,8 @@ type cli struct {
 	Range            string   `short:"r"`
 	URL              []string `name:"url" sep:"none"`
 	URLQuery         []string `name:"url-query" sep:"none"`
-	PathAsIs         bool     `name:"path-as-is"`
-	GlobOff          bool     `short:"g" name:"globoff"`
+	PathAsIs         bool     `name:"path-as-is" negatable:""`
+	GlobOff          bool     `short:"g" name:"globoff" negatable:""`
 	Proto            string
 	ProtoRedir       string      `name:"proto-redir"`
 	TimeCond         string      `short:"z" name:"time-cond"`
@@ -91,9 +91,9 @@ type cli struct {
 	LimitRate        sizeFlag    `name:"limit-rate"`
 	SpeedLimit       sizeFlag    `short:"Y" name:"speed-limit"`
 	SpeedTime        secondsFlag `short:"y" name:"speed-time"`
-	RemoteHeaderName bool        `short:"J" name:"remote-header-name"`
+	RemoteHeaderName bool        `short:"J" name:"remote-header-name" negatable:""`
 	Expect100        secondsFlag `name:"expect100-timeout"`
-	Parallel         bool        `short:"Z"`
+	Parallel         bool        `short:"Z" negatable:""`
 	ParallelMax      int         `name:"parallel-max" default:"50"`
 
 	// Output.
@@ -106,7 +106,7 @@ type cli struct {
 	Stderr          string     `name:"stderr"`
 	Trace           string     `name:"trace"`
 	TraceASCII      string     `name:"trace-ascii"`
-	TraceTime       bool       `name:"trace-time"`
+	TraceTime       bool       `name:"trace-time" negatable:""`
 	Include         bool       `short:"i" negatable:""`
 	Fail            bool       `short:"f" negatable:""`
 	FailWithBody    bool       `name:"fail-with-body" negatable:""`
@@ -115,7 +115,7 @@ type cli struct {
 	AllPages        bool `name:"all-pages"`
 	Pretty          bool
 	NoPretty        bool     `name:"no-pretty"`
-	ProgressBar     bool     `short:"#" name:"progress-bar"`
+	ProgressBar     bool     `short:"#" name:"progress-bar" negatable:""`
 	NoProgressMeter bool     `name:"no-progress-meter"`
 	Version         bool     `short:"V"`
 	Manual          bool     `short:"M"`
@@ -587,6 +587,7 @@ func (f ConnFlags) connOptions() connOptions {
 func (c *cli) connOptions() connOptions {
 	o := c.ConnFlags.connOptions()
 	o.transport.http11 = c.HTTP11 || c.HTTP10
+	o.transport.http10 = c.HTTP10
 	o.transport.h2c = c.HTTP2Prior
 	if c.UserAgent.set {
 		o.transport.userAgent = c.UserAgent.v

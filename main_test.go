@@ -397,7 +397,7 @@ func TestHelpHasGroups(t *testing.T) {
 	}
 	for group, want := range map[string]string{
 		"Request:":    "  -X, --request=METHOD             Request method to use.\n",
-		"Output:":     "  -w, --write-out=FORMAT        Write out FORMAT after each transfer\n",
+		"Output:":     "  -w, --write-out=FORMAT           Write out FORMAT after each transfer\n",
 		"TLS:":        "      --cacert=FILE             CA certificates to verify the server with\n",
 		"Kubernetes:": "  --service-account-dir=DIR    Service-account directory (default\n",
 	} {

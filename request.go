@@ -280,6 +280,8 @@ type hop struct {
 	http1 bool
 	// proxied is a plain-HTTP request through a proxy.
 	proxied bool
+	// http10 is --http1.0: no Expect, no chunks.
+	http10 bool
 }
 
 // expectThreshold is the POST size from which curl 7.88 asks for 100 Continue first.
@@ -334,7 +336,7 @@ func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
 	if h.proxied {
 		defaults = append(defaults, headerArg{name: "Proxy-Connection", value: "Keep-Alive"})
 	}
-	if h.http1 && h.hasBody && h.size < 0 {
+	if h.http1 && !h.http10 && h.hasBody && h.size < 0 {
 		defaults = append(defaults, headerArg{name: "Transfer-Encoding", value: "chunked"})
 	}
 	for _, name := range headerRank {
@@ -351,7 +353,7 @@ func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
 	if ct := s.contentType(h.method, h.hasBody, h.api); ct != "" && !given("Content-Type") {
 		out = append(out, headerArg{name: "Content-Type", value: ct})
 	}
-	if h.http1 && s.wantsContinue(h) && !given("Expect") {
+	if h.http1 && !h.http10 && s.wantsContinue(h) && !given("Expect") {
 		out = append(out, headerArg{name: "Expect", value: "100-continue"})
 	}
 	return out
