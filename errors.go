@@ -21,6 +21,7 @@ const (
 	exitHTTPError           = 22 // HTTP status >= 400 with -f or --fail-with-body
 	exitWriteError          = 23 // stdout or -o cannot be written
 	exitReadError           = 26 // a local file (data, upload, token) cannot be read
+	exitOutOfMemory         = 27 // a response header over curl's limit
 	exitTimeout             = 28 // --max-time, --connect-timeout or --speed-limit reached
 	exitRangeError          = 33 // -C -: the server did not resume
 	exitTLSConnect          = 35 // the TLS handshake failed

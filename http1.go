@@ -26,8 +26,12 @@ import (
 	"time"
 )
 
-// maxHeadSize bounds one response head, as curl's 100 KiB per header line and more in all.
-const maxHeadSize = 300 << 10
+// maxHeaderLine is curl's limit on one response header line (CURL_MAX_HTTP_HEADER);
+// maxHeadSize bounds a whole head.
+const (
+	maxHeaderLine = 100 << 10
+	maxHeadSize   = 300 << 10
+)
 
 // http1Pool keeps one idle connection per address, so several URLs to one host reuse
 // it, as curl does.
@@ -142,7 +146,7 @@ func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http
 			}
 			return nil, err
 		}
-		c = &http1Conn{conn: nc, br: bufio.NewReaderSize(nc, 32<<10)}
+		c = &http1Conn{conn: nc, br: bufio.NewReaderSize(nc, maxHeaderLine+2)}
 	}
 	if r.trace != nil && r.trace.GotConn != nil {
 		r.trace.GotConn(httptrace.GotConnInfo{Conn: c.conn, Reused: reused})
@@ -319,8 +323,8 @@ func readHead(br *bufio.Reader, trace *httptrace.ClientTrace) (*parsedHead, erro
 	first := true
 	for {
 		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			return nil, exitErrorf(exitRecvError, "Too large response headers")
+		if err == bufio.ErrBufferFull || len(line) > maxHeaderLine {
+			return nil, exitErrorf(exitOutOfMemory, "Too large response headers")
 		}
 		if first && len(line) > 0 && trace != nil && trace.GotFirstResponseByte != nil {
 			trace.GotFirstResponseByte()
@@ -336,7 +340,7 @@ func readHead(br *bufio.Reader, trace *httptrace.ClientTrace) (*parsedHead, erro
 		}
 		h.raw = append(h.raw, line...)
 		if len(h.raw) > maxHeadSize {
-			return nil, exitErrorf(exitRecvError, "Too large response headers")
+			return nil, exitErrorf(exitOutOfMemory, "Too large response headers")
 		}
 		text := strings.TrimRight(string(line), "\r\n")
 		if first {
@@ -553,5 +557,5 @@ func proxyAuthorization(proxy *url.URL) (headerArg, bool) {
 	user := proxy.User.Username()
 	pass, _ := proxy.User.Password()
 	user, _ = url.PathUnescape(user)
-	return headerArg{name: "Proxy-Authorization", value: basicAuth(user + ":" + pass), shown: "Basic " + redactedToken}, true
+	return headerArg{name: "Proxy-Authorization", value: basicAuth(user + ":" + pass), shown: "Basic " + redactedToken, builtin: true}, true
 }

@@ -290,7 +290,7 @@ const expectThreshold = 1 << 20
 // headerRank is where curl puts the headers it makes from options, before the user's
 // -H ones: Host, Authorization, Range, User-Agent, Accept, Accept-Encoding, Referer,
 // Proxy-Connection, Transfer-Encoding, Cookie, then -z's condition (curl's http.c).
-var headerRank = []string{"Authorization", "Range", "User-Agent", "Accept", "Accept-Encoding", "Referer", "Proxy-Connection", "Transfer-Encoding", "Cookie", "If-Modified-Since", "If-Unmodified-Since"}
+var headerRank = []string{"Proxy-Authorization", "Authorization", "Range", "User-Agent", "Accept", "Accept-Encoding", "Referer", "Proxy-Connection", "Transfer-Encoding", "Cookie", "If-Modified-Since", "If-Unmodified-Since"}
 
 // headersFor is the request's headers in curl's order: Host, the bearer token when it
 // goes, the headers made from options (headerRank), the user's -H headers in the order
@@ -315,13 +315,17 @@ func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
 	}
 	var out []headerArg
 	host := headerArg{name: "Host", value: hostHeader(h.u)}
-	for i, a := range custom {
-		if strings.EqualFold(a.name, "Host") {
-			host = a
-			custom = append(custom[:i:i], custom[i+1:]...)
-			break
+	hostGiven := false
+	kept := custom[:0:0]
+	for _, a := range custom {
+		switch {
+		case !strings.EqualFold(a.name, "Host"):
+			kept = append(kept, a)
+		case !hostGiven:
+			host, hostGiven = a, true // curl sends the first -H Host:
 		}
 	}
+	custom = kept
 	if !host.remove {
 		out = append(out, host)
 	}
@@ -605,6 +609,9 @@ func (t *transfer) loginFrom(f requestFlags) {
 // bodyFrom gives the transfer its body (or -G's query) and its method.
 func (t *transfer) bodyFrom(f requestFlags, data, form []byte, stdin io.Reader) error {
 	u := t.url
+	if t.num > 0 {
+		f.uploadFile = "" // -T goes with the first URL; curl GETs the others
+	}
 	switch {
 	case f.get && len(f.data) > 0:
 		if strings.ContainsFunc(string(data), func(r rune) bool { return r <= ' ' || r == 0x7f }) {

@@ -96,7 +96,7 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	if p.max >= 0 && followed >= p.max {
 		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", p.max)
 	}
-	next, err := u.Parse(location)
+	next, err := u.Parse(escapeLocation(location))
 	if err != nil {
 		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
 	}
@@ -104,6 +104,23 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
 	}
 	return next, nil
+}
+
+// escapeLocation encodes what curl encodes in a Location before following it: spaces
+// as %20 and bytes past ASCII as lower-case %xx.
+func escapeLocation(loc string) string {
+	var b strings.Builder
+	for i := 0; i < len(loc); i++ {
+		switch c := loc[i]; {
+		case c == ' ':
+			b.WriteString("%20")
+		case c >= 0x80:
+			fmt.Fprintf(&b, "%%%02x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // method is curl's method after a redirect. A POST of data becomes a GET without its
@@ -318,7 +335,11 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 		sink.abort()
 		return info, retry, err
 	}
-	return info, retry, r.deliver(ctx, t, resp, info, sink)
+	if err := r.deliver(ctx, t, resp, info, sink); err != nil {
+		// A body cut short, or too slow, is another outcome for curl's rule.
+		return info, r.retry.decide(outcome{err: err}, retries, time.Since(start)), err
+	}
+	return info, retry, nil
 }
 
 // exchange sends the request and, with -L, follows redirects; it returns the last
@@ -871,7 +892,10 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 		}
 	}
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
-		if next, err := u.Parse(loc); err == nil {
+		if next, err := u.Parse(escapeLocation(loc)); err == nil {
+			if next.Path == "" && next.RawQuery == "" {
+				next.Path = "/" // curl normalizes the URL it reports
+			}
 			info.redirectURL = next.String()
 		}
 	}
