@@ -441,6 +441,7 @@ func TestOptionsLikeCurl(t *testing.T) {
 		"/files/":      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nindex",
 		"/range":       "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-5/6\r\nContent-Length: 3\r\n\r\ne a",
 		"/full":        "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfile a",
+		"/short":       "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
 		"/cd":          "HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"../report.csv\"\r\nContent-Length: 4\r\n\r\na,b\n",
 		"/to-http":     "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\n\r\n",
 		"/setck":       "HTTP/1.1 302 Found\r\nSet-Cookie: s=1; Path=/\r\nSet-Cookie: h=2; HttpOnly\r\nSet-Cookie: deep=3; Path=/files\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
@@ -516,6 +517,8 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "a glob past the last URL's -o", args: []string{"-o", "{dir}/one", base + "/ok", base + "/{odd,lf}"}},
 		{name: "--next", args: []string{"-H", "X-First: 1", "-sS", base + "/ok", "--next", "-d", "x", base + "/odd", "-:", "-I", base + "/lf"}},
 		{name: "--next with a failing first operation", args: []string{"-f", base + "/404", "-:", base + "/ok"}, stderr: true},
+		{name: "-o keeps what came of a cut body", args: []string{"-i", "-o", "{dir}/part", base + "/short"}, stderr: true},
+		{name: "--remove-on-error", args: []string{"--remove-on-error", "-o", "{dir}/part", base + "/short"}, stderr: true},
 		{name: "-J", args: []string{"--output-dir", "{dir}", "-O", "-J", base + "/cd"}},
 		{name: "--http1.0", args: []string{"--http1.0", "-T", "{dir}/up", base + "/ok"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)

@@ -305,13 +305,13 @@ func TestHTTP2StreamFaults(t *testing.T) {
 			is := is.New(t)
 			srv = newTLSServer(t, pki, mux, serverOptions{})
 			out := filepath.Join(t.TempDir(), "out")
-			r := kcurl(t, invocation{args: []string{"-sS", "--http2", "-o", out, "-w", "%{http_version}", tt.path}, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"h2"))})
+			r := kcurl(t, invocation{args: []string{"-sS", "--http2", "--remove-on-error", "-o", out, "-w", "%{http_version}", tt.path}, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"h2"))})
 			is.Equal(r.code, tt.code)     // kcurl's exit code
 			is.Equal(r.stderr, tt.stderr) // one line saying what broke
 			is.Equal(r.stdout, "2")       // it was HTTP/2
 			b, err := os.ReadFile(out)
 			if tt.code != 0 {
-				is.True(errors.Is(err, os.ErrNotExist)) // no half file left behind
+				is.True(errors.Is(err, os.ErrNotExist)) // no half file left behind (--remove-on-error)
 				return
 			}
 			is.NoErr(err)

@@ -102,6 +102,7 @@ type cli struct {
 	RemoteNameAll   bool       `name:"remote-name-all" negatable:""`
 	OutputDir       string     `name:"output-dir"`
 	CreateDirs      bool       `name:"create-dirs" negatable:""`
+	RemoveOnError   bool       `name:"remove-on-error" negatable:""`
 	DumpHeader      string     `short:"D" name:"dump-header"`
 	Stderr          string     `name:"stderr"`
 	Trace           string     `name:"trace"`
@@ -293,6 +294,7 @@ var flagDocs = map[string]flagDoc{
 	"speed-limit":           {"request", "SPEED", "Stop transfers slower than SPEED bytes per second (for --speed-time)."},
 	"speed-time":            {"request", "SECONDS", "The time --speed-limit looks at (default 30)."},
 	"remote-header-name":    {"output", "", "With -O: name the file as the server's Content-Disposition says."},
+	"remove-on-error":       {"output", "", "Remove the -o file when the transfer fails (else it keeps what came, as curl's)."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -536,7 +538,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 		},
 		dumpHeader: c.DumpHeader,
 		jar:        jar, jarFile: c.CookieJar,
-		failEarly: c.FailEarly,
+		failEarly: c.FailEarly, removeOnError: c.RemoveOnError,
 	}, nil
 }
 

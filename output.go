@@ -422,6 +422,9 @@ type bodySink struct {
 	append bool
 	// createDirs makes the file's directories first (--create-dirs).
 	createDirs bool
+	// removeOnError is --remove-on-error: a failed transfer's file goes; without it
+	// the file keeps what came, as curl keeps it (and -C - can resume it).
+	removeOnError bool
 }
 
 func (o *output) sink(file string) *bodySink {
@@ -481,12 +484,15 @@ func (s *bodySink) commit() error {
 	return nil
 }
 
-// abort ends a failed transfer: a file kcurl created is removed, so no half file stays.
+// abort ends a failed transfer: the file keeps what came, as curl's does, unless
+// --remove-on-error asks for a file kcurl created to be removed.
 func (s *bodySink) abort() {
 	if s.f != nil {
 		s.f.Close()
 		s.f = nil
-		s.removeCreated()
+		if s.removeOnError {
+			s.removeCreated()
+		}
 	}
 }
 

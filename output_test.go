@@ -189,7 +189,8 @@ func TestOutputFile(t *testing.T) {
 		{name: "written", path: "/ok", exists: true, want: "content"},
 		{name: "empty body makes an empty file", path: "/empty", exists: true},
 		{name: "-f failure leaves no file", path: "/missing", args: []string{"-f"}, code: 22},
-		{name: "cut body leaves no half file", path: "/cut", code: 18},
+		{name: "cut body keeps what came, as curl", path: "/cut", code: 18, exists: true, want: "partial"},
+		{name: "cut body with --remove-on-error leaves no half file", path: "/cut", args: []string{"--remove-on-error"}, code: 18},
 		{name: "-i writes headers into the file", path: "/ok", args: []string{"-i"}, exists: true, want: "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nContent-Type: text/plain; charset=utf-8\r\n"},
 	}
 	for _, tt := range tests {
@@ -200,7 +201,7 @@ func TestOutputFile(t *testing.T) {
 			is.Equal(r.code, tt.code)
 			is.Equal(r.stdout, "")
 			b, err := os.ReadFile(file)
-			is.Equal(err == nil, tt.exists) // the file exists only after a good transfer
+			is.Equal(err == nil, tt.exists) // the file exists after data came (and stays unless --remove-on-error)
 			if strings.HasPrefix(tt.want, "HTTP/") {
 				is.True(strings.HasPrefix(string(b), tt.want))
 				is.True(strings.HasSuffix(string(b), "\r\n\r\ncontent"))

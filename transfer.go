@@ -241,6 +241,8 @@ type runner struct {
 	transfers []*transfer
 	// failEarly is --fail-early: the first failed transfer ends the run.
 	failEarly bool
+	// removeOnError is --remove-on-error.
+	removeOnError bool
 	// jar is the run's cookies, written to jarFile at the end (-c).
 	jar     *cookieJar
 	jarFile string
@@ -321,7 +323,7 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 	defer func() { info.total = time.Since(info.start) }()
 	sink := r.out.sink(t.outFile)
-	sink.append, sink.createDirs = t.appendOutput, t.createDirs
+	sink.append, sink.createDirs, sink.removeOnError = t.appendOutput, t.createDirs, r.removeOnError
 	resp, err := r.exchange(ctx, t, info, sink)
 	o := outcome{err: err}
 	if resp != nil {
