@@ -171,6 +171,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	if h.http1 {
 		resp, err = c.transports.roundTripHTTP1(ctx, &http1Request{
 			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size, target: firstHopTarget(t, u), http10: h.http10,
+			reopen:        body.open,
 			expectTimeout: c.transports.opts.expectTimeout, trace: trace,
 		})
 	} else {
@@ -198,13 +199,15 @@ type transportOptions struct {
 	// http10 is --http1.0: kcurl's own exchange says HTTP/1.0.
 	http10 bool
 	proxy  string
-	// proxyOff is -x '': no proxy, whatever the environment says.
-	proxyOff  bool
-	noProxy   string
-	resolve   []string
-	ipv4      bool
-	ipv6      bool
-	userAgent string
+	// proxyOff is -x '': no proxy, whatever the environment says; noProxyOff is
+	// --noproxy '': no exceptions, whatever the environment says.
+	proxyOff   bool
+	noProxyOff bool
+	noProxy    string
+	resolve    []string
+	ipv4       bool
+	ipv6       bool
+	userAgent  string
 	// connectTo is --connect-to HOST1:PORT1:HOST2:PORT2; unixSocket --unix-socket.
 	connectTo   []string
 	unixSocket  string
@@ -454,7 +457,17 @@ func (t *transports) proxyFor(req *http.Request) (*url.URL, error) {
 	if t.opts.proxyOff {
 		return nil, nil
 	}
-	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, t.getenv)
+	getenv := t.getenv
+	if t.opts.noProxyOff {
+		// --noproxy '' clears no_proxy/NO_PROXY, as curl does.
+		getenv = func(k string) string {
+			if strings.EqualFold(k, "no_proxy") {
+				return ""
+			}
+			return t.getenv(k)
+		}
+	}
+	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, getenv)
 }
 
 // checkPinnedKey is --pinnedpubkey: the server's public key must hash (SHA-256 of its

@@ -316,6 +316,9 @@ func TestCurlFidelity(t *testing.T) {
 		stderr bool
 		env    map[string]string
 	}{
+		{name: "--fail-with-body with -f", args: []string{"-f", "--fail-with-body", base + "/ok"}, stderr: true},
+		{name: "--noproxy '' clears no_proxy", args: []string{"--noproxy", "", "-x", srv.addr, "http://example.invalid/ok"}, env: map[string]string{"no_proxy": "example.invalid"}},
+		{name: "through a proxy, a URL without a path", args: []string{"-x", srv.addr, "http://example.invalid?x=1"}},
 		{name: "through an HTTP proxy", args: []string{"-x", srv.addr, "http://example.invalid/ok"}},
 		{name: "-x '' turns the environment's proxy off", args: []string{"-x", "", base + "/ok"}, env: map[string]string{"http_proxy": "http://127.0.0.1:1"}},
 		{name: "a refused CONNECT", args: []string{"-x", srv.addr, "https://example.invalid/ok"}, stderr: true},

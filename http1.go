@@ -96,7 +96,9 @@ type http1Request struct {
 	// target, when set, is the request target as the user wrote it.
 	target string
 	// http10 sends HTTP/1.0 on the request line (--http1.0).
-	http10  bool
+	http10 bool
+	// reopen gives the body afresh, to send the request again on a new connection.
+	reopen  func() (io.ReadCloser, int64, error)
 	headers []headerArg
 	body    io.ReadCloser
 	// size is the body's length; -1 sends it chunked.
@@ -153,6 +155,16 @@ func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http
 	}
 	stop := context.AfterFunc(ctx, func() { c.conn.Close() })
 	resp, err := exchangeHTTP1(c, r)
+	if err != nil && reused && exitCodeOf(err) == exitEmptyReply && r.reopen != nil {
+		// The server closed the idle connection as the request went out: curl sends it
+		// again on a new one.
+		stop()
+		c.conn.Close()
+		if r.body, _, err = r.reopen(); err != nil {
+			return nil, err
+		}
+		return t.roundTripHTTP1(ctx, r)
+	}
 	if err != nil {
 		stop()
 		c.conn.Close()
@@ -254,6 +266,9 @@ func requestLine(r *http1Request) string {
 	if r.proxy != nil {
 		u := *r.req.URL
 		u.Fragment, u.RawFragment = "", ""
+		if u.Path == "" {
+			u.Path = "/" // curl's absolute target always has a path
+		}
 		target = u.String()
 	}
 	if r.http10 {

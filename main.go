@@ -147,7 +147,7 @@ type ConnFlags struct {
 	TLSv13            bool        `name:"tlsv1.3" lastwins:"tlsmin"`
 	TLSMax            string      `name:"tls-max"`
 	Proxy             optString   `short:"x"`
-	NoProxy           string      `name:"noproxy"`
+	NoProxy           optString   `name:"noproxy"`
 	Verbose           bool        `short:"v" negatable:""`
 	Silent            bool        `short:"s" negatable:""`
 	ShowError         bool        `short:"S" name:"show-error" negatable:""`
@@ -433,6 +433,9 @@ func run(args []string, e env) (code int) {
 	if code, done := parse(parser, flags, e); done {
 		return code
 	}
+	if c.Fail && c.FailWithBody {
+		return newOutput(e, c.messages()).fail(&exitError{code: exitFailedInit, err: &usageError{"option " + laterOf(flagsInOrder(parser.Model.Flags, flags), "fail", "fail-with-body") + ": is badly used here"}})
+	}
 	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
 		newOutput(e, c.messages()).curlWarning(text)
 		return exitFailedInit
@@ -577,7 +580,7 @@ func (f ConnFlags) connOptions() connOptions {
 		},
 		transport: transportOptions{
 			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy.v, proxyOff: f.Proxy.set && f.Proxy.v == "",
-			noProxy: f.NoProxy, resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
+			noProxy: f.NoProxy.v, noProxyOff: f.NoProxy.set && f.NoProxy.v == "", resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
 			connectTo: f.ConnectTo, unixSocket: f.UnixSocket, ipv4: f.IPv4, ipv6: f.IPv6,
 			keepalive: f.KeepaliveTime.d, noKeepalive: f.NoKeepalive, tlsMin: tlsMin(f), tlsMax: f.TLSMax,
 			pinnedKeys: f.PinnedPubKey,
@@ -862,6 +865,17 @@ func openStderr(name string, e env) (io.Writer, func(), error) {
 		return nil, nil, exitErrorf(exitWriteError, "Failed to open the file %s: %s", name, fileProblem(err))
 	}
 	return f, func() { f.Close() }, nil
+}
+
+// laterOf is whichever of two flags came last, as --NAME.
+func laterOf(names []string, a, b string) string {
+	last := a
+	for _, n := range names {
+		if n == a || n == b {
+			last = n
+		}
+	}
+	return "--" + last
 }
 
 // tryHelp is curl's second line after a bad command line.

@@ -389,23 +389,18 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 // Status in an error body becomes the error line.
 func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, info *transferInfo, sink *bodySink) error {
 	d := r.delivery
+	failing := d.failing(resp.StatusCode)
 	if d.include {
+		// Even when -f fails the transfer: curl has written the head by then.
 		if err := writeHead(sink, resp); err != nil {
 			resp.Body.Close()
 			sink.abort()
 			return err
 		}
 	}
-	if t.resumeFrom > 0 && resp.StatusCode == http.StatusOK {
+	if err := checkHead(t, d, resp); err != nil {
 		resp.Body.Close()
-		return exitErrorf(exitRangeError, "HTTP server doesn't seem to support byte ranges. Cannot resume.")
-	}
-	if d.maxFilesize > 0 && resp.ContentLength > d.maxFilesize {
-		resp.Body.Close()
-		return exitErrorf(exitFileTooLarge, "Maximum file size exceeded")
-	}
-	if err := saveETag(d.etagSave, resp); err != nil {
-		resp.Body.Close()
+		sink.abort()
 		return err
 	}
 	if d.remoteHeaderName && sink.file != "" {
@@ -413,7 +408,6 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 			sink.file = filepath.Join(filepath.Dir(sink.file), name)
 		}
 	}
-	failing := d.failing(resp.StatusCode)
 	if failing && !d.failWithBody {
 		var status *apiStatus
 		if b, ok := resp.Body.(*http1Body); !ok || b.bounded {
@@ -519,6 +513,18 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 			return counted.n, bodyError(ctx, rerr, counted.n, start, resp)
 		}
 	}
+}
+
+// checkHead is what a head can fail on before its body: -C on a server that does not
+// resume, --max-filesize by Content-Length, --etag-save's file.
+func checkHead(t *transfer, d deliverOptions, resp *http.Response) error {
+	if t.resumeFrom > 0 && resp.StatusCode == http.StatusOK {
+		return exitErrorf(exitRangeError, "HTTP server doesn't seem to support byte ranges. Cannot resume.")
+	}
+	if d.maxFilesize > 0 && resp.ContentLength > d.maxFilesize {
+		return exitErrorf(exitFileTooLarge, "Maximum file size exceeded")
+	}
+	return saveETag(d.etagSave, resp)
 }
 
 // pace holds a body back to --limit-rate and stops it at --max-filesize.
