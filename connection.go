@@ -178,6 +178,10 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		applyHeaders(req, sent)
 		resp, err = tr.RoundTrip(req.WithContext(ctx))
 	}
+	var he *headError
+	if errors.As(err, &he) {
+		return nil, he // keeps the lines curl would have written before it stopped
+	}
 	if err != nil {
 		return nil, c.classify(ctx, err, u, info)
 	}

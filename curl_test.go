@@ -339,6 +339,8 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "status below 100", args: []string{base + "/low"}, stderr: true},
 		{name: "status 600", args: []string{base + "/high"}, stderr: true},
 		{name: "NUL in a header", args: []string{base + "/nul"}, stderr: true},
+		{name: "-i: NUL in a header", args: []string{"-i", base + "/nul"}, stderr: true},
+		{name: "-i: bad Content-Length", args: []string{"-i", base + "/badlen"}, stderr: true},
 		{name: "--compressed HEAD with Content-Encoding", args: []string{"--compressed", "-I", base + "/headgz"}, stderr: true},
 		{name: "--compressed 204 with Content-Encoding", args: []string{"--compressed", base + "/204gz"}, stderr: true},
 		{name: "--compressed 304 with Content-Encoding", args: []string{"--compressed", base + "/304gz"}, stderr: true},
@@ -523,6 +525,10 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "-o keeps what came of a cut body", args: []string{"-i", "-o", "{dir}/part", base + "/short"}, stderr: true},
 		{name: "--remove-on-error", args: []string{"--remove-on-error", "-o", "{dir}/part", base + "/short"}, stderr: true},
 		{name: "-J", args: []string{"--output-dir", "{dir}", "-O", "-J", base + "/cd"}},
+		{name: "-T for each URL", args: []string{"-T", "{dir}/up", base + "/ok", "-T", "{dir}/up2", base + "/odd", base + "/lf"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
+		}},
 		{name: "--http1.0", args: []string{"--http1.0", "-T", "{dir}/up", base + "/ok"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 		}},

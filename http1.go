@@ -320,6 +320,31 @@ func readErr(err error) error {
 	return err
 }
 
+// headError is a response head refused part way: curl has written the lines before
+// the bad one (with -i) when it stops, and so does kcurl.
+type headError struct {
+	err     error
+	partial []byte
+}
+
+func (e *headError) Error() string { return e.err.Error() }
+func (e *headError) Unwrap() error { return e.err }
+
+// headBefore is raw up to its first line starting with prefix (any case).
+func headBefore(raw []byte, prefix string) []byte {
+	for i := 0; i < len(raw); {
+		end := bytes.IndexByte(raw[i:], '\n')
+		if end < 0 {
+			break
+		}
+		if bytes.HasPrefix(bytes.ToLower(raw[i:i+end]), []byte(prefix)) {
+			return raw[:i]
+		}
+		i += end + 1
+	}
+	return raw
+}
+
 // parsedHead is one response head.
 type parsedHead struct {
 	raw    []byte
@@ -370,7 +395,7 @@ func readHead(br *bufio.Reader, trace *httptrace.ClientTrace) (*parsedHead, erro
 			return h, nil
 		}
 		if strings.IndexByte(text, 0) >= 0 {
-			return nil, exitErrorf(exitWeirdReply, "Nul byte in header")
+			return nil, &headError{err: exitErrorf(exitWeirdReply, "Nul byte in header"), partial: h.raw[:len(h.raw)-len(line)]}
 		}
 		h.lines = append(h.lines, text)
 		if name, value, ok := strings.Cut(text, ":"); ok && validHeaderName(name) {
@@ -427,7 +452,7 @@ func responseFrom(br *bufio.Reader, r *http1Request, head *parsedHead, info *byt
 	connClose := headerHasToken(head.header, "Connection", "close") || (head.minor == 0 && !headerHasToken(head.header, "Connection", "keep-alive"))
 	length, err := contentLength(head.header)
 	if err != nil {
-		return nil, err
+		return nil, &headError{err: err, partial: headBefore(head.raw, "content-length:")}
 	}
 	switch {
 	case r.req.Method == http.MethodHead || head.code < 200 || head.code == 204 || head.code == 304:

@@ -48,7 +48,7 @@ type cli struct {
 	Form             posStrings `short:"F"`
 	FormString       posStrings `name:"form-string"`
 	Get              bool       `short:"G" negatable:""`
-	UploadFile       string     `short:"T" name:"upload-file"`
+	UploadFile       posStrings `short:"T" name:"upload-file"`
 	Head             bool       `short:"I" negatable:""`
 	UserAgent        optString  `short:"A" name:"user-agent"`
 	Compressed       bool       `negatable:""`
@@ -549,7 +549,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 func (c *cli) requestFlags(mode runMode, getenv func(string) string) requestFlags {
 	return requestFlags{
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
-		uploadFile: c.UploadFile, userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
+		uploadFile: c.uploadFile(0), uploadFiles: c.uploadFiles(), userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
 		form: c.Form.items, formString: c.FormString.items, netrc: c.netrc(getenv), globOff: c.GlobOff, remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
 		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
@@ -1184,6 +1184,23 @@ func parseSize(v string) (int64, bool) {
 		return 0, false
 	}
 	return n * mult, true
+}
+
+// uploadFiles are the -T files in order: each goes with the URL of its place.
+func (c *cli) uploadFiles() []string {
+	var files []string
+	for _, it := range c.UploadFile.items {
+		files = append(files, it.v)
+	}
+	return files
+}
+
+// uploadFile is the i-th -T file, or "".
+func (c *cli) uploadFile(i int) string {
+	if files := c.uploadFiles(); i < len(files) {
+		return files[i]
+	}
+	return ""
 }
 
 // netrc is the .netrc file -n, --netrc-optional or --netrc-file asks for, or "".

@@ -439,7 +439,9 @@ type requestFlags struct {
 	data       []dataPiece
 	get        bool
 	uploadFile string
-	userAgent  string
+	// uploadFiles are all the -T files: the i-th goes with the i-th URL.
+	uploadFiles []string
+	userAgent   string
 	// userAgentSet is any -A, '' included (no User-Agent then).
 	userAgentSet bool
 	compressed   bool
@@ -525,9 +527,12 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			return nil, err
 		}
 	}
-	if f.uploadFile != "" && f.uploadFile != "-" {
-		if fi, err := os.Stat(f.uploadFile); err != nil || fi.IsDir() {
-			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", f.uploadFile)
+	for _, file := range f.uploadFiles {
+		if file == "-" {
+			continue
+		}
+		if fi, err := os.Stat(file); err != nil || fi.IsDir() {
+			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", file)
 		}
 	}
 	var transfers []*transfer
@@ -609,8 +614,9 @@ func (t *transfer) loginFrom(f requestFlags) {
 // bodyFrom gives the transfer its body (or -G's query) and its method.
 func (t *transfer) bodyFrom(f requestFlags, data, form []byte, stdin io.Reader) error {
 	u := t.url
-	if t.num > 0 {
-		f.uploadFile = "" // -T goes with the first URL; curl GETs the others
+	f.uploadFile = "" // the -T of this URL's place, if any: curl GETs a URL without one
+	if t.num < len(f.uploadFiles) {
+		f.uploadFile = f.uploadFiles[t.num]
 	}
 	switch {
 	case f.get && len(f.data) > 0:

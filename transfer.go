@@ -351,6 +351,10 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 	u, method, body := t.url, t.method, t.body
 	for {
 		resp, err := r.conn.send(ctx, t, u, method, body, info, r.out)
+		var he *headError
+		if err != nil && r.delivery.include && errors.As(err, &he) {
+			sink.Write(he.partial)
+		}
 		if err != nil {
 			return nil, err
 		}
