@@ -346,7 +346,7 @@ func parseResolves(args []string) (map[string][]string, error) {
 			return nil, exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
 		}
 		if !validPort(parts[1]) {
-			return nil, exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
+			return nil, exitErrorf(exitSetoptSyntax, "Couldn't parse CURLOPT_RESOLVE entry '%s'", a)
 		}
 		var addrs []string
 		for _, addr := range strings.Split(parts[2], ",") {

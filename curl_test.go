@@ -176,7 +176,8 @@ func TestDifferentialWithCurl(t *testing.T) {
 // rawServer is a loopback HTTP/1.1 server of the test's own: it keeps every request's
 // bytes as received and answers with a reply's bytes verbatim, which Go's server cannot
 // send (1xx heads, trailers, odd case, bare LF, bad lengths). It answers Expect:
-// 100-continue with a 100 first, and closes each connection after its reply.
+// 100-continue with a 100 first, and keeps a connection open after a reply with a
+// length, as a server would.
 type rawServer struct {
 	addr string
 	mu   sync.Mutex
@@ -189,57 +190,79 @@ func newRawServer(t *testing.T, replies map[string]string) *rawServer {
 	t.Helper()
 	s := &rawServer{}
 	s.addr = faultServer(t, func(c net.Conn) {
-		c.SetDeadline(time.Now().Add(10 * time.Second))
 		br := bufio.NewReader(c)
-		var req bytes.Buffer
-		length, chunked, expect := 0, false, false
 		for {
-			line, err := br.ReadString('\n')
-			req.WriteString(line)
-			if err != nil {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			reply, ok := s.serveOne(c, br, replies)
+			if !ok || !keepsOpen(reply) {
 				return
 			}
-			lower := strings.ToLower(line)
-			switch {
-			case strings.HasPrefix(lower, "content-length:"):
-				length, _ = strconv.Atoi(strings.TrimSpace(line[len("content-length:"):]))
-			case strings.HasPrefix(lower, "transfer-encoding:") && strings.Contains(lower, "chunked"):
-				chunked = true
-			case strings.HasPrefix(lower, "expect:") && strings.Contains(lower, "100-continue"):
-				expect = true
-			}
-			if line == "\r\n" || line == "\n" {
-				break
-			}
 		}
-		if expect {
-			io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
-		}
-		if chunked {
-			b, _ := io.ReadAll(httputil.NewChunkedReader(br))
-			req.Write(b)
-		} else if length > 0 {
-			b := make([]byte, length)
-			n, _ := io.ReadFull(br, b)
-			req.Write(b[:n])
-		}
-		s.mu.Lock()
-		s.reqs = append(s.reqs, req.String())
-		s.mu.Unlock()
-		target := strings.Fields(req.String() + "  ")[1]
-		if i := strings.IndexAny(target, "?"); i >= 0 {
-			target = target[:i]
-		}
-		if u, err := url.Parse(target); err == nil && u.Host != "" {
-			target = u.Path // a proxy's request names the whole URL
-		}
-		reply, ok := replies[target]
-		if !ok {
-			reply = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-		}
-		io.WriteString(c, reply)
 	})
 	return s
+}
+
+// keepsOpen reports whether a reply leaves the connection usable: it has a length or
+// chunks, and does not say close.
+func keepsOpen(reply string) bool {
+	head, _, _ := strings.Cut(strings.ToLower(reply), "\r\n\r\n")
+	if strings.Contains(head, "connection: close") || strings.HasPrefix(head, "http/1.0") {
+		return false
+	}
+	return strings.Contains(head, "content-length:") || strings.Contains(head, "transfer-encoding: chunked") || strings.Contains(head, " 204 ") || strings.Contains(head, " 304 ")
+}
+
+// serveOne reads one request from br, keeps it, and writes its reply.
+func (s *rawServer) serveOne(c net.Conn, br *bufio.Reader, replies map[string]string) (string, bool) {
+	var req bytes.Buffer
+	length, chunked, expect := 0, false, false
+	for {
+		line, err := br.ReadString('\n')
+		req.WriteString(line)
+		if err != nil {
+			return "", false
+		}
+		lower := strings.ToLower(line)
+		switch {
+		case strings.HasPrefix(lower, "content-length:"):
+			length, _ = strconv.Atoi(strings.TrimSpace(line[len("content-length:"):]))
+		case strings.HasPrefix(lower, "transfer-encoding:") && strings.Contains(lower, "chunked"):
+			chunked = true
+		case strings.HasPrefix(lower, "expect:") && strings.Contains(lower, "100-continue"):
+			expect = true
+		}
+		if line == "\r\n" || line == "\n" {
+			break
+		}
+	}
+	if expect {
+		io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
+	}
+	if chunked {
+		b, _ := io.ReadAll(httputil.NewChunkedReader(br))
+		req.Write(b)
+		br.ReadString('\n') // the last chunk's CRLF
+	} else if length > 0 {
+		b := make([]byte, length)
+		n, _ := io.ReadFull(br, b)
+		req.Write(b[:n])
+	}
+	s.mu.Lock()
+	s.reqs = append(s.reqs, req.String())
+	s.mu.Unlock()
+	target := strings.Fields(req.String() + "  ")[1]
+	if i := strings.IndexAny(target, "?"); i >= 0 {
+		target = target[:i]
+	}
+	if u, err := url.Parse(target); err == nil && u.Host != "" {
+		target = u.Path // a proxy's request names the whole URL
+	}
+	reply, ok := replies[target]
+	if !ok {
+		reply = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+	}
+	io.WriteString(c, reply)
+	return reply, true
 }
 
 // take returns the requests received so far, with curl's and kcurl's User-Agent made
@@ -296,6 +319,8 @@ var rawReplies = map[string]string{
 	"/503":      "HTTP/1.1 503 Busy\r\nContent-Length: 5\r\n\r\nbusy\n",
 	"/404":      "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\ngone\n",
 	"/forbid":   "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+	"/spaceloc": "HTTP/1.1 302 Found\r\nLocation: /ok a?x=b c\r\nContent-Length: 0\r\n\r\n",
+	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 }
@@ -319,6 +344,15 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "--fail-with-body with -f", args: []string{"-f", "--fail-with-body", base + "/ok"}, stderr: true},
 		{name: "--noproxy '' clears no_proxy", args: []string{"--noproxy", "", "-x", srv.addr, "http://example.invalid/ok"}, env: map[string]string{"no_proxy": "example.invalid"}},
 		{name: "through a proxy, a URL without a path", args: []string{"-x", srv.addr, "http://example.invalid?x=1"}},
+		{name: "a Location with spaces", args: []string{"-L", base + "/spaceloc"}},
+		{name: "-H 'Host;' and 'Accept;' send them empty", args: []string{"-H", "Host;", "-H", "Accept;", base + "/ok"}},
+		{name: "--json with the user's Content-Type", args: []string{"--json", `{"a":1}`, "-H", "Content-Type: drinks/hot", base + "/ok"}},
+		{name: "--json", args: []string{"--json", `{"a":1}`, "-H", "X-A: 1", base + "/ok"}},
+		{name: "--compressed and Content-Encoding: none", args: []string{"--compressed", base + "/none"}},
+		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
+		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
+		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
+		{name: "--resolve with a bad port", args: []string{"--resolve", "1234:example.com:127.0.0.1", base + "/ok"}, stderr: true},
 		{name: "through an HTTP proxy", args: []string{"-x", srv.addr, "http://example.invalid/ok"}},
 		{name: "-x '' turns the environment's proxy off", args: []string{"-x", "", base + "/ok"}, env: map[string]string{"http_proxy": "http://127.0.0.1:1"}},
 		{name: "a refused CONNECT", args: []string{"-x", srv.addr, "https://example.invalid/ok"}, stderr: true},
@@ -446,7 +480,7 @@ func TestOptionsLikeCurl(t *testing.T) {
 		"/files/":      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nindex",
 		"/range":       "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-5/6\r\nContent-Length: 3\r\n\r\ne a",
 		"/full":        "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfile a",
-		"/short":       "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+		"/short":       "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nshort",
 		"/cd":          "HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"../report.csv\"\r\nContent-Length: 4\r\n\r\na,b\n",
 		"/to-http":     "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/x\r\nContent-Length: 0\r\n\r\n",
 		"/setck":       "HTTP/1.1 302 Found\r\nSet-Cookie: s=1; Path=/\r\nSet-Cookie: h=2; HttpOnly\r\nSet-Cookie: deep=3; Path=/files\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",

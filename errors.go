@@ -27,6 +27,7 @@ const (
 	exitTLSConnect          = 35 // the TLS handshake failed
 	exitInternal            = 43 // a bug in kcurl (curl's "internal error: bad function argument")
 	exitTooManyRedirects    = 47 // more than --max-redirs redirects
+	exitSetoptSyntax        = 49 // a --resolve entry curl cannot parse
 	exitEmptyReply          = 52 // the server closed without a response
 	exitSendError           = 55 // sending the request failed
 	exitRecvError           = 56 // receiving the response failed (reset, HTTP/2 stream error)

@@ -90,6 +90,11 @@ func globPieces(s string) ([]globPiece, error) {
 				continue
 			}
 			body := s[i+1 : i+end]
+			if body == "" {
+				lit.WriteString("[]") // nothing to range over: curl sends it as it is
+				i += end
+				continue
+			}
 			if net.ParseIP(strings.Split(body, "%")[0]) != nil && strings.Contains(body, ":") {
 				lit.WriteString(s[i : i+end+1]) // an IPv6 address
 				i += end

@@ -191,7 +191,11 @@ func exchangeHTTP1(c *http1Conn, r *http1Request) (*http.Response, error) {
 	bw := bufio.NewWriterSize(c.conn, 16<<10)
 	bw.WriteString(requestLine(r))
 	for _, h := range r.headers {
-		if !h.remove {
+		switch {
+		case h.remove:
+		case h.value == "":
+			bw.WriteString(h.name + ":\r\n") // curl's "Name;" form
+		default:
 			bw.WriteString(h.name + ": " + h.value + "\r\n")
 		}
 	}
@@ -213,7 +217,7 @@ func exchangeHTTP1(c *http1Conn, r *http1Request) (*http.Response, error) {
 			early = resp
 		}
 		if early == nil {
-			if err := writeBody(bw, r.body, r.size); err != nil {
+			if err := writeBody(bw, r.body, !hasHeader(r.headers, "Transfer-Encoding", "chunked")); err != nil {
 				return nil, sendErr(err)
 			}
 		} else {
@@ -286,10 +290,11 @@ func hasHeader(headers []headerArg, name, value string) bool {
 	return false
 }
 
-// writeBody sends the body, chunked when its length is unknown.
-func writeBody(bw *bufio.Writer, body io.ReadCloser, size int64) error {
+// writeBody sends the body as it is, or chunked when the request says so (its length
+// unknown, or the user's -H Transfer-Encoding: chunked).
+func writeBody(bw *bufio.Writer, body io.ReadCloser, plain bool) error {
 	defer body.Close()
-	if size >= 0 {
+	if plain {
 		_, err := io.Copy(bw, body)
 		return err
 	}

@@ -333,7 +333,10 @@ func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
 		out = append(out, *hc.bearer)
 	}
 	defaults := builtin
-	defaults = append(defaults, headerArg{name: "User-Agent", value: s.userAgent, remove: s.userAgent == ""}, headerArg{name: "Accept", value: s.accept})
+	defaults = append(defaults, headerArg{name: "User-Agent", value: s.userAgent, remove: s.userAgent == ""})
+	if !s.jsonBody {
+		defaults = append(defaults, headerArg{name: "Accept", value: s.accept})
+	}
 	if s.compressed {
 		defaults = append(defaults, headerArg{name: "Accept-Encoding", value: acceptEncoding})
 	}
@@ -351,10 +354,19 @@ func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
 		}
 	}
 	out = append(out, custom...)
-	if h.hasBody && h.size >= 0 && !given("Content-Length") {
+	if s.jsonBody {
+		// --json's two headers are -H headers to curl: after the user's, before the length.
+		if !given("Content-Type") && h.hasBody {
+			out = append(out, headerArg{name: "Content-Type", value: s.contentType(h.method, h.hasBody, h.api)})
+		}
+		if !given("Accept") {
+			out = append(out, headerArg{name: "Accept", value: s.accept})
+		}
+	}
+	if h.hasBody && h.size >= 0 && !given("Content-Length") && !given("Transfer-Encoding") {
 		out = append(out, headerArg{name: "Content-Length", value: strconv.FormatInt(h.size, 10)})
 	}
-	if ct := s.contentType(h.method, h.hasBody, h.api); ct != "" && !given("Content-Type") {
+	if ct := s.contentType(h.method, h.hasBody, h.api); ct != "" && !given("Content-Type") && !s.jsonBody {
 		out = append(out, headerArg{name: "Content-Type", value: ct})
 	}
 	if h.http1 && !h.http10 && s.wantsContinue(h) && !given("Expect") {

@@ -107,11 +107,17 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 }
 
 // escapeLocation encodes what curl encodes in a Location before following it: spaces
-// as %20 and bytes past ASCII as lower-case %xx.
+// as %20 (+ in the query) and bytes past ASCII as lower-case %xx.
 func escapeLocation(loc string) string {
 	var b strings.Builder
+	query := false
 	for i := 0; i < len(loc); i++ {
 		switch c := loc[i]; {
+		case c == '?':
+			query = true
+			b.WriteByte(c)
+		case c == ' ' && query:
+			b.WriteByte('+') // as curl encodes a space in the query
 		case c == ' ':
 			b.WriteString("%20")
 		case c >= 0x80:
@@ -647,13 +653,38 @@ const acceptEncoding = "deflate, gzip"
 // its zlib wrapper; an empty body (HEAD, 204, 304) as it is; an encoding kcurl does not
 // decode is curl's 61, never bytes written as if decoded.
 func (r *runner) decoded(body io.Reader, resp *http.Response) (io.Reader, error) {
-	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
-	if !r.delivery.compressed || enc == "" || enc == "identity" {
+	if !r.delivery.compressed {
+		return body, nil
+	}
+	var encodings []string
+	for _, e := range strings.Split(strings.ToLower(resp.Header.Get("Content-Encoding")), ",") {
+		if e = strings.TrimSpace(e); e != "" && e != "identity" && e != "none" {
+			encodings = append(encodings, e)
+		}
+	}
+	if len(encodings) == 0 {
 		return body, nil
 	}
 	br := bufio.NewReader(body)
 	if _, err := br.Peek(1); err == io.EOF {
 		return br, nil
+	}
+	out := io.Reader(br)
+	for i := len(encodings) - 1; i >= 0; i-- { // the last applied is undone first
+		var err error
+		if out, err = decoder(out, encodings[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// decoder undoes one content encoding: gzip, and deflate with or without its zlib
+// wrapper; another is curl's 61.
+func decoder(r io.Reader, enc string) (io.Reader, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
 	}
 	switch enc {
 	case "gzip", "x-gzip":
