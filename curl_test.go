@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -330,7 +333,11 @@ var rawReplies = map[string]string{
 // point, and the requests the server received, byte for byte.
 func TestCurlFidelity(t *testing.T) {
 	curlPath(t)
-	srv := newRawServer(t, rawReplies)
+	replies := map[string]string{"/gzlong": longHeaderGzip("uncompressed gzip data with long gzip header\n")}
+	for k, v := range rawReplies {
+		replies[k] = v
+	}
+	srv := newRawServer(t, replies)
 	base := "http://" + srv.addr
 	upload := writeFile(t, "upload", "abc")
 	crlfFormat := writeFile(t, "format", "%{http_code}\r\n%{method}\n")
@@ -382,6 +389,7 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "--compressed zlib deflate", args: []string{"--compressed", base + "/zlibdefl"}, stderr: true},
 		{name: "--compressed deflate with a bad checksum", args: []string{"--compressed", base + "/badsum"}, stderr: true},
 		{name: "--compressed gzip that is not", args: []string{"--compressed", base + "/badgz"}, stderr: true},
+		{name: "--compressed gzip with a long header", args: []string{"--compressed", base + "/gzlong"}, stderr: true},
 		{name: "--compressed unknown encoding", args: []string{"--compressed", base + "/unknown"}, stderr: true},
 		{name: "-G with a space", args: []string{"-G", "-d", "a b", base + "/ok"}, stderr: true},
 		{name: "-G with bytes curl sends raw", args: []string{"-G", "-d", "a=%", "-d", "é", base + "/ok"}},
@@ -826,4 +834,23 @@ func TestUnixSocketAndTLSVersionsLikeCurl(t *testing.T) {
 			is.Equal(k.stdout, c.stdout) // and stdout
 		})
 	}
+}
+
+// longHeaderGzip is a reply whose gzip body carries an extra field, a name and a
+// comment of hundreds of bytes each, as curl's test 224 has.
+func longHeaderGzip(text string) string {
+	var raw bytes.Buffer
+	fw, _ := flate.NewWriter(&raw, flate.BestCompression)
+	io.WriteString(fw, text)
+	fw.Close()
+	var body bytes.Buffer
+	body.Write([]byte{0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3})
+	extra := append([]byte("AB\x58\x02"), bytes.Repeat([]byte("x"), 600)...)
+	body.Write([]byte{byte(len(extra)), byte(len(extra) >> 8)})
+	body.Write(extra)
+	body.WriteString(strings.Repeat("n", 700) + "\x00" + strings.Repeat("c", 900) + "\x00")
+	body.Write(raw.Bytes())
+	binary.Write(&body, binary.LittleEndian, crc32.ChecksumIEEE([]byte(text)))
+	binary.Write(&body, binary.LittleEndian, uint32(len(text)))
+	return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n", body.Len()) + body.String()
 }

@@ -688,7 +688,7 @@ func decoder(r io.Reader, enc string) (io.Reader, error) {
 	}
 	switch enc {
 	case "gzip", "x-gzip":
-		return unencoding(gzip.NewReader(br))
+		return unencoding(gzip.NewReader(plainGzipHeader(br)))
 	case "deflate":
 		if head, err := br.Peek(2); err == nil && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
 			return unencoding(zlib.NewReader(br))
@@ -696,6 +696,39 @@ func decoder(r io.Reader, enc string) (io.Reader, error) {
 		return flate.NewReader(br), nil // raw deflate, as some servers send it
 	}
 	return nil, exitErrorf(exitBadContentEncoding, "Unrecognized content encoding type. kcurl understands deflate, gzip content encodings.")
+}
+
+// plainGzipHeader drops a gzip header's optional fields (extra, name, comment, header
+// CRC), which curl reads at any length and Go's reader refuses past 512 bytes.
+func plainGzipHeader(br *bufio.Reader) io.Reader {
+	head, err := br.Peek(10)
+	if err != nil || head[0] != 0x1f || head[1] != 0x8b || head[3]&0x1e == 0 {
+		return br
+	}
+	flags := head[3]
+	fixed := append([]byte(nil), head...)
+	fixed[3] = 0
+	br.Discard(10)
+	if flags&0x04 != 0 { // FEXTRA
+		var n [2]byte
+		if _, err := io.ReadFull(br, n[:]); err != nil {
+			return bytes.NewReader(fixed)
+		}
+		br.Discard(int(n[0]) | int(n[1])<<8)
+	}
+	for _, bit := range []byte{0x08, 0x10} { // FNAME, FCOMMENT: up to a NUL
+		if flags&bit != 0 {
+			for {
+				if _, err := br.ReadSlice(0); err != bufio.ErrBufferFull {
+					break
+				}
+			}
+		}
+	}
+	if flags&0x02 != 0 { // FHCRC
+		br.Discard(2)
+	}
+	return io.MultiReader(bytes.NewReader(fixed), br)
 }
 
 // pretty decides --pretty for a response.
