@@ -323,6 +323,7 @@ var rawReplies = map[string]string{
 	"/404":      "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\ngone\n",
 	"/forbid":   "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 	"/spaceloc": "HTTP/1.1 302 Found\r\nLocation: /ok a?x=b c\r\nContent-Length: 0\r\n\r\n",
+	"/te100":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: " + strings.Repeat("gzip,", 99) + "gzip\r\n\r\n-foo-\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
@@ -356,6 +357,8 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "--json with the user's Content-Type", args: []string{"--json", `{"a":1}`, "-H", "Content-Type: drinks/hot", base + "/ok"}},
 		{name: "--json", args: []string{"--json", `{"a":1}`, "-H", "X-A: 1", base + "/ok"}},
 		{name: "--compressed and Content-Encoding: none", args: []string{"--compressed", base + "/none"}},
+		{name: "too many transfer encodings", args: []string{base + "/te100"}, stderr: true},
+		{name: "http:/ with one slash", args: []string{"http:/" + srv.addr + "/ok"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

@@ -455,6 +455,9 @@ func responseFrom(br *bufio.Reader, r *http1Request, head *parsedHead, info *byt
 	body := &http1Body{head: wh}
 	resp.Body = body
 	connClose := headerHasToken(head.header, "Connection", "close") || (head.minor == 0 && !headerHasToken(head.header, "Connection", "keep-alive"))
+	if len(tokens(head.header["Transfer-Encoding"])) > maxEncodings {
+		return nil, exitErrorf(exitBadContentEncoding, "Reject response due to more than %d content encodings", maxEncodings)
+	}
 	length, err := contentLength(head.header)
 	if err != nil {
 		return nil, &headError{err: err, partial: headBefore(head.raw, "content-length:")}
@@ -494,6 +497,22 @@ func contentLength(h http.Header) (int64, error) {
 		n = m
 	}
 	return n, nil
+}
+
+// maxEncodings is curl's limit on stacked encodings in a response.
+const maxEncodings = 5
+
+// tokens are the comma-separated items of header values.
+func tokens(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // headerHasToken reports whether a comma-separated header holds token.

@@ -575,7 +575,7 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 // newTransfer makes the transfer of one URL (one of a glob's): its URL with the
 // placeholders filled and the URL options applied, its output and its credentials.
 func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, i int, places placeholders, api apiServer, stdin io.Reader) (*transfer, error) {
-	expanded, err := places.expand(g.url)
+	expanded, err := places.expand(oneSlash(g.url))
 	if err != nil {
 		return nil, err
 	}
@@ -741,4 +741,14 @@ func rawTarget(raw string, pathAsIs bool) string {
 		return ""
 	}
 	return target
+}
+
+// oneSlash reads "http:/host/path" as curl does: as "http://host/path".
+func oneSlash(raw string) string {
+	for _, scheme := range []string{"http:/", "https:/"} {
+		if rest, ok := strings.CutPrefix(raw, scheme); ok && !strings.HasPrefix(rest, "/") && rest != "" {
+			return scheme + "/" + rest
+		}
+	}
+	return raw
 }
