@@ -324,6 +324,8 @@ var rawReplies = map[string]string{
 	"/forbid":   "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 	"/spaceloc": "HTTP/1.1 302 Found\r\nLocation: /ok a?x=b c\r\nContent-Length: 0\r\n\r\n",
 	"/te100":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: " + strings.Repeat("gzip,", 99) + "gzip\r\n\r\n-foo-\n",
+	"/nocolon":  "HTTP/1.1 200 OK\r\nX-A: 1\r\nno colon here\r\nContent-Length: 3\r\n\r\nok\n",
+	"/huge":     "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\nConnection: close\r\n\r\nok\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
@@ -357,6 +359,9 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "--json with the user's Content-Type", args: []string{"--json", `{"a":1}`, "-H", "Content-Type: drinks/hot", base + "/ok"}},
 		{name: "--json", args: []string{"--json", `{"a":1}`, "-H", "X-A: 1", base + "/ok"}},
 		{name: "--compressed and Content-Encoding: none", args: []string{"--compressed", base + "/none"}},
+		{name: "-i: a header line without a colon", args: []string{"-i", base + "/nocolon"}, stderr: true},
+		{name: "a Content-Length past 2^63", args: []string{base + "/huge"}, stderr: true},
+		{name: "-d -G -I", args: []string{"-d", "a=b", "-G", "-I", base + "/ok"}, stderr: true},
 		{name: "too many transfer encodings", args: []string{base + "/te100"}, stderr: true},
 		{name: "http:/ with one slash", args: []string{"http:/" + srv.addr + "/ok"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},

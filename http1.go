@@ -402,6 +402,9 @@ func readHead(br *bufio.Reader, trace *httptrace.ClientTrace) (*parsedHead, erro
 		if strings.IndexByte(text, 0) >= 0 {
 			return nil, &headError{err: exitErrorf(exitWeirdReply, "Nul byte in header"), partial: h.raw[:len(h.raw)-len(line)]}
 		}
+		if !strings.Contains(text, ":") && text[0] != ' ' && text[0] != '\t' {
+			return nil, &headError{err: exitErrorf(exitWeirdReply, "Header without colon"), partial: h.raw[:len(h.raw)-len(line)]}
+		}
 		h.lines = append(h.lines, text)
 		if name, value, ok := strings.Cut(text, ":"); ok && validHeaderName(name) {
 			key := http.CanonicalHeaderKey(name)
@@ -491,6 +494,9 @@ func contentLength(h http.Header) (int64, error) {
 	n := int64(-1)
 	for _, v := range values {
 		m, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(v), "-") {
+			return -1, nil // past 2^63: curl reads to the close, as without a length
+		}
 		if err != nil || m < 0 || strings.HasPrefix(strings.TrimSpace(v), "+") || (n >= 0 && m != n) {
 			return 0, exitErrorf(exitWeirdReply, "Invalid Content-Length: value")
 		}

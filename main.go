@@ -1097,8 +1097,12 @@ var requestKinds = map[string]string{
 // -d, -d and -T): the later one named first, as curl does; "" when they agree.
 func methodConflict(names []string) string {
 	first := ""
+	get := slices.Contains(names, "get")
 	for _, n := range names {
 		kind, ok := requestKinds[n]
+		if get && kind == "POST (-d, --data)" {
+			continue // with -G, data goes in the URL: no POST to conflict with
+		}
 		switch {
 		case !ok:
 		case first == "":
