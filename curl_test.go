@@ -413,6 +413,7 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-w %header with a repeated header", args: []string{"-w", "%header{x-two}|%header{X-TWO}", base + "/twice"}},
 		{name: "-w header_json", args: []string{"-w", "%{header_json}", base + "/odd"}},
 		{name: "-X DELETE -L -d keeps the method, drops the body", args: []string{"-X", "DELETE", "-L", "-d", "foo", base + "/302"}},
+		{name: "-w %{method} after a 302", args: []string{"-L", "-d", "x", "-w", "%{method}", base + "/302"}},
 		{name: "POST becomes GET after 301", args: []string{"-L", "-d", "foo", base + "/301"}},
 		{name: "POST becomes GET after 302", args: []string{"-L", "-d", "foo", base + "/302"}},
 		{name: "POST becomes GET after 303", args: []string{"-L", "-d", "foo", base + "/303"}},
@@ -861,4 +862,21 @@ func longHeaderGzip(text string) string {
 	binary.Write(&body, binary.LittleEndian, crc32.ChecksumIEEE([]byte(text)))
 	binary.Write(&body, binary.LittleEndian, uint32(len(text)))
 	return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n", body.Len()) + body.String()
+}
+
+// TestClosedIdleConnection: a server that closes a connection its reply left open;
+// the next URL goes on a new connection, as curl sends it.
+func TestClosedIdleConnection(t *testing.T) {
+	curlPath(t)
+	is := is.New(t)
+	closer := faultServer(t, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+	})
+	args := []string{"-sS", "http://" + closer + "/a", "http://" + closer + "/b"}
+	c := runCurl(t, args...)
+	k := kcurl(t, invocation{args: args})
+	is.Equal(k.code, c.code)     // curl's exit code
+	is.Equal(k.stdout, c.stdout) // both bodies
+	is.Equal(k.stdout, "ok\nok\n")
 }

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -155,7 +156,7 @@ func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http
 	}
 	stop := context.AfterFunc(ctx, func() { c.conn.Close() })
 	resp, err := exchangeHTTP1(c, r)
-	if err != nil && reused && exitCodeOf(err) == exitEmptyReply && r.reopen != nil {
+	if err != nil && reused && staleConnection(err) && r.reopen != nil {
 		// The server closed the idle connection as the request went out: curl sends it
 		// again on a new one.
 		stop()
@@ -183,6 +184,13 @@ func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http
 		c.conn.Close()
 	}
 	return resp, nil
+}
+
+// staleConnection is how a request on an idle connection the server has closed fails:
+// nothing came back, or the write or read was reset.
+func staleConnection(err error) bool {
+	code := exitCodeOf(err)
+	return code == exitEmptyReply || code == exitSendError || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // exchangeHTTP1 writes the request, waits for 100 Continue when it asked for one, and

@@ -389,6 +389,7 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 		info.numRedirects++
 		r.out.info("Issue another request to this URL: '%s'", next.String())
 		method, body = r.redirects.method(resp.StatusCode, method, body, t.customMethod)
+		info.method = method
 		info.redirectTime = time.Since(info.start)
 		u = next
 		info.urlEffective = u.String()
