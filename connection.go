@@ -163,7 +163,9 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 			hc.headers = append(hc.headers, pa)
 		}
 	}
+	h.noExpect = info.noExpect
 	sent := t.spec.headersFor(h, hc)
+	info.sent = sent
 	info.sizeRequest += requestHeadSize(method, u, sent)
 	trace := c.trace(u, info, out, caDesc, req, sent)
 	ctx = httptrace.WithClientTrace(ctx, trace)

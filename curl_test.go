@@ -880,3 +880,43 @@ func TestClosedIdleConnection(t *testing.T) {
 	is.Equal(k.stdout, c.stdout) // both bodies
 	is.Equal(k.stdout, "ok\nok\n")
 }
+
+// TestExpectationFailed: a server that answers Expect: 100-continue with 417 gets the
+// request again without it, and -i shows both heads, as curl does.
+func TestExpectationFailed(t *testing.T) {
+	curlPath(t)
+	is := is.New(t)
+	var mu sync.Mutex
+	var seen []string
+	srv := faultServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			seen = append(seen, req.Method+" expect="+req.Header.Get("Expect"))
+			mu.Unlock()
+			if req.Header.Get("Expect") != "" {
+				io.WriteString(c, "HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+				continue
+			}
+			b, _ := io.ReadAll(req.Body)
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+		}
+	})
+	upload := writeFile(t, "up", "upload me\n")
+	args := []string{"-sS", "-i", "-T", upload, "http://" + srv + "/x"}
+	c := runCurl(t, args...)
+	mu.Lock()
+	curlSeen := seen
+	seen = nil
+	mu.Unlock()
+	k := kcurl(t, invocation{args: args})
+	mu.Lock()
+	defer mu.Unlock()
+	is.Equal(k.code, c.code)     // curl's exit code
+	is.Equal(k.stdout, c.stdout) // both heads and the body
+	is.Equal(seen, curlSeen)     // with Expect, then without
+}

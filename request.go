@@ -282,6 +282,8 @@ type hop struct {
 	proxied bool
 	// http10 is --http1.0: no Expect, no chunks.
 	http10 bool
+	// noExpect is a request sent again after a 417.
+	noExpect bool
 }
 
 // expectThreshold is the POST size from which curl 7.88 asks for 100 Continue first.
@@ -369,7 +371,7 @@ func (s *requestSpec) headersFor(h hop, hc hopCredentials) []headerArg {
 	if ct := s.contentType(h.method, h.hasBody, h.api); ct != "" && !given("Content-Type") && !s.jsonBody {
 		out = append(out, headerArg{name: "Content-Type", value: ct})
 	}
-	if h.http1 && !h.http10 && s.wantsContinue(h) && !given("Expect") {
+	if h.http1 && !h.http10 && !h.noExpect && s.wantsContinue(h) && !given("Expect") {
 		out = append(out, headerArg{name: "Expect", value: "100-continue"})
 	}
 	return out

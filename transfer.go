@@ -371,6 +371,15 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 			resp.Body.Close()
 			return nil, err
 		}
+		if resp.StatusCode == http.StatusExpectationFailed && !info.noExpect && wireHeadOf(resp) != nil && hasHeader(info.sent, "Expect", "100-continue") {
+			// The server refuses Expect: curl shows the 417 and sends the request again without it.
+			if r.delivery.include {
+				writeHead(sink, resp)
+			}
+			drain(resp.Body)
+			info.noExpect = true
+			continue
+		}
 		location := resp.Header.Get("Location")
 		if !r.redirects.follow || !isRedirect(resp.StatusCode) || location == "" {
 			return resp, nil
@@ -898,6 +907,9 @@ type transferInfo struct {
 	referer      string
 	sizeRequest  int64
 	redirectTime time.Duration
+	// sent is the last request's headers; noExpect drops Expect after a 417.
+	sent     []headerArg
+	noExpect bool
 	// auth is whether a token went with the last request, for a 401's hint.
 	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
