@@ -7,8 +7,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net"
@@ -16,6 +18,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -137,7 +140,12 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		}
 		info.sizeUpload = max(size, 0)
 	}
-	hc, err := c.creds.forHop(h, t.spec.headers)
+	user := t.spec.headers
+	if t.urlAuth != nil {
+		// The URL's user:password is a credential of the user's own: the same rule as -H Authorization.
+		user = append(user[:len(user):len(user)], *t.urlAuth)
+	}
+	hc, err := c.creds.forHop(h, user)
 	info.auth = hc.auth
 	if err != nil {
 		if rc != nil {
@@ -145,14 +153,50 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		}
 		return nil, err
 	}
+	if ck, ok := t.jar.header(u); ok {
+		hc.headers = append(hc.headers, ck)
+	}
+	if t.resumeFrom > 0 {
+		hc.headers = append(hc.headers, headerArg{name: "Range", value: "bytes=" + strconv.FormatInt(t.resumeFrom, 10) + "-", builtin: true})
+	}
 	if hc.auth.note != "" {
 		out.info("%s", hc.auth.note)
 	}
-	sent := t.spec.headersFor(u, method, body != nil, h.api, hc)
-	applyHeaders(req, sent)
+	f := requestFrame{u: u, method: method, size: size, hasBody: body != nil, api: h.api, http1: u.Scheme == "http" && !c.transports.opts.h2c, http10: c.transports.opts.http10}
+	var proxy *url.URL
+	if f.http1 {
+		if proxy, err = c.transports.proxyFor(req); err != nil {
+			if rc != nil {
+				rc.Close()
+			}
+			return nil, err
+		}
+		f.proxied = proxy != nil
+		if pa, ok := proxyAuthorization(proxy); ok {
+			hc.headers = append(hc.headers, pa)
+		}
+	}
+	f.noExpect = info.noExpect
+	sent := t.spec.headersFor(f, hc)
+	info.sent = sent
+	info.sizeRequest += requestHeadSize(method, u, sent)
 	trace := c.trace(u, info, out, caDesc, req, sent)
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
-	resp, err := tr.RoundTrip(req)
+	ctx = httptrace.WithClientTrace(ctx, trace)
+	var resp *http.Response
+	if f.http1 {
+		resp, err = c.transports.roundTripHTTP1(ctx, &http1Request{
+			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size, target: firstHopTarget(t, u), http10: f.http10,
+			reopen:        body.open,
+			expectTimeout: c.transports.opts.expectTimeout, trace: trace,
+		})
+	} else {
+		applyHeaders(req, sent)
+		resp, err = tr.RoundTrip(req.WithContext(ctx))
+	}
+	var he *headError
+	if errors.As(err, &he) {
+		return nil, he // keeps the lines curl would have written before it stopped
+	}
 	if err != nil {
 		return nil, c.classify(ctx, err, u, info)
 	}
@@ -181,25 +225,58 @@ func (c *connection) hop(origin, u *url.URL) hop {
 	return h
 }
 
+// firstHopTarget is the transfer's request target as written, for its first hop only.
+func firstHopTarget(t *transfer, u *url.URL) string {
+	if u == t.url {
+		return t.target
+	}
+	return ""
+}
+
 // transportOptions are the flags that shape connections.
 type transportOptions struct {
 	connectTimeout time.Duration
 	http11         bool
-	proxy          string
-	noProxy        string
-	resolve        []string
+	// http10 is --http1.0: kcurl's own exchange says HTTP/1.0.
+	http10 bool
+	proxy  string
+	// proxyOff is -x '': no proxy, whatever the environment says; noProxyOff is
+	// --noproxy '': no exceptions, whatever the environment says.
+	proxyOff   bool
+	noProxyOff bool
+	noProxy    string
+	resolve    []string
+	ipv4       bool
+	ipv6       bool
+	userAgent  string
+	// connectTo is --connect-to HOST1:PORT1:HOST2:PORT2; unixSocket --unix-socket.
+	connectTo   []string
+	unixSocket  string
+	keepalive   time.Duration
+	noKeepalive bool
+	// tlsMin and tlsMax are --tlsv1.x and --tls-max.
+	tlsMin uint16
+	tlsMax string
+	// pinnedKeys is --pinnedpubkey: sha256//BASE64 hashes, ; between them.
+	pinnedKeys string
+	// h2c is --http2-prior-knowledge: HTTP/2 from the first byte, http:// too.
+	h2c bool
+	// expectTimeout is --expect100-timeout.
+	expectTimeout time.Duration
 }
 
 // transports are the run's HTTP transports, one per TLS setup: the API server's roots,
-// every other host's roots, and plain http, each reused across URLs. A transport is
-// never shared between schemes, so an http:// URL can never leave an https:// one
-// with a TLS configuration that is not its own.
+// every other host's roots, and plain http (h2c; kcurl's own HTTP/1.1 exchange has its
+// own pool), each reused across URLs. A transport is never shared between schemes, so
+// an http:// URL can never leave an https:// one with a TLS configuration not its own.
 type transports struct {
 	opts     transportOptions
 	getenv   func(string) string
 	resolver *net.Resolver
-	// resolves is --resolve: "host:port" to "addr:port".
-	resolves map[string]string
+	// resolves is --resolve: "host:port" to its "addr:port"s.
+	resolves map[string][]string
+	// h1 is the idle connections of kcurl's own HTTP/1.1 exchange (http1.go).
+	h1 http1Pool
 
 	mu     sync.Mutex
 	byKind map[transportKind]*http.Transport
@@ -246,6 +323,7 @@ func (t *transports) close() {
 	for _, tr := range t.byKind {
 		tr.CloseIdleConnections()
 	}
+	t.h1.close()
 }
 
 func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
@@ -254,34 +332,44 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 		cfg = &tls.Config{}
 	}
 	cfg = cfg.Clone()
+	if o.tlsMin != 0 {
+		cfg.MinVersion = o.tlsMin
+	}
+	switch o.tlsMax {
+	case "1.2":
+		cfg.MaxVersion = tls.VersionTLS12
+	case "1.3":
+		cfg.MaxVersion = tls.VersionTLS13
+	}
+	if o.pinnedKeys != "" {
+		pins := o.pinnedKeys
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return checkPinnedKey(cs, pins) }
+	}
 	protos := new(http.Protocols)
-	protos.SetHTTP1(true)
+	protos.SetHTTP1(!o.h2c)
 	protos.SetHTTP2(!o.http11)
+	protos.SetUnencryptedHTTP2(o.h2c)
 	if o.http11 {
 		cfg.NextProtos = []string{"http/1.1"}
 	}
-	dialer := &net.Dialer{Timeout: o.connectTimeout, KeepAlive: 30 * time.Second, Resolver: t.resolver}
-	resolves := t.resolves
 	return &http.Transport{
 		// HTTP/2: a 1 MiB window bounds what is held unread when stdout is slower (Go's
 		// default is 4 MiB), and DATA frames of up to 256 KiB keep four in flight in it.
 		// Each frame wakes the body reader once: at the 16 KiB frames net/http asks for
 		// by default, 1 GiB from a Go server took 1.6 s and 41,000 context switches;
 		// with 256 KiB, 1.1 s and 25,000 (1 MiB frames stall on the window).
-		HTTP2: &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 1 << 20, MaxReadFrameSize: 256 << 10},
-		Proxy: t.proxyFor,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if to, ok := resolves[strings.ToLower(addr)]; ok {
-				addr = to
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
-		TLSClientConfig:     cfg,
-		TLSHandshakeTimeout: o.connectTimeout,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   !o.http11,
-		Protocols:           protos,
-		MaxIdleConnsPerHost: 4,
+		HTTP2:       &http.HTTP2Config{MaxReceiveBufferPerStream: 1 << 20, MaxReceiveBufferPerConnection: 1 << 20, MaxReadFrameSize: 256 << 10},
+		Proxy:       t.proxyFor,
+		DialContext: t.dial,
+		// CONNECT names kcurl, as curl's names curl, and a refused tunnel is curl's 56.
+		ProxyConnectHeader:     http.Header{"User-Agent": {t.opts.userAgent}, "Proxy-Connection": {"Keep-Alive"}},
+		OnProxyConnectResponse: refusedTunnel,
+		TLSClientConfig:        cfg,
+		TLSHandshakeTimeout:    o.connectTimeout,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      !o.http11,
+		Protocols:              protos,
+		MaxIdleConnsPerHost:    4,
 		// Go's default is 10 MB; no API server sends more than a few KiB of headers.
 		MaxResponseHeaderBytes: 1 << 20,
 		IdleConnTimeout:        90 * time.Second,
@@ -289,29 +377,169 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 	}
 }
 
-// parseResolves checks --resolve HOST:PORT:ADDR arguments and maps "host:port" to "addr:port".
-func parseResolves(args []string) (map[string]string, error) {
-	m := map[string]string{}
+// parseResolves reads --resolve [+]HOST:PORT:ADDR[,ADDR]… arguments (HOST may be *,
+// an ADDR may be a bracketed IPv6 address) and maps "host:port" to the addresses.
+func parseResolves(args []string) (map[string][]string, error) {
+	m := map[string][]string{}
 	for _, a := range args {
-		parts := strings.SplitN(a, ":", 3)
+		entry := strings.TrimPrefix(a, "+")
+		if strings.HasPrefix(entry, "-") {
+			continue // curl's "remove this entry": there is no cache to remove it from
+		}
+		parts := strings.SplitN(entry, ":", 3)
 		if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
 			return nil, exitErrorf(exitFailedInit, "option --resolve: %q is not HOST:PORT:ADDR", a)
 		}
 		if !validPort(parts[1]) {
-			return nil, exitErrorf(exitFailedInit, "option --resolve: %q has a bad port", a)
+			return nil, exitErrorf(exitSetoptSyntax, "Couldn't parse CURLOPT_RESOLVE entry '%s'", a)
 		}
-		addr := strings.TrimSuffix(strings.TrimPrefix(parts[2], "["), "]")
-		if net.ParseIP(addr) == nil {
-			return nil, exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, parts[2])
+		var addrs []string
+		for _, addr := range strings.Split(parts[2], ",") {
+			addr = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(addr), "["), "]")
+			if net.ParseIP(addr) == nil {
+				return nil, exitErrorf(exitFailedInit, "option --resolve: %q: %s is not an IP address", a, addr)
+			}
+			addrs = append(addrs, net.JoinHostPort(addr, parts[1]))
 		}
-		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = net.JoinHostPort(addr, parts[1])
+		m[strings.ToLower(net.JoinHostPort(parts[0], parts[1]))] = addrs
 	}
 	return m, nil
 }
 
-// proxyFor is curl's proxy choice for one request.
+// dial connects to addr as every request does: --resolve's addresses (tried in order,
+// as curl tries them) before the resolver, bounded by --connect-timeout.
+func (t *transports) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: t.opts.connectTimeout, KeepAlive: 30 * time.Second, Resolver: t.resolver}
+	switch {
+	case t.opts.noKeepalive:
+		d.KeepAlive = -1
+	case t.opts.keepalive > 0:
+		d.KeepAlive = t.opts.keepalive
+	}
+	if t.opts.unixSocket != "" {
+		return d.DialContext(ctx, "unix", t.opts.unixSocket)
+	}
+	addr = connectTo(addr, t.opts.connectTo)
+	if t.opts.ipv4 {
+		network = "tcp4"
+	} else if t.opts.ipv6 {
+		network = "tcp6"
+	}
+	addrs := t.resolvesFor(addr)
+	if addrs == nil {
+		return d.DialContext(ctx, network, addr)
+	}
+	var firstErr error
+	for _, a := range addrs {
+		c, err := d.DialContext(ctx, network, a)
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+// connectTo applies --connect-to: the first HOST1:PORT1:HOST2:PORT2 that matches addr
+// (an empty HOST1 or PORT1 matches any) sends the connection to HOST2:PORT2 instead.
+func connectTo(addr string, rules []string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	for _, r := range rules {
+		h1, p1, h2, p2, ok := splitConnectTo(r)
+		if !ok || (h1 != "" && !strings.EqualFold(h1, host)) || (p1 != "" && p1 != port) {
+			continue
+		}
+		if h2 == "" {
+			h2 = host
+		}
+		if p2 == "" {
+			p2 = port
+		}
+		return net.JoinHostPort(h2, p2)
+	}
+	return addr
+}
+
+// splitConnectTo reads HOST1:PORT1:HOST2:PORT2, with bracketed IPv6 hosts.
+func splitConnectTo(rule string) (h1, p1, h2, p2 string, ok bool) {
+	var parts []string
+	for rule != "" {
+		var part string
+		if strings.HasPrefix(rule, "[") {
+			end := strings.IndexByte(rule, ']')
+			if end < 0 {
+				return "", "", "", "", false
+			}
+			part, rule = rule[1:end], strings.TrimPrefix(rule[end+1:], ":")
+		} else if i := strings.IndexByte(rule, ':'); i >= 0 {
+			part, rule = rule[:i], rule[i+1:]
+		} else {
+			part, rule = rule, ""
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) != 4 {
+		return "", "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], parts[3], true
+}
+
+// resolvesFor is --resolve's addresses for "host:port": the host's own entry, else a
+// "*" entry for the port.
+func (t *transports) resolvesFor(addr string) []string {
+	if to, ok := t.resolves[strings.ToLower(addr)]; ok {
+		return to
+	}
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return t.resolves["*:"+port]
+	}
+	return nil
+}
+
+// proxyFor is curl's proxy choice for one request; -x ” turns the environment's off.
 func (t *transports) proxyFor(req *http.Request) (*url.URL, error) {
-	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, t.getenv)
+	if t.opts.proxyOff {
+		return nil, nil
+	}
+	getenv := t.getenv
+	if t.opts.noProxyOff {
+		// --noproxy '' clears no_proxy/NO_PROXY, as curl does.
+		getenv = func(k string) string {
+			if strings.EqualFold(k, "no_proxy") {
+				return ""
+			}
+			return t.getenv(k)
+		}
+	}
+	return chooseProxy(req.URL, t.opts.proxy, t.opts.noProxy, getenv)
+}
+
+// checkPinnedKey is --pinnedpubkey: the server's public key must hash (SHA-256 of its
+// SubjectPublicKeyInfo) to one of the pins, or the handshake fails with curl's 90.
+func checkPinnedKey(cs tls.ConnectionState, pins string) error {
+	if len(cs.PeerCertificates) > 0 {
+		sum := sha256.Sum256(cs.PeerCertificates[0].RawSubjectPublicKeyInfo)
+		got := "sha256//" + base64.StdEncoding.EncodeToString(sum[:])
+		for _, p := range strings.Split(pins, ";") {
+			if strings.TrimSpace(p) == got {
+				return nil
+			}
+		}
+	}
+	return exitErrorf(exitPinnedKey, "SSL: public key does not match pinned public key")
+}
+
+// refusedTunnel is curl's error for a CONNECT the proxy does not answer with 2xx.
+func refusedTunnel(_ context.Context, _ *url.URL, _ *http.Request, resp *http.Response) error {
+	if resp.StatusCode/100 != 2 {
+		return exitErrorf(exitRecvError, "CONNECT tunnel failed, response %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // chooseProxy is curl's proxy choice: -x, else https_proxy/HTTPS_PROXY for https and
@@ -408,6 +636,7 @@ func (c *connection) trace(u *url.URL, info *transferInfo, out *output, caDesc s
 		},
 		GotConn: func(gc httptrace.GotConnInfo) {
 			info.gotConn(gc.Conn.RemoteAddr())
+			info.gotLocal(gc.Conn.LocalAddr(), gc.Reused)
 			if tc, ok := gc.Conn.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
 				proto = "HTTP/2"
 			}

@@ -17,22 +17,28 @@ const (
 	exitProxyResolve        = 5  // the proxy's name does not resolve
 	exitHostResolve         = 6  // the host's name does not resolve
 	exitConnect             = 7  // connection refused or unreachable
+	exitWeirdReply          = 8  // a response head curl cannot read (bad Content-Length, NUL)
 	exitPartialFile         = 18 // body shorter than its Content-Length, or chunks cut
 	exitHTTPError           = 22 // HTTP status >= 400 with -f or --fail-with-body
 	exitWriteError          = 23 // stdout or -o cannot be written
 	exitReadError           = 26 // a local file (data, upload, token) cannot be read
-	exitTimeout             = 28 // --max-time or --connect-timeout reached
+	exitOutOfMemory         = 27 // a response header over curl's limit
+	exitTimeout             = 28 // --max-time, --connect-timeout or --speed-limit reached
+	exitRangeError          = 33 // -C -: the server did not resume
 	exitTLSConnect          = 35 // the TLS handshake failed
 	exitInternal            = 43 // a bug in kcurl (curl's "internal error: bad function argument")
 	exitTooManyRedirects    = 47 // more than --max-redirs redirects
+	exitSetoptSyntax        = 49 // a --resolve entry curl cannot parse
 	exitEmptyReply          = 52 // the server closed without a response
 	exitSendError           = 55 // sending the request failed
 	exitRecvError           = 56 // receiving the response failed (reset, HTTP/2 stream error)
 	exitCertProblem         = 58 // client certificate or key does not load
 	exitPeerVerify          = 60 // the server's certificate does not verify
 	exitBadContentEncoding  = 61 // a --compressed body that does not decode
-	exitFileTooLarge        = 63 // an answer larger than kcurl holds or prints (a Table, a rules review)
+	exitFileTooLarge        = 63 // an answer larger than kcurl holds or prints (a Table, a rules review); --max-filesize
+	exitLoginDenied         = 67 // -n: the netrc file cannot be read
 	exitCACertProblem       = 77 // a CA file that cannot be read or holds no certificate
+	exitPinnedKey           = 90 // --pinnedpubkey does not match the server's key
 )
 
 // exitError is an error that knows its exit code.

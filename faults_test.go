@@ -213,13 +213,13 @@ func TestHTTP2StreamFaults(t *testing.T) {
 			is := is.New(t)
 			srv = newTLSServer(t, pki, mux, serverOptions{})
 			out := filepath.Join(t.TempDir(), "out")
-			r := kcurl(t, invocation{args: []string{"-sS", "--http2", "-o", out, "-w", "%{http_version}", tt.path}, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"h2"))})
+			r := kcurl(t, invocation{args: []string{"-sS", "--http2", "--remove-on-error", "-o", out, "-w", "%{http_version}", tt.path}, env: apiEnv(srv, newSADir(t, pki.caPEM, secretPrefix+"h2"))})
 			is.Equal(r.code, tt.code)     // kcurl's exit code
 			is.Equal(r.stderr, tt.stderr) // one line saying what broke
 			is.Equal(r.stdout, "2")       // it was HTTP/2
 			b, err := os.ReadFile(out)
 			if tt.code != 0 {
-				is.True(errors.Is(err, os.ErrNotExist)) // no half file left behind
+				is.True(errors.Is(err, os.ErrNotExist)) // no half file left behind (--remove-on-error)
 				return
 			}
 			is.NoErr(err)
@@ -621,7 +621,7 @@ func TestRetryTiming(t *testing.T) {
 		start := time.Now()
 		r := kcurl(t, invocation{args: []string{"-sS", "--retry", "10", "--retry-delay", "0.3", "--retry-max-time", "0.5", "/always"}, env: apiEnv(srv, newSADir(t, pki.caPEM, "")), sleep: realSleep})
 		is.Equal(r.code, 0)
-		is.Equal(n.Load(), int32(2)) // at 0 s and 0.3 s; a third at 0.6 s would pass 0.5 s
+		is.Equal(n.Load(), int32(3)) // at 0 s, 0.3 s and 0.6 s: curl retries while less than 0.5 s has passed, then stops
 		is.True(time.Since(start) < 2*time.Second)
 	})
 	t.Run("the token file is read again for each attempt", func(t *testing.T) {

@@ -35,7 +35,7 @@ func runWhoami(args []string, e env) int {
 		return code
 	}
 	cmd.keepSecrets()
-	blankCredentials(args, e)
+	hideSecrets(e, cmd.Token, cmd.OAuth2Bearer)
 	conn, out, err := connect(cmd.ConnFlags, e)
 	if err != nil {
 		return out.fail(err)
@@ -78,7 +78,7 @@ func runCanI(args []string, e env) int {
 		return code
 	}
 	cmd.keepSecrets()
-	blankCredentials(args, e)
+	hideSecrets(e, cmd.Token, cmd.OAuth2Bearer)
 	if !cmd.All && (cmd.Verb == "" || cmd.Resource == "") {
 		return newOutput(e, cmd.messages()).fail(exitErrorf(exitFailedInit, "can-i needs VERB and RESOURCE, or --all; try 'kcurl can-i --help'"))
 	}

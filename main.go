@@ -4,7 +4,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,43 +38,93 @@ type cli struct {
 	URLs []string `arg:"" optional:"" name:"url"`
 
 	// Request.
-	Request       string   `short:"X"`
-	Header        []string `short:"H" sep:"none"`
-	Data          dataFlag `short:"d"`
-	DataASCII     dataFlag `name:"data-ascii"`
-	DataRaw       dataFlag `name:"data-raw"`
-	DataBinary    dataFlag `name:"data-binary"`
-	DataURLEncode dataFlag `name:"data-urlencode"`
-	JSON          dataFlag `name:"json"`
-	Get           bool     `short:"G"`
-	UploadFile    string   `short:"T" name:"upload-file"`
-	Head          bool     `short:"I"`
-	UserAgent     string   `short:"A" name:"user-agent"`
-	Compressed    bool
-	Location      bool `short:"L"`
-	MaxRedirs     int  `name:"max-redirs" default:"50"`
-	HTTP11        bool `name:"http1.1"`
-	HTTP2         bool `name:"http2"`
-	Retry         int
-	RetryDelay    secondsFlag `name:"retry-delay"`
-	RetryMaxTime  secondsFlag `name:"retry-max-time"`
-	RetryAll      bool        `name:"retry-all-errors"`
-	RetryConnRef  bool        `name:"retry-connrefused"`
-	NoBuffer      bool        `short:"N" name:"no-buffer"`
+	Request          string     `short:"X"`
+	Header           []string   `short:"H" sep:"none"`
+	Data             dataFlag   `short:"d"`
+	DataASCII        dataFlag   `name:"data-ascii"`
+	DataRaw          dataFlag   `name:"data-raw"`
+	DataBinary       dataFlag   `name:"data-binary"`
+	DataURLEncode    dataFlag   `name:"data-urlencode"`
+	JSON             dataFlag   `name:"json"`
+	Form             posStrings `short:"F"`
+	FormString       posStrings `name:"form-string"`
+	Get              bool       `short:"G" negatable:""`
+	UploadFile       posStrings `short:"T" name:"upload-file"`
+	Head             bool       `short:"I" negatable:""`
+	UserAgent        optString  `short:"A" name:"user-agent"`
+	Compressed       bool       `negatable:""`
+	Location         bool       `short:"L" negatable:""`
+	MaxRedirs        int        `name:"max-redirs" default:"50"`
+	LocationTrust    bool       `name:"location-trusted" negatable:""`
+	Post301          bool       `name:"post301"`
+	Post302          bool       `name:"post302"`
+	Post303          bool       `name:"post303"`
+	HTTP10           bool       `name:"http1.0" short:"0" lastwins:"httpversion"`
+	HTTP11           bool       `name:"http1.1" lastwins:"httpversion"`
+	HTTP2            bool       `name:"http2" lastwins:"httpversion"`
+	HTTP2Prior       bool       `name:"http2-prior-knowledge" lastwins:"httpversion"`
+	Retry            int
+	RetryDelay       secondsFlag `name:"retry-delay"`
+	RetryMaxTime     secondsFlag `name:"retry-max-time"`
+	RetryAll         bool        `name:"retry-all-errors" negatable:""`
+	RetryConnRef     bool        `name:"retry-connrefused" negatable:""`
+	NoBuffer         bool        `short:"N" name:"no-buffer"`
+	User             string      `short:"u"`
+	Cookie           []string    `short:"b" sep:"none"`
+	Netrc            bool        `short:"n" negatable:""`
+	NetrcOptional    bool        `name:"netrc-optional" negatable:""`
+	NetrcFile        string      `name:"netrc-file"`
+	CookieJar        string      `short:"c" name:"cookie-jar"`
+	Basic            bool
+	Referer          string   `short:"e"`
+	Range            string   `short:"r"`
+	URL              []string `name:"url" sep:"none"`
+	URLQuery         []string `name:"url-query" sep:"none"`
+	PathAsIs         bool     `name:"path-as-is" negatable:""`
+	GlobOff          bool     `short:"g" name:"globoff" negatable:""`
+	Proto            string
+	ProtoRedir       string      `name:"proto-redir"`
+	TimeCond         string      `short:"z" name:"time-cond"`
+	EtagSave         string      `name:"etag-save"`
+	EtagCompare      string      `name:"etag-compare"`
+	ContinueAt       string      `short:"C" name:"continue-at"`
+	MaxFilesize      sizeFlag    `name:"max-filesize"`
+	LimitRate        sizeFlag    `name:"limit-rate"`
+	SpeedLimit       sizeFlag    `short:"Y" name:"speed-limit"`
+	SpeedTime        secondsFlag `short:"y" name:"speed-time"`
+	RemoteHeaderName bool        `short:"J" name:"remote-header-name" negatable:""`
+	Expect100        secondsFlag `name:"expect100-timeout"`
+	Parallel         bool        `short:"Z" negatable:""`
+	ParallelMax      int         `name:"parallel-max" default:"50"`
 
 	// Output.
-	Output          []string `short:"o" sep:"none"`
-	Include         bool     `short:"i"`
-	Fail            bool     `short:"f"`
-	FailWithBody    bool     `name:"fail-with-body"`
-	WriteOut        string   `short:"w" name:"write-out"`
+	Output          posStrings `short:"o"`
+	RemoteName      posBools   `short:"O" name:"remote-name"`
+	RemoteNameAll   bool       `name:"remote-name-all" negatable:""`
+	OutputDir       string     `name:"output-dir"`
+	CreateDirs      bool       `name:"create-dirs" negatable:""`
+	RemoveOnError   bool       `name:"remove-on-error" negatable:""`
+	DumpHeader      string     `short:"D" name:"dump-header"`
+	Stderr          string     `name:"stderr"`
+	Trace           string     `name:"trace"`
+	TraceASCII      string     `name:"trace-ascii"`
+	TraceTime       bool       `name:"trace-time" negatable:""`
+	Include         bool       `short:"i" negatable:""`
+	Fail            bool       `short:"f" negatable:""`
+	FailWithBody    bool       `name:"fail-with-body" negatable:""`
+	WriteOut        string     `short:"w" name:"write-out"`
 	Table           tableFlag
 	AllPages        bool `name:"all-pages"`
 	Pretty          bool
-	NoPretty        bool `name:"no-pretty"`
-	ProgressBar     bool `short:"#" name:"progress-bar"`
-	NoProgressMeter bool `name:"no-progress-meter"`
-	Version         bool `short:"V"`
+	NoPretty        bool     `name:"no-pretty"`
+	ProgressBar     bool     `short:"#" name:"progress-bar" negatable:""`
+	NoProgressMeter bool     `name:"no-progress-meter"`
+	Version         bool     `short:"V"`
+	Manual          bool     `short:"M"`
+	Next            bool     `short:":" name:"next"`
+	Config          []string `short:"K" sep:"none"`
+	Disable         bool     `short:"q"`
+	FailEarly       bool     `name:"fail-early" negatable:""`
 	Watch           bool
 	WatchReconnect  bool `name:"watch-reconnect"`
 	SAToken         bool `name:"sa-token"`
@@ -92,13 +144,25 @@ type ConnFlags struct {
 	MaxTime           secondsFlag `short:"m" name:"max-time"`
 	ConnectTimeout    secondsFlag `name:"connect-timeout"`
 	Resolve           []string    `sep:"none"`
-	Proxy             string      `short:"x"`
-	NoProxy           string      `name:"noproxy"`
-	Verbose           bool        `short:"v"`
-	Silent            bool        `short:"s"`
-	ShowError         bool        `short:"S" name:"show-error"`
-	Insecure          bool        `short:"k"`
+	ConnectTo         []string    `name:"connect-to" sep:"none"`
+	UnixSocket        string      `name:"unix-socket"`
+	AbstractUnix      string      `name:"abstract-unix-socket"`
+	IPv4              bool        `short:"4" name:"ipv4" lastwins:"ipversion"`
+	IPv6              bool        `short:"6" name:"ipv6" lastwins:"ipversion"`
+	KeepaliveTime     secondsFlag `name:"keepalive-time"`
+	NoKeepalive       bool        `name:"no-keepalive"`
+	TLSv12            bool        `name:"tlsv1.2" lastwins:"tlsmin"`
+	TLSv13            bool        `name:"tlsv1.3" lastwins:"tlsmin"`
+	TLSMax            string      `name:"tls-max"`
+	Proxy             optString   `short:"x"`
+	NoProxy           optString   `name:"noproxy"`
+	Verbose           bool        `short:"v" negatable:""`
+	Silent            bool        `short:"s" negatable:""`
+	ShowError         bool        `short:"S" name:"show-error" negatable:""`
+	Insecure          bool        `short:"k" negatable:""`
 	CACert            string      `name:"cacert"`
+	CAPath            string      `name:"capath"`
+	PinnedPubKey      string      `name:"pinnedpubkey"`
 	TLSServerName     string      `name:"tls-server-name"`
 	Cert              string      `short:"E"`
 	Key               string
@@ -126,72 +190,133 @@ type flagDoc struct{ group, placeholder, help string }
 // time and allocations, for text that only --help and completion show.
 var flagDocs = map[string]flagDoc{
 	// the curl command line (cli and ConnFlags).
-	"url":                 {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
-	"request":             {"request", "METHOD", "Request method to use."},
-	"header":              {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
-	"data":                {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
-	"data-ascii":          {"request", "DATA", "Same as --data."},
-	"data-raw":            {"request", "DATA", "HTTP POST data, '@' has no meaning."},
-	"data-binary":         {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
-	"data-urlencode":      {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
-	"json":                {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
-	"get":                 {"request", "", "Put the post data in the URL and use GET."},
-	"upload-file":         {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
-	"head":                {"request", "", "Show document info only (HEAD)."},
-	"user-agent":          {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
-	"compressed":          {"request", "", "Request a compressed response and decompress it."},
-	"location":            {"request", "", "Follow redirects."},
-	"max-redirs":          {"request", "NUM", "Maximum number of redirects allowed."},
-	"http1.1":             {"request", "", "Use HTTP/1.1."},
-	"http2":               {"request", "", "Use HTTP/2 (the default over TLS)."},
-	"retry":               {"request", "NUM", "Retry request if transient problems occur."},
-	"retry-delay":         {"request", "SECONDS", "Wait time between retries."},
-	"retry-max-time":      {"request", "SECONDS", "Retry only within this period."},
-	"retry-all-errors":    {"request", "", "Retry all errors (use with --retry)."},
-	"retry-connrefused":   {"request", "", "Retry on connection refused (use with --retry)."},
-	"no-buffer":           {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
-	"output":              {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
-	"include":             {"output", "", "Include the response headers in the output."},
-	"fail":                {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
-	"fail-with-body":      {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
-	"write-out":           {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
-	"table":               {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
-	"all-pages":           {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
-	"pretty":              {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
-	"no-pretty":           {"output", "", "Write JSON bodies exactly as received."},
-	"progress-bar":        {"output", "", "Display transfer progress as a bar."},
-	"no-progress-meter":   {"output", "", "Do not show the progress meter."},
-	"version":             {"output", "", "Show version number and quit."},
-	"watch":               {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
-	"watch-reconnect":     {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
-	"jsonpath":            {"kubernetes", "TEMPLATE", "Print a 2xx JSON response through a kubectl JSONPath template ('{.items[*].metadata.name}')."},
-	"jsonpath-fail-empty": {"kubernetes", "", "With --jsonpath: exit 22 when the template matches nothing (for exec probes)."},
-	"yaml":                {"kubernetes", "", "Ask the API server for YAML (Accept: application/yaml) and write it as it streams. A body from @FILE.yaml or .yml goes as application/yaml (PATCH: apply-patch+yaml, fieldManager=kcurl)."},
-	"max-time":            {"request", "SECONDS", "Maximum time allowed for each transfer."},
-	"connect-timeout":     {"request", "SECONDS", "Maximum time allowed for the connection."},
-	"resolve":             {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
-	"proxy":               {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
-	"noproxy":             {"request", "HOSTS", "List of hosts which do not use a proxy."},
-	"verbose":             {"output", "", "Make the operation more talkative (on stderr)."},
-	"silent":              {"output", "", "Silent mode: no progress meter, no error messages."},
-	"show-error":          {"output", "", "Show error messages even when -s is used."},
-	"insecure":            {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
-	"cacert":              {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
-	"tls-server-name":     {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
-	"cert":                {"tls", "FILE", "Client certificate file (PEM)."},
-	"key":                 {"tls", "FILE", "Client private key file (PEM)."},
-	"server":              {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
-	"token":               {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
-	"token-file":          {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
-	"oauth2-bearer":       {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
-	"namespace":           {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
-	"from-pid":            {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
-	"service-account-dir": {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
-	"sa-token":            {"kubernetes", "", "Also send the pod's service-account token to the URL given (over verified TLS, never across a redirect to another host), for services that authenticate pods by TokenReview."},
-	"as":                  {"kubernetes", "USER", "Impersonate USER (Impersonate-User), as kubectl's --as; sent to the API server only."},
-	"as-group":            {"kubernetes", "GROUP", "Impersonate GROUP too (repeatable; one Impersonate-Group header each); needs --as."},
-	"as-uid":              {"kubernetes", "UID", "Impersonate this UID (Impersonate-Uid); needs --as."},
-	"as-user-extra":       {"kubernetes", "KEY=VALUE", "Impersonate an extra field (Impersonate-Extra-KEY, repeatable); needs --as."},
+	"url":                   {"", "", "URL, or a path such as /api/v1/namespaces/default/pods on the API server."},
+	"request":               {"request", "METHOD", "Request method to use."},
+	"header":                {"request", "HEADER", "Pass a custom header (repeatable; 'Name:' removes a default one, 'Name;' sends it empty, @file reads them from a file)."},
+	"data":                  {"request", "DATA", "HTTP POST data; @file or @- reads it (newlines stripped)."},
+	"data-ascii":            {"request", "DATA", "Same as --data."},
+	"data-raw":              {"request", "DATA", "HTTP POST data, '@' has no meaning."},
+	"data-binary":           {"request", "DATA", "HTTP POST data, byte for byte; @file reads it unchanged."},
+	"data-urlencode":        {"request", "DATA", "HTTP POST data, URL-encoded (content, =content, name=content, @file, name@file)."},
+	"json":                  {"request", "DATA", "HTTP POST JSON; sets Content-Type and Accept to application/json."},
+	"get":                   {"request", "", "Put the post data in the URL and use GET."},
+	"upload-file":           {"request", "FILE", "Transfer a local file (PUT); - is stdin."},
+	"head":                  {"request", "", "Show document info only (HEAD)."},
+	"user-agent":            {"request", "NAME", "Send User-Agent NAME (default kcurl/VERSION)."},
+	"compressed":            {"request", "", "Request a compressed response and decompress it."},
+	"location":              {"request", "", "Follow redirects."},
+	"max-redirs":            {"request", "NUM", "Maximum number of redirects allowed."},
+	"location-trusted":      {"request", "", "Like --location, and send credentials (-u, -H Authorization, -H Cookie) to other hosts."},
+	"post301":               {"request", "", "Do not switch to GET after following a 301."},
+	"post302":               {"request", "", "Do not switch to GET after following a 302."},
+	"post303":               {"request", "", "Do not switch to GET after following a 303."},
+	"http1.0":               {"request", "", "Use HTTP/1.0."},
+	"http1.1":               {"request", "", "Use HTTP/1.1."},
+	"http2":                 {"request", "", "Use HTTP/2 (the default over TLS)."},
+	"retry":                 {"request", "NUM", "Retry request if transient problems occur."},
+	"retry-delay":           {"request", "SECONDS", "Wait time between retries."},
+	"retry-max-time":        {"request", "SECONDS", "Retry only within this period."},
+	"retry-all-errors":      {"request", "", "Retry all errors (use with --retry)."},
+	"retry-connrefused":     {"request", "", "Retry on connection refused (use with --retry)."},
+	"no-buffer":             {"request", "", "Disable buffering of the output stream (kcurl never buffers it)."},
+	"user":                  {"request", "USER:PASSWORD", "Server user and password (HTTP Basic; blanked from the process's command line)."},
+	"basic":                 {"request", "", "Use HTTP Basic authentication (the default with -u)."},
+	"cookie":                {"request", "DATA|FILENAME", "Send cookies from a string (NAME=VALUE) or a Netscape cookie file."},
+	"cookie-jar":            {"request", "FILENAME", "Write cookies to FILENAME after the run (Netscape format)."},
+	"referer":               {"request", "URL", "Referrer URL (;auto is accepted and ignored)."},
+	"range":                 {"request", "RANGE", "Retrieve only the bytes within RANGE."},
+	"url-query":             {"request", "DATA", "Add a URL query part, URL-encoded as --data-urlencode (+ prefix: as it is)."},
+	"path-as-is":            {"request", "", "Do not squash .. sequences in the URL path."},
+	"proto":                 {"request", "PROTOCOLS", "Enable/disable PROTOCOLS (http, https; =https, -all,+https)."},
+	"proto-redir":           {"request", "PROTOCOLS", "Enable/disable PROTOCOLS on redirect."},
+	"time-cond":             {"request", "TIME", "Transfer based on a time condition (a date, or a file's time; - for older)."},
+	"etag-save":             {"request", "FILE", "Save the ETag of the response to FILE."},
+	"etag-compare":          {"request", "FILE", "Send If-None-Match with the ETag read from FILE."},
+	"continue-at":           {"request", "OFFSET", "Resume the transfer at OFFSET (- finds it from the -o file)."},
+	"max-filesize":          {"request", "BYTES", "Maximum file size to download (k, M, G suffixes)."},
+	"limit-rate":            {"request", "SPEED", "Limit the transfer speed to SPEED bytes per second (k, M, G suffixes)."},
+	"expect100-timeout":     {"request", "SECONDS", "How long to wait for 100-continue (default 1)."},
+	"parallel":              {"request", "", "Accepted for curl's scripts; the transfers run one after another."},
+	"parallel-max":          {"request", "NUM", "Accepted with --parallel."},
+	"remote-name":           {"output", "", "Write output to a file named as the remote file."},
+	"remote-name-all":       {"output", "", "Use the remote file name for all URLs."},
+	"output-dir":            {"output", "DIR", "Directory to save files in."},
+	"create-dirs":           {"output", "", "Create the directories an -o or -O file needs."},
+	"dump-header":           {"output", "FILE", "Write the received headers to FILE (- for stdout)."},
+	"stderr":                {"output", "FILE", "Where to redirect stderr (- for stdout)."},
+	"connect-to":            {"request", "HOST1:PORT1:HOST2:PORT2", "Connect to HOST2:PORT2 for requests to HOST1:PORT1."},
+	"unix-socket":           {"request", "PATH", "Connect through this Unix domain socket."},
+	"abstract-unix-socket":  {"request", "PATH", "Connect through this abstract Unix domain socket."},
+	"ipv4":                  {"request", "", "Resolve names to IPv4 addresses only."},
+	"ipv6":                  {"request", "", "Resolve names to IPv6 addresses only."},
+	"keepalive-time":        {"request", "SECONDS", "Interval between TCP keepalive probes."},
+	"no-keepalive":          {"request", "", "Disable TCP keepalive on the connection."},
+	"tlsv1.2":               {"tls", "", "Use TLSv1.2 or greater."},
+	"tlsv1.3":               {"tls", "", "Use TLSv1.3 or greater."},
+	"tls-max":               {"tls", "VERSION", "Set the maximum allowed TLS version (1.2, 1.3, default)."},
+	"output":                {"output", "FILE", "Write to FILE instead of stdout (one per URL)."},
+	"include":               {"output", "", "Include the response headers in the output."},
+	"fail":                  {"output", "", "Fail fast with no output on HTTP errors (exit 22)."},
+	"fail-with-body":        {"output", "", "Fail on HTTP errors (exit 22) but write the body."},
+	"write-out":             {"output", "FORMAT", "Write out FORMAT after each transfer (%{http_code}, %{json}, @file …)."},
+	"table":                 {"kubernetes", "", "Ask for the server-side Table and print it as kubectl get does; --table=wide adds the wide columns."},
+	"all-pages":             {"kubernetes", "", "Follow metadata.continue and write one merged List, page by page."},
+	"pretty":                {"output", "", "Indent JSON bodies as they stream (the default when stdout is a terminal, except for watches)."},
+	"no-pretty":             {"output", "", "Write JSON bodies exactly as received."},
+	"progress-bar":          {"output", "", "Display transfer progress as a bar."},
+	"no-progress-meter":     {"output", "", "Do not show the progress meter."},
+	"version":               {"output", "", "Show version number and quit."},
+	"manual":                {"output", "", "Display the manual (kcurl's is --help)."},
+	"fail-early":            {"output", "", "Fail on the first transfer error; do not continue."},
+	"watch":                 {"kubernetes", "", "Watch: add watch=1&allowWatchBookmarks=true and write each event as it arrives."},
+	"watch-reconnect":       {"kubernetes", "", "With --watch: when the watch ends or breaks, resume from the last resourceVersion seen."},
+	"max-time":              {"request", "SECONDS", "Maximum time allowed for each transfer."},
+	"connect-timeout":       {"request", "SECONDS", "Maximum time allowed for the connection."},
+	"resolve":               {"request", "HOST:PORT:ADDR", "Resolve the host and port to this address."},
+	"proxy":                 {"request", "[PROTOCOL://]HOST[:PORT]", "Use this proxy."},
+	"noproxy":               {"request", "HOSTS", "List of hosts which do not use a proxy."},
+	"verbose":               {"output", "", "Make the operation more talkative (on stderr)."},
+	"silent":                {"output", "", "Silent mode: no progress meter, no error messages."},
+	"show-error":            {"output", "", "Show error messages even when -s is used."},
+	"insecure":              {"tls", "", "Do not verify the server's certificate (no service-account token is sent then)."},
+	"cacert":                {"tls", "FILE", "CA certificates to verify the server with (default: the service-account ca.crt for the API server)."},
+	"tls-server-name":       {"tls", "NAME", "Verify the server's certificate against NAME (as kubectl's flag)."},
+	"cert":                  {"tls", "FILE", "Client certificate file (PEM)."},
+	"key":                   {"tls", "FILE", "Client private key file (PEM)."},
+	"server":                {"kubernetes", "URL", "API server base URL for paths (default: from KUBERNETES_SERVICE_HOST/PORT, else https://kubernetes.default.svc)."},
+	"token":                 {"kubernetes", "TOKEN", "Bearer token to send to the API server."},
+	"token-file":            {"kubernetes", "FILE", "Read the bearer token from FILE at each attempt."},
+	"oauth2-bearer":         {"kubernetes", "TOKEN", "Bearer token (curl's name for --token)."},
+	"namespace":             {"kubernetes", "NS", "Namespace for {namespace} in a path (default: the service account's namespace file)."},
+	"from-pid":              {"kubernetes", "PID", "Use the service account (token, ca.crt, namespace) that process PID sees, as in a kubectl debug --target container."},
+	"service-account-dir":   {"kubernetes", "DIR", "Service-account directory (default $KCURL_SERVICE_ACCOUNT_DIR, else /var/run/secrets/kubernetes.io/serviceaccount)."},
+	"form":                  {"request", "NAME=CONTENT", "Specify multipart MIME data (@file uploads a file, <file reads a value; ;type=, ;filename=)."},
+	"form-string":           {"request", "NAME=STRING", "Specify multipart MIME data, the value as it is."},
+	"config":                {"request", "FILE", "Read options from FILE (- for stdin), as curl's config files."},
+	"disable":               {"request", "", "As the first option: do not read ~/.curlrc."},
+	"netrc":                 {"request", "", "Take the user and password from ~/.netrc."},
+	"netrc-optional":        {"request", "", "Use ~/.netrc when it has the host (as --netrc)."},
+	"netrc-file":            {"request", "FILE", "Take the user and password from FILE."},
+	"globoff":               {"request", "", "Turn off URL globbing ([1-3], {a,b}); {namespace} and {pod} are never globs."},
+	"next":                  {"request", "", "Make the next URL use its own options (curl's -:)."},
+	"trace":                 {"output", "FILE", "Write the -v lines (token redacted) to FILE (- for stdout); kcurl writes no hex dump."},
+	"trace-ascii":           {"output", "FILE", "As --trace."},
+	"trace-time":            {"output", "", "Stamp each --trace line with the time."},
+	"capath":                {"tls", "DIR", "CA certificates to verify the server with: every PEM file in DIR."},
+	"pinnedpubkey":          {"tls", "HASHES", "Public key to verify the server with: sha256//BASE64[;sha256//…]."},
+	"http2-prior-knowledge": {"request", "", "Use HTTP/2 without HTTP/1.1 Upgrade (h2c for http://)."},
+	"speed-limit":           {"request", "SPEED", "Stop transfers slower than SPEED bytes per second (for --speed-time)."},
+	"speed-time":            {"request", "SECONDS", "The time --speed-limit looks at (default 30)."},
+	"remote-header-name":    {"output", "", "With -O: name the file as the server's Content-Disposition says."},
+	"remove-on-error":       {"output", "", "Remove the -o file when the transfer fails (else it keeps what came, as curl's)."},
+	"jsonpath":              {"kubernetes", "TEMPLATE", "Print a 2xx JSON response through a kubectl JSONPath template ('{.items[*].metadata.name}')."},
+	"jsonpath-fail-empty":   {"kubernetes", "", "With --jsonpath: exit 22 when the template matches nothing (for exec probes)."},
+	"yaml":                  {"kubernetes", "", "Ask the API server for YAML (Accept: application/yaml) and write it as it streams. A body from @FILE.yaml or .yml goes as application/yaml (PATCH: apply-patch+yaml, fieldManager=kcurl)."},
+	"sa-token":              {"kubernetes", "", "Also send the pod's service-account token to the URL given (over verified TLS, never across a redirect to another host), for services that authenticate pods by TokenReview."},
+	"as":                    {"kubernetes", "USER", "Impersonate USER (Impersonate-User), as kubectl's --as; sent to the API server only."},
+	"as-group":              {"kubernetes", "GROUP", "Impersonate GROUP too (repeatable; one Impersonate-Group header each); needs --as."},
+	"as-uid":                {"kubernetes", "UID", "Impersonate this UID (Impersonate-Uid); needs --as."},
+	"as-user-extra":         {"kubernetes", "KEY=VALUE", "Impersonate an extra field (Impersonate-Extra-KEY, repeatable); needs --as."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -237,52 +362,9 @@ type env struct {
 	hostname func() (string, error)
 	// resolvConf is the resolv.conf whose search list names the cluster domain; "" for none.
 	resolvConf string
-	// blankArg overwrites an argument in the process's own argv, so a credential typed
-	// on the command line leaves /proc/PID/cmdline; nil where args are not argv (tests).
-	blankArg func(s string)
-}
-
-// blankArg overwrites s with spaces, as curl does with its credential options. Go's
-// os.Args strings are the kernel's argv memory itself (the runtime does not copy them),
-// which is what /proc/PID/cmdline shows.
-func blankArg(s string) {
-	if s == "" {
-		return
-	}
-	b := unsafe.Slice(unsafe.StringData(s), len(s))
-	for i := range b {
-		b[i] = ' '
-	}
-}
-
-// credentialFlags are the flags whose value is a secret.
-var credentialFlags = []string{"--token", "--oauth2-bearer"}
-
-// blankCredentials blanks the values of credentialFlags in args, once the parsed
-// values are copies of their own (keepSecrets).
-func blankCredentials(args []string, e env) {
-	if e.blankArg == nil {
-		return
-	}
-	for i, a := range args {
-		if a == "--" {
-			return
-		}
-		for _, flag := range credentialFlags {
-			switch {
-			case a == flag && i+1 < len(args):
-				e.blankArg(args[i+1])
-			case strings.HasPrefix(a, flag+"="):
-				e.blankArg(a[len(flag)+1:])
-			}
-		}
-	}
-}
-
-// keepSecrets gives the credential flags' values memory of their own, so blanking
-// argv does not blank them.
-func (f *ConnFlags) keepSecrets() {
-	f.Token, f.OAuth2Bearer = strings.Clone(f.Token), strings.Clone(f.OAuth2Bearer)
+	// hideArg blanks a secret argument where other processes read the command line
+	// (/proc/PID/cmdline), as curl does with -u's password.
+	hideArg func(value string)
 }
 
 func main() {
@@ -305,7 +387,38 @@ func osEnv() env {
 		sleep:            sleepContext,
 		hostname:         os.Hostname,
 		resolvConf:       "/etc/resolv.conf",
-		blankArg:         blankArg,
+		hideArg:          blankOSArg,
+	}
+}
+
+// keepSecrets gives the credential flags' values memory of their own, so blanking
+// argv (hideSecrets) does not blank them.
+func (f *ConnFlags) keepSecrets() {
+	f.Token, f.OAuth2Bearer = strings.Clone(f.Token), strings.Clone(f.OAuth2Bearer)
+}
+
+// hideSecrets blanks typed credentials (--token, --oauth2-bearer, -u's password) from
+// the process's command line as soon as they are parsed, as curl does.
+func hideSecrets(e env, values ...string) {
+	for _, v := range values {
+		if v != "" && e.hideArg != nil {
+			e.hideArg(v)
+		}
+	}
+}
+
+// blankOSArg overwrites the argument equal to value with spaces, in the memory the
+// kernel shows as /proc/self/cmdline (Go's os.Args point into it: the runtime does not
+// copy them).
+func blankOSArg(value string) {
+	for _, a := range os.Args[1:] {
+		if a == value || strings.HasSuffix(a, value) && len(value) > 0 {
+			b := unsafe.Slice(unsafe.StringData(a), len(a))
+			for i := len(a) - len(value); i < len(a); i++ {
+				b[i] = ' '
+			}
+			return
+		}
 	}
 }
 
@@ -360,18 +473,59 @@ func run(args []string, e env) (code int) {
 	if !ok {
 		return code
 	}
+	if groups := splitNext(parser.Model.Flags, args); len(groups) > 1 {
+		return runGroups(parser.Model.Flags, groups, e)
+	}
+	args, err := expandConfig(parser.Model.Flags, args, e)
+	if err != nil {
+		return newOutput(e, messages{}).fail(err)
+	}
 	flags, urls := splitURLs(parser.Model.Flags, args)
 	if code, done := parse(parser, flags, e); done {
 		return code
 	}
 	c.ConnFlags.keepSecrets()
-	blankCredentials(args, e)
+	hideSecrets(e, c.Token, c.OAuth2Bearer)
+	if c.Fail && c.FailWithBody {
+		return newOutput(e, c.messages()).fail(&exitError{code: exitFailedInit, err: &usageError{"option " + laterOf(flagsInOrder(parser.Model.Flags, flags), "fail", "fail-with-body") + ": is badly used here"}})
+	}
+	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
+		newOutput(e, c.messages()).curlWarning(text)
+		return exitFailedInit
+	}
 	c.URLs = append(urls, c.URLs...) // those after "--" come last
 	if c.Version {
 		fmt.Fprintln(e.stdout, versionLine())
 		return exitOK
 	}
-	out := newOutput(e, c.messages())
+	if c.Manual {
+		code, _ := parse(parser, []string{"--help"}, e)
+		return code
+	}
+	if c.User != "" {
+		c.User = strings.Clone(c.User)
+		if e.hideArg != nil {
+			e.hideArg(c.User)
+		}
+	}
+	if c.Stderr != "" {
+		w, closeStderr, err := openStderr(c.Stderr, e)
+		if err != nil {
+			return newOutput(e, c.messages()).fail(err)
+		}
+		defer closeStderr()
+		e.stderr = w
+	}
+	m := c.messages()
+	if trace := cmp.Or(c.TraceASCII, c.Trace); trace != "" {
+		w, closeTrace, err := openStderr(trace, e)
+		if err != nil {
+			return newOutput(e, m).fail(err)
+		}
+		defer closeTrace()
+		m.trace, m.traceTime = w, c.TraceTime
+	}
+	out := newOutput(e, m)
 	r, err := c.runner(e, out)
 	if err != nil {
 		return out.fail(err)
@@ -382,11 +536,12 @@ func run(args []string, e env) (code int) {
 // runner turns the command line into typed values, once, checks that they go
 // together, reads every input, and makes the connection and the transfers.
 func (c *cli) runner(e env, out *output) (*runner, error) {
-	if len(c.URLs) == 0 {
-		return nil, exitErrorf(exitFailedInit, "no URL specified; try 'kcurl --help'")
+	c.URLs = append(c.URLs, c.URL...)
+	if c.AbstractUnix != "" {
+		c.UnixSocket = "@" + c.AbstractUnix // Go's name for the abstract namespace
 	}
-	if c.HTTP11 && c.HTTP2 {
-		return nil, exitErrorf(exitFailedInit, "--http1.1 and --http2 cannot be used together")
+	if len(c.URLs) == 0 {
+		return nil, &exitError{code: exitFailedInit, err: &usageError{"no URL specified!"}}
 	}
 	if c.Retry < 0 || c.MaxRedirs < -1 {
 		return nil, exitErrorf(exitFailedInit, "option --retry/--max-redirs: expected a proper numerical parameter")
@@ -407,24 +562,44 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkProtocols(c.Proto, c.URLs); err != nil {
+		return nil, err
+	}
 	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, saRoot: conn.sa.root, getenv: e.getenv, hostname: e.hostname}
-	transfers, err := buildTransfers(c.requestFlags(mode), c.URLs, places, conn.api, e.stdin)
+	transfers, err := buildTransfers(c.requestFlags(mode, e.getenv), c.URLs, places, conn.api, e.stdin)
 	if err != nil {
 		return nil, err
+	}
+	jar, err := newCookieJar(c.Cookie, c.CookieJar)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range transfers {
+		t.jar = jar
 	}
 	return &runner{
 		conn: conn, out: out, sleep: e.sleep, mode: mode, writeOut: writeOut, transfers: transfers,
 		delivery: deliverOptions{
 			include: c.Include || c.Head, fail: c.Fail, failWithBody: c.FailWithBody, table: c.Table,
 			pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
-			outputGiven: len(c.Output) > 0, stdoutIsTerminal: e.stdoutIsTerminal,
+			outputGiven: len(c.outputs()) > 0 || c.RemoteNameAll, stdoutIsTerminal: e.stdoutIsTerminal,
+			maxFilesize: c.MaxFilesize.n, limitRate: c.LimitRate.n, etagSave: c.EtagSave,
+			speedLimit: c.SpeedLimit.n, speedTime: speedTime(c.SpeedLimit.n, c.SpeedTime), remoteHeaderName: c.RemoteHeaderName,
 			jsonPath: jsonPath, jsonPathFailEmpty: c.JSONPathFailEmpty,
 		},
 		retry: retryPolicy{
-			retries: c.Retry, delay: c.RetryDelay.d, delaySet: c.RetryDelay.set, maxTime: c.RetryMaxTime.d,
-			all: c.RetryAll, connRefused: c.RetryConnRef, failOnHTTP: c.Fail || c.FailWithBody,
+			retries: c.Retry, delay: c.RetryDelay.d, maxTime: c.RetryMaxTime.d,
+			// curl 7.88 reads --retry-delay 0 as not given.
+			delaySet: c.RetryDelay.set && c.RetryDelay.d > 0,
+			all:      c.RetryAll, connRefused: c.RetryConnRef, failOnHTTP: c.Fail || c.FailWithBody,
 		},
-		redirects: redirectPolicy{follow: c.Location, max: c.MaxRedirs},
+		redirects: redirectPolicy{
+			follow: c.Location || c.LocationTrust, max: c.MaxRedirs, post301: c.Post301, post302: c.Post302, post303: c.Post303,
+			protocols: redirectProtocols(c.Proto, c.ProtoRedir),
+		},
+		dumpHeader: c.DumpHeader,
+		jar:        jar, jarFile: c.CookieJar,
+		failEarly: c.FailEarly, removeOnError: c.RemoveOnError,
 	}, nil
 }
 
@@ -440,11 +615,14 @@ func (c *cli) jsonPathTemplate() (*jsonPath, error) {
 }
 
 // requestFlags are the flags that make the requests.
-func (c *cli) requestFlags(mode runMode) requestFlags {
+func (c *cli) requestFlags(mode runMode, getenv func(string) string) requestFlags {
 	return requestFlags{
 		method: c.Request, head: c.Head, headerArgs: c.Header, data: orderedData(c), get: c.Get,
-		uploadFile: c.UploadFile, userAgent: c.UserAgent, compressed: c.Compressed, table: c.Table.on,
-		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.Output,
+		uploadFile: c.uploadFile(0), uploadFiles: c.uploadFiles(), userAgent: c.UserAgent.v, userAgentSet: c.UserAgent.set, compressed: c.Compressed, table: c.Table.on,
+		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
+		form: c.Form.items, formString: c.FormString.items, netrc: c.netrc(getenv), globOff: c.GlobOff, remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
+		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
+		timeCond: c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
 		yaml: c.YAML,
 	}
 }
@@ -452,7 +630,7 @@ func (c *cli) requestFlags(mode runMode) requestFlags {
 // messages are the flags that say which of kcurl's lines a person sees.
 func (c *cli) messages() messages {
 	m := c.ConnFlags.messages()
-	m.progressBar, m.noProgressMeter, m.outputGiven = c.ProgressBar, c.NoProgressMeter, c.Output != nil
+	m.progressBar, m.noProgressMeter, m.outputGiven = c.ProgressBar, c.NoProgressMeter, len(c.outputs()) > 0 || c.RemoteNameAll
 	return m
 }
 
@@ -465,13 +643,17 @@ func (f ConnFlags) connOptions() connOptions {
 	return connOptions{
 		server: f.Server,
 		trust: trustOptions{
-			insecure: f.Insecure, caFile: f.CACert, serverName: f.TLSServerName, certFile: f.Cert, keyFile: f.Key,
+			insecure: f.Insecure, caFile: f.CACert, caPath: f.CAPath, serverName: f.TLSServerName, certFile: f.Cert, keyFile: f.Key,
 		},
 		tokens: tokenFlags{
 			token: f.Token, tokenFile: f.TokenFile, oauth2: f.OAuth2Bearer, saDir: f.ServiceAccountDir, fromPID: f.FromPID,
 		},
 		transport: transportOptions{
-			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy, noProxy: f.NoProxy, resolve: f.Resolve,
+			connectTimeout: f.ConnectTimeout.d, proxy: f.Proxy.v, proxyOff: f.Proxy.set && f.Proxy.v == "",
+			noProxy: f.NoProxy.v, noProxyOff: f.NoProxy.set && f.NoProxy.v == "", resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
+			connectTo: f.ConnectTo, unixSocket: f.UnixSocket, ipv4: f.IPv4, ipv6: f.IPv6,
+			keepalive: f.KeepaliveTime.d, noKeepalive: f.NoKeepalive, tlsMin: tlsMin(f), tlsMax: f.TLSMax,
+			pinnedKeys: f.PinnedPubKey,
 		},
 		maxTime:     f.MaxTime.d,
 		impersonate: impersonation{user: f.As, groups: f.AsGroup, uid: f.AsUID, extra: f.AsUserExtra},
@@ -480,9 +662,36 @@ func (f ConnFlags) connOptions() connOptions {
 
 func (c *cli) connOptions() connOptions {
 	o := c.ConnFlags.connOptions()
-	o.transport.http11 = c.HTTP11
+	o.transport.http11 = c.HTTP11 || c.HTTP10
+	o.transport.http10 = c.HTTP10
+	o.transport.h2c = c.HTTP2Prior
+	if c.UserAgent.set {
+		o.transport.userAgent = c.UserAgent.v
+	}
+	if c.Expect100.set {
+		o.transport.expectTimeout = c.Expect100.d
+	}
 	o.tokens.saToken = c.SAToken
 	return o
+}
+
+// speedTime is --speed-time, 30 s when only --speed-limit is given, as curl.
+func speedTime(limit int64, t secondsFlag) time.Duration {
+	switch {
+	case t.set:
+		return t.d
+	case limit > 0:
+		return 30 * time.Second
+	}
+	return 0
+}
+
+// tlsMin is the lowest TLS version the flags allow (0: Go's default, TLS 1.2).
+func tlsMin(f ConnFlags) uint16 {
+	if f.TLSv13 {
+		return tls.VersionTLS13
+	}
+	return 0
 }
 
 // connect is a subcommand's way to the API server: its output and its connection.
@@ -572,6 +781,23 @@ func (s *secondsFlag) Decode(ctx *kong.DecodeContext) error {
 		return &badValueError{why: "expected a proper numerical parameter"}
 	}
 	s.d, s.set = time.Duration(f*float64(time.Second)), true
+	return nil
+}
+
+// optString is a string flag that knows whether it was given, for the flags where an
+// empty value means something (-A ” sends no User-Agent, -x ” turns a proxy off).
+type optString struct {
+	v   string
+	set bool
+}
+
+// Decode implements kong.MapperValue.
+func (s *optString) Decode(ctx *kong.DecodeContext) error {
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	s.v, s.set = v, true
 	return nil
 }
 
@@ -714,6 +940,37 @@ func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
 	return flags, urls
 }
 
+// openStderr is --stderr's destination: a file, or stdout for "-".
+func openStderr(name string, e env) (io.Writer, func(), error) {
+	if name == "-" {
+		return e.stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, nil, exitErrorf(exitWriteError, "Failed to open the file %s: %s", name, fileProblem(err))
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// laterOf is whichever of two flags came last, as --NAME.
+func laterOf(names []string, a, b string) string {
+	last := a
+	for _, n := range names {
+		if n == a || n == b {
+			last = n
+		}
+	}
+	return "--" + last
+}
+
+// tryHelp is curl's second line after a bad command line.
+func tryHelp(name string) string {
+	if name == "kcurl" {
+		return "kcurl: try 'kcurl --help' or 'kcurl --manual' for more information"
+	}
+	return "kcurl: try '" + name + " --help' for more information"
+}
+
 // kongExit unwinds parsing when kong wants to exit (after --help).
 type kongExit struct{}
 
@@ -733,7 +990,7 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
 			return exitWriteError, true
 		}
-		fmt.Fprintf(e.stderr, "kcurl: (2) %s; try '%s --help'\n", optionError(err), parser.Model.Name)
+		fmt.Fprintf(e.stderr, "kcurl: %s\n%s\n", optionError(err), tryHelp(parser.Model.Name))
 		return exitFailedInit, true
 	}
 	return 0, false
@@ -856,4 +1113,263 @@ func versionLine() string {
 		}
 	}
 	return fmt.Sprintf("kcurl %s (%s %s/%s, %s)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, linking)
+}
+
+// flagsInOrder is the long names of the flags in a kong argument list, in order, for
+// the rules where curl's order matters (which request method was asked for first).
+func flagsInOrder(model []*kong.Flag, args []string) []string {
+	var names []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return names
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			f := flagNamed(model, name)
+			if f != nil {
+				names = append(names, f.Name)
+				if !hasValue && !f.IsBool() && !f.IsCounter() {
+					i++
+				}
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j, r := range a[1:] {
+				f := flagShort(model, r)
+				if f == nil {
+					break
+				}
+				names = append(names, f.Name)
+				if !f.IsBool() && !f.IsCounter() {
+					if j+1 == len(a[1:]) {
+						i++
+					}
+					break
+				}
+			}
+		}
+	}
+	return names
+}
+
+func flagNamed(model []*kong.Flag, name string) *kong.Flag {
+	for _, f := range model {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func flagShort(model []*kong.Flag, r rune) *kong.Flag {
+	for _, f := range model {
+		if f.Short == r {
+			return f
+		}
+	}
+	return nil
+}
+
+// requestKinds are curl's names for the request a flag asks for, by flag.
+var requestKinds = map[string]string{
+	"data": "POST (-d, --data)", "data-ascii": "POST (-d, --data)", "data-binary": "POST (-d, --data)",
+	"data-raw": "POST (-d, --data)", "data-urlencode": "POST (-d, --data)", "json": "POST (-d, --data)",
+	"form": "multipart formpost (-F, --form)", "form-string": "multipart formpost (-F, --form)",
+	"head": "HEAD (-I, --head)", "upload-file": "PUT (-T, --upload-file)",
+}
+
+// methodConflict is curl's warning when two flags ask for different requests (-I and
+// -d, -d and -T): the later one named first, as curl does; "" when they agree.
+func methodConflict(names []string) string {
+	first := ""
+	get := slices.Contains(names, "get")
+	for _, n := range names {
+		kind, ok := requestKinds[n]
+		if get && kind == "POST (-d, --data)" {
+			continue // with -G, data goes in the URL: no POST to conflict with
+		}
+		switch {
+		case !ok:
+		case first == "":
+			first = kind
+		case kind != first:
+			return "You can only select one HTTP request method! You asked for both " + kind + " and " + first + "."
+		}
+	}
+	return ""
+}
+
+// posStrings is a repeated string flag that keeps each value's place on the command
+// line, for flags whose order with others matters (-o with -O).
+type posStrings struct{ items []posString }
+
+type posString struct {
+	v   string
+	pos int
+}
+
+// Decode implements kong.MapperValue.
+func (p *posStrings) Decode(ctx *kong.DecodeContext) error {
+	pos := -ctx.Scan.Len()
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	p.items = append(p.items, posString{v: v, pos: pos})
+	return nil
+}
+
+// posBools is a repeated flag without a value that keeps its places (-O).
+type posBools struct{ pos []int }
+
+// IsBool implements kong.BoolMapperValue: the flag takes no value.
+func (p *posBools) IsBool() bool { return true }
+
+// Decode implements kong.MapperValue.
+func (p *posBools) Decode(ctx *kong.DecodeContext) error {
+	pos := -ctx.Scan.Len()
+	if ctx.Scan.Peek().Type == kong.FlagValueToken {
+		ctx.Scan.Pop() // --remote-name=true
+	}
+	p.pos = append(p.pos, pos)
+	return nil
+}
+
+// sizeFlag is a byte count with curl's k, M, G suffixes.
+type sizeFlag struct{ n int64 }
+
+// Decode implements kong.MapperValue.
+func (s *sizeFlag) Decode(ctx *kong.DecodeContext) error {
+	v, err := popFlagValue(ctx)
+	if err != nil {
+		return err
+	}
+	n, ok := parseSize(v)
+	if !ok {
+		return &badValueError{why: "expected a proper numerical parameter"}
+	}
+	s.n = n
+	return nil
+}
+
+// parseSize reads "100", "10k", "1M", "2G" (either case) as curl does.
+func parseSize(v string) (int64, bool) {
+	mult := int64(1)
+	if v != "" {
+		switch v[len(v)-1] {
+		case 'k', 'K':
+			mult = 1 << 10
+		case 'm', 'M':
+			mult = 1 << 20
+		case 'g', 'G':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			v = v[:len(v)-1]
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// uploadFiles are the -T files in order: each goes with the URL of its place.
+func (c *cli) uploadFiles() []string {
+	var files []string
+	for _, it := range c.UploadFile.items {
+		files = append(files, it.v)
+	}
+	return files
+}
+
+// uploadFile is the i-th -T file, or "".
+func (c *cli) uploadFile(i int) string {
+	if files := c.uploadFiles(); i < len(files) {
+		return files[i]
+	}
+	return ""
+}
+
+// netrc is the .netrc file -n, --netrc-optional or --netrc-file asks for, or "".
+func (c *cli) netrc(getenv func(string) string) string {
+	if !c.Netrc && !c.NetrcOptional && c.NetrcFile == "" {
+		return ""
+	}
+	return netrcFile(c.NetrcFile, getenv)
+}
+
+// outputs are -o and -O in command-line order: each names the output of the next URL.
+func (c *cli) outputs() []outputSpec {
+	var out []outputSpec
+	for _, o := range c.Output.items {
+		out = append(out, outputSpec{file: o.v, pos: o.pos})
+	}
+	for _, p := range c.RemoteName.pos {
+		out = append(out, outputSpec{remote: true, pos: p})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].pos < out[j].pos })
+	return out
+}
+
+// splitNext splits a command line at -: and --next, curl's separator of operations,
+// where they stand as options (not as another option's value).
+func splitNext(model []*kong.Flag, args []string) [][]string {
+	groups := [][]string{nil}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			last := len(groups) - 1
+			groups[last] = append(groups[last], args[i:]...)
+			return groups
+		case a == "-:" || a == "--next":
+			groups = append(groups, nil)
+			continue
+		}
+		last := len(groups) - 1
+		groups[last] = append(groups[last], a)
+		if takesNextValue(model, a) && i+1 < len(args) {
+			i++
+			groups[last] = append(groups[last], args[i])
+		}
+	}
+	return groups
+}
+
+// globalFlags are the options that hold for every operation of a command line, as
+// curl's global options do, wherever they were given.
+var globalFlags = map[string]bool{
+	"silent": true, "show-error": true, "verbose": true, "fail-early": true, "no-progress-meter": true,
+	"progress-bar": true, "parallel": true, "insecure": false,
+}
+
+// runGroups runs the operations of a command line with --next one after another, each
+// with its own options and the global ones of the first; the exit code is the last's
+// (with --fail-early, the first failure's).
+func runGroups(model []*kong.Flag, groups [][]string, e env) int {
+	var globals []string
+	failEarly := false
+	for _, a := range groups[0] {
+		names := flagsInOrder(model, []string{a})
+		all := len(names) > 0
+		for _, n := range names {
+			all = all && globalFlags[n]
+			failEarly = failEarly || n == "fail-early"
+		}
+		if all {
+			globals = append(globals, a)
+		}
+	}
+	code := exitOK
+	for i, g := range groups {
+		if i > 0 {
+			g = append(append([]string{"-q"}, globals...), g...) // ~/.curlrc is read once, for the first
+		}
+		if code = run(g, e); code != exitOK && failEarly {
+			return code
+		}
+	}
+	return code
 }

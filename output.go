@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +38,9 @@ type messages struct {
 	noProgressMeter bool
 	// outputGiven is any -o, which brings the meter back on a terminal.
 	outputGiven bool
+	// trace is --trace/--trace-ascii's file: the -v lines go there; traceTime stamps them.
+	trace     io.Writer
+	traceTime bool
 }
 
 // output is everything a person sees.
@@ -56,10 +61,29 @@ func (o *output) stderrLine(s string) {
 	io.WriteString(o.e.stderr, s)
 }
 
+// talkative is -v, or a --trace file: the "* ", "> " and "< " lines are written.
+func (o *output) talkative() bool { return o.m.verbose || o.m.trace != nil }
+
+// verboseLines writes -v lines: to the --trace file when there is one (each line
+// stamped with --trace-time), else to stderr.
+func (o *output) verboseLines(s string) {
+	if o.m.trace == nil {
+		o.stderrLine(s)
+		return
+	}
+	if o.m.traceTime {
+		stamp := time.Now().Format("15:04:05.000000 ")
+		s = stamp + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+stamp) + "\n"
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	io.WriteString(o.m.trace, s)
+}
+
 // info writes a "* " line under -v.
 func (o *output) info(format string, args ...any) {
-	if o.m.verbose {
-		o.stderrLine("* " + fmt.Sprintf(format, args...) + "\n")
+	if o.talkative() {
+		o.verboseLines("* " + fmt.Sprintf(format, args...) + "\n")
 	}
 }
 
@@ -77,14 +101,58 @@ func (o *output) notice(line string) {
 	}
 }
 
-// retryWarning is the line before a retry: why, how long, how many are left.
+// retryWarning is the line before a retry in curl's words: why, how long (whole
+// seconds), how many are left.
 func (o *output) retryWarning(why string, wait time.Duration, left int) {
-	o.warn("problem: %s; will retry in %s seconds, %d retr%s left", why, strconv.FormatFloat(wait.Seconds(), 'f', -1, 64), left, map[bool]string{true: "y", false: "ies"}[left == 1])
+	o.curlWarning(fmt.Sprintf("Problem %s. Will retry in %d seconds. %d retries left.", why, int64(wait/time.Second), left))
 }
+
+// curlWarning writes a warning as curl's warnf does, for the warnings scripts know by
+// their words: "Warning: " before each line, wrapped at 79 columns on a blank.
+func (o *output) curlWarning(text string) {
+	if o.m.silent {
+		return
+	}
+	o.stderrLine(wrapWarning(text))
+}
+
+func wrapWarning(text string) string {
+	const prefix = "Warning: "
+	const width = 79 - len(prefix)
+	var b strings.Builder
+	for len(text) > 0 {
+		b.WriteString(prefix)
+		if len(text) <= width {
+			b.WriteString(text + "\n")
+			break
+		}
+		cut := width - 1
+		for cut > 0 && text[cut] != ' ' && text[cut] != '\t' {
+			cut--
+		}
+		if cut == 0 {
+			cut = width - 1
+		}
+		b.WriteString(text[:cut+1] + "\n")
+		text = text[cut+1:]
+	}
+	return b.String()
+}
+
+// usageError is a bad command line curl words without a code: its line, then curl's
+// pointer to --help.
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string { return u.msg }
 
 // fail writes err's line (and a Status line for HTTP errors) and returns its exit code.
 func (o *output) fail(err error) int {
 	code := exitCodeOf(err)
+	var usage *usageError
+	if errors.As(err, &usage) {
+		o.stderrLine("kcurl: " + usage.msg + "\n" + tryHelp("kcurl") + "\n")
+		return code
+	}
 	// A bad command line is reported even under -s, as curl does.
 	if !o.showErrors() && code != exitFailedInit {
 		return code
@@ -114,7 +182,7 @@ func (o *output) statusNote(code int, s *apiStatus, auth authState) {
 
 // requestHead writes the "> " lines of a request under -v, token redacted.
 func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) {
-	if !o.m.verbose {
+	if !o.talkative() {
 		return
 	}
 	var b strings.Builder
@@ -129,19 +197,26 @@ func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) 
 		}
 		fmt.Fprintf(&b, "> %s: %s\r\n", name, h.display())
 	}
-	if req.ContentLength > 0 {
-		fmt.Fprintf(&b, "> %s: %d\r\n", map[bool]string{true: "content-length", false: "Content-Length"}[proto == "HTTP/2"], req.ContentLength)
-	}
 	b.WriteString("> \r\n")
-	o.stderrLine(b.String())
+	o.verboseLines(b.String())
 }
 
 // responseHead writes the "< " lines of a response under -v.
 func (o *output) responseHead(resp *http.Response) {
-	if !o.m.verbose {
+	if !o.talkative() {
 		return
 	}
 	var b strings.Builder
+	if wh := wireHeadOf(resp); wh != nil {
+		for _, l := range strings.SplitAfter(string(wh.informational)+string(wh.final), "\n") {
+			if l != "" {
+				line := strings.TrimRight(l, "\r\n")
+				b.WriteString("< " + printable(line) + l[len(line):]) // the server's bytes, escaped for the terminal
+			}
+		}
+		o.verboseLines(b.String())
+		return
+	}
 	b.WriteString("< " + printable(statusLine(resp)) + "\r\n")
 	for _, k := range sortedHeaderNames(resp.Header) {
 		for _, v := range resp.Header[k] {
@@ -149,11 +224,16 @@ func (o *output) responseHead(resp *http.Response) {
 		}
 	}
 	b.WriteString("< \r\n")
-	o.stderrLine(b.String())
+	o.verboseLines(b.String())
 }
 
-// writeHead writes the status line and headers for -i and -I, as curl: CRLF lines, a blank line.
+// writeHead writes the status line and headers for -i and -I, as curl: over kcurl's own
+// HTTP/1.1 the bytes as received, 1xx heads first; over net/http CRLF lines, a blank line.
 func writeHead(w io.Writer, resp *http.Response) error {
+	if wh := wireHeadOf(resp); wh != nil {
+		_, err := w.Write(append(bytes.Clone(wh.informational), wh.final...))
+		return err
+	}
 	var b strings.Builder
 	b.WriteString(statusLine(resp) + "\r\n")
 	for _, k := range sortedHeaderNames(resp.Header) {
@@ -227,6 +307,9 @@ func headerName(resp *http.Response, k string) string {
 
 // headerSize is size_header: the status line and header lines with CRLFs.
 func headerSize(resp *http.Response) int64 {
+	if wh := wireHeadOf(resp); wh != nil {
+		return int64(len(wh.informational) + len(wh.final))
+	}
 	n := int64(len(statusLine(resp)) + 2 + 2)
 	for k, vs := range resp.Header {
 		for _, v := range vs {
@@ -247,7 +330,7 @@ func (o *output) tlsStart(insecure bool, caDesc string) {
 
 // tlsDetails writes curl's TLS lines under -v: version, cipher, ALPN, certificate.
 func (o *output) tlsDetails(st tls.ConnectionState, u *url.URL, serverName string, insecure bool) {
-	if !o.m.verbose {
+	if !o.talkative() {
 		return
 	}
 	o.info("SSL connection using %s / %s", tlsVersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
@@ -388,8 +471,13 @@ type bodySink struct {
 	file    string
 	f       *os.File
 	created bool
-	// append adds to the file, for a reconnected watch.
+	// append adds to the file, for a reconnected watch and -C.
 	append bool
+	// createDirs makes the file's directories first (--create-dirs).
+	createDirs bool
+	// removeOnError is --remove-on-error: a failed transfer's file goes; without it
+	// the file keeps what came, as curl keeps it (and -C - can resume it).
+	removeOnError bool
 }
 
 func (o *output) sink(file string) *bodySink {
@@ -402,6 +490,11 @@ func (o *output) sink(file string) *bodySink {
 func (s *bodySink) open() error {
 	if s.f != nil || s.file == "" {
 		return nil
+	}
+	if s.createDirs {
+		if err := os.MkdirAll(filepath.Dir(s.file), 0o750); err != nil {
+			return exitErrorf(exitWriteError, "Failed to create the directory for %s: %s", s.file, fileProblem(err))
+		}
 	}
 	_, statErr := os.Stat(s.file)
 	mode := os.O_TRUNC
@@ -444,12 +537,15 @@ func (s *bodySink) commit() error {
 	return nil
 }
 
-// abort ends a failed transfer: a file kcurl created is removed, so no half file stays.
+// abort ends a failed transfer: the file keeps what came, as curl's does, unless
+// --remove-on-error asks for a file kcurl created to be removed.
 func (s *bodySink) abort() {
 	if s.f != nil {
 		s.f.Close()
 		s.f = nil
-		s.removeCreated()
+		if s.removeOnError {
+			s.removeCreated()
+		}
 	}
 }
 
@@ -556,29 +652,42 @@ type writeOutPiece struct {
 	variable string
 	header   string
 	switchTo string
+	// unknown is a %{name} curl 7.88 does not know: a warning when rendered, no text.
+	unknown string
+	// onError ends the output here unless the transfer failed.
+	onError bool
 }
 
-// writeOutVariables are the names -w knows.
-var writeOutVariables = map[string]bool{
-	"http_code": true, "response_code": true, "http_version": true, "method": true,
-	"url_effective": true, "url": true, "num_redirects": true, "remote_ip": true,
-	"remote_port": true, "content_type": true, "size_download": true, "size_upload": true,
-	"size_header": true, "time_namelookup": true, "time_connect": true,
-	"time_appconnect": true, "time_pretransfer": true, "time_starttransfer": true,
-	"time_total": true, "exitcode": true, "errormsg": true, "json": true, "scheme": true,
-	"speed_download": true, "speed_upload": true, "redirect_url": true,
-	"stdout": true, "stderr": true,
+// writeOutVariables are the names -w knows: curl 7.88's, in the order %{json} lists them.
+var writeOutVariables = []string{
+	"certs", "content_type", "errormsg", "exitcode", "filename_effective", "ftp_entry_path",
+	"http_code", "http_connect", "http_version", "local_ip", "local_port", "method", "num_certs",
+	"num_connects", "num_headers", "num_redirects", "proxy_ssl_verify_result", "redirect_url",
+	"referer", "remote_ip", "remote_port", "response_code", "scheme", "size_download",
+	"size_header", "size_request", "size_upload", "speed_download", "speed_upload",
+	"ssl_verify_result", "time_appconnect", "time_connect", "time_namelookup", "time_pretransfer",
+	"time_redirect", "time_starttransfer", "time_total", "url", "url_effective", "urlnum",
 }
 
-// parseWriteOut parses a -w format (or @file, @-), refusing unknown variables up front
-// so a typo fails before any request is made.
+// knownWriteOut reports a variable name -w knows, including those not in %{json}.
+func knownWriteOut(name string) bool {
+	switch name {
+	case "json", "header_json", "stdout", "stderr", "onerror":
+		return true
+	}
+	return slices.Contains(writeOutVariables, name)
+}
+
+// parseWriteOut parses a -w format (or @file, @-, whose line endings curl 7.88 drops).
+// As curl, an unknown variable is warned about when the format is written, and a
+// %{ without its } is text.
 func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 	if strings.HasPrefix(format, "@") {
 		b, err := readArgFile(format[1:], stdin, maxArgFileSize)
 		if err != nil {
 			return nil, err
 		}
-		format = string(b)
+		format = strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(string(b))
 	}
 	var pieces writeOutFormat
 	var lit strings.Builder
@@ -590,6 +699,7 @@ func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 	}
 	for i := 0; i < len(format); i++ {
 		ch := format[i]
+		end := strings.IndexByte(format[i:], '}')
 		switch {
 		case ch == '\\' && i+1 < len(format):
 			i++
@@ -597,27 +707,11 @@ func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 		case ch == '%' && strings.HasPrefix(format[i:], "%%"):
 			lit.WriteByte('%')
 			i++
-		case ch == '%' && strings.HasPrefix(format[i:], "%{"):
-			end := strings.IndexByte(format[i:], '}')
-			if end < 0 {
-				return nil, exitErrorf(exitFailedInit, "--write-out: unterminated %%{ in the format")
-			}
-			name := format[i+2 : i+end]
-			if !writeOutVariables[name] {
-				return nil, exitErrorf(exitFailedInit, "--write-out: unknown variable %q", name)
-			}
+		case ch == '%' && strings.HasPrefix(format[i:], "%{") && end > 0:
 			flush()
-			if name == "stdout" || name == "stderr" {
-				pieces = append(pieces, writeOutPiece{switchTo: name})
-			} else {
-				pieces = append(pieces, writeOutPiece{variable: name})
-			}
+			pieces = append(pieces, variablePiece(format[i+2:i+end]))
 			i += end
-		case ch == '%' && strings.HasPrefix(format[i:], "%header{"):
-			end := strings.IndexByte(format[i:], '}')
-			if end < 0 {
-				return nil, exitErrorf(exitFailedInit, "--write-out: unterminated %%header{ in the format")
-			}
+		case ch == '%' && strings.HasPrefix(format[i:], "%header{") && end > 0:
 			flush()
 			pieces = append(pieces, writeOutPiece{header: format[i+len("%header{") : i+end]})
 			i += end
@@ -627,6 +721,18 @@ func parseWriteOut(format string, stdin io.Reader) (writeOutFormat, error) {
 	}
 	flush()
 	return pieces, nil
+}
+
+func variablePiece(name string) writeOutPiece {
+	switch {
+	case name == "stdout" || name == "stderr":
+		return writeOutPiece{switchTo: name}
+	case name == "onerror":
+		return writeOutPiece{onError: true}
+	case !knownWriteOut(name):
+		return writeOutPiece{unknown: name}
+	}
+	return writeOutPiece{variable: name}
 }
 
 // writeOutEscape is what -w's \\ followed by c stands for: \\n, \\r, \\t and \\\\ as
@@ -674,18 +780,22 @@ func (f writeOutFormat) render(info *transferInfo, o *output) error {
 			if p.switchTo == "stderr" {
 				w = o.e.stderr
 			}
+		case p.onError:
+			if info.exitCode == 0 {
+				return emit()
+			}
+		case p.unknown != "":
+			o.stderrLine("kcurl: unknown --write-out variable: '" + p.unknown + "'\n")
 		case p.header != "":
 			if info.header != nil {
-				b.WriteString(strings.Join(info.header.Values(p.header), ", "))
+				b.WriteString(info.header.Get(p.header))
 			}
 		case p.variable == "json":
-			j, err := json.Marshal(vars)
-			if err != nil {
-				return exitErrorf(exitWriteError, "--write-out: %v", err)
-			}
-			b.Write(j)
+			vars.json(&b)
+		case p.variable == "header_json":
+			info.headerJSON(&b)
 		case p.variable != "":
-			b.WriteString(formatVariable(vars[p.variable]))
+			b.WriteString(vars[p.variable].text(p.variable))
 		default:
 			b.WriteString(p.literal)
 		}
@@ -693,25 +803,127 @@ func (f writeOutFormat) render(info *transferInfo, o *output) error {
 	return emit()
 }
 
-func formatVariable(v any) string {
-	switch x := v.(type) {
-	case float64:
-		return strconv.FormatFloat(x, 'f', 6, 64)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int:
-		return strconv.Itoa(x)
-	case string:
-		return x
+// writeOutValue is one -w variable: a string (null when unset, for some), a number, or
+// seconds (six decimals, as curl).
+type writeOutValue struct {
+	s        string
+	n        int64
+	seconds  float64
+	kind     byte // 's' string, 'z' string or null, 'n' number, 't' seconds
+	nullable bool
+}
+
+func str(s string) writeOutValue       { return writeOutValue{s: s, kind: 's'} }
+func strOrNull(s string) writeOutValue { return writeOutValue{s: s, kind: 'z'} }
+func num(n int64) writeOutValue        { return writeOutValue{n: n, kind: 'n'} }
+func secs(d time.Duration) writeOutValue {
+	return writeOutValue{seconds: d.Seconds(), kind: 't'}
+}
+
+// text is the value as %{name} prints it: codes with three digits, as curl.
+func (v writeOutValue) text(name string) string {
+	switch v.kind {
+	case 'n':
+		if name == "http_code" || name == "response_code" || name == "http_connect" {
+			return fmt.Sprintf("%03d", v.n)
+		}
+		return strconv.FormatInt(v.n, 10)
+	case 't':
+		return strconv.FormatFloat(v.seconds, 'f', 6, 64)
 	}
-	return ""
+	return v.s
+}
+
+// writeOutVars is a transfer's -w variables by name.
+type writeOutVars map[string]writeOutValue
+
+// json writes %{json}: every variable in curl's order, then curl_version.
+func (vars writeOutVars) json(b *strings.Builder) {
+	b.WriteByte('{')
+	for _, name := range writeOutVariables {
+		v := vars[name]
+		b.WriteString(`"` + name + `":`)
+		switch {
+		case v.kind == 'n':
+			b.WriteString(strconv.FormatInt(v.n, 10))
+		case v.kind == 't':
+			b.WriteString(strconv.FormatFloat(v.seconds, 'f', 6, 64))
+		case v.kind == 'z' && v.s == "":
+			b.WriteString("null")
+		default:
+			writeJSONString(b, v.s)
+		}
+		b.WriteByte(',')
+	}
+	b.WriteString(`"curl_version":`)
+	writeJSONString(b, defaultUserAgent())
+	b.WriteByte('}')
+}
+
+// writeJSONString quotes s as curl's -w does: only quotes, backslashes and control bytes escaped.
+func writeJSONString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString("\\n")
+		case c == '\r':
+			b.WriteString("\\r")
+		case c == '\t':
+			b.WriteString("\\t")
+		case c == '\b':
+			b.WriteString("\\b")
+		case c == '\f':
+			b.WriteString("\\f")
+		case c < 0x20:
+			fmt.Fprintf(b, "\\u%04x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// headerJSON writes %{header_json}: the last response's headers, names lower case,
+// each with all its values, one per line, as curl.
+func (info *transferInfo) headerJSON(b *strings.Builder) {
+	b.WriteString("{")
+	names := info.headerOrder
+	if names == nil {
+		names = sortedHeaderNames(info.header)
+	}
+	seen := map[string]bool{}
+	first := true
+	for _, n := range names {
+		key := http.CanonicalHeaderKey(n)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if !first {
+			b.WriteString(",\n")
+		}
+		first = false
+		writeJSONString(b, strings.ToLower(n))
+		b.WriteString(":[")
+		for i, v := range info.header[key] {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			writeJSONString(b, v)
+		}
+		b.WriteString("]")
+	}
+	b.WriteString("\n}")
 }
 
 // variables is the -w variables of one transfer, by name.
-func (info *transferInfo) variables() map[string]any {
+func (info *transferInfo) variables() writeOutVars {
 	info.mu.Lock()
 	defer info.mu.Unlock()
-	secs := func(d time.Duration) float64 { return d.Seconds() }
 	speed := func(n int64) int64 {
 		if s := info.total.Seconds(); s > 0 {
 			return int64(float64(n) / s)
@@ -719,29 +931,38 @@ func (info *transferInfo) variables() map[string]any {
 		return 0
 	}
 	scheme := ""
-	if u, err := url.Parse(info.urlEffective); err == nil {
+	if u, err := url.Parse(info.urlEffective); err == nil && info.httpCode != 0 {
 		scheme = strings.ToUpper(u.Scheme)
 	}
-	code := fmt.Sprintf("%03d", info.httpCode)
-	return map[string]any{
-		"http_code": code, "response_code": code,
-		"http_version": info.httpVersionOrZero(), "method": info.method,
-		"url_effective": info.urlEffective, "url": info.urlEffective,
-		"num_redirects": info.numRedirects, "remote_ip": info.remoteIP,
-		"remote_port": info.remotePort, "content_type": info.contentType,
-		"size_download": info.sizeDownload, "size_upload": info.sizeUpload,
-		"size_header": info.sizeHeader, "time_namelookup": secs(info.namelookup),
-		"time_connect": secs(info.connect), "time_appconnect": secs(info.appconnect),
-		"time_pretransfer": secs(info.pretransfer), "time_starttransfer": secs(info.starttrans),
-		"time_total": secs(info.total), "exitcode": info.exitCode, "errormsg": info.errorMsg,
-		"scheme": scheme, "speed_download": speed(info.sizeDownload),
-		"speed_upload": speed(info.sizeUpload), "redirect_url": info.redirectURL,
+	port := func(p string) int64 { n, _ := strconv.ParseInt(p, 10, 64); return n }
+	return writeOutVars{
+		"certs": str(""), "content_type": strOrNull(info.contentType), "errormsg": strOrNull(info.errorMsg),
+		"exitcode": num(int64(info.exitCode)), "filename_effective": strOrNull(info.filename),
+		"ftp_entry_path": strOrNull(""), "http_code": num(int64(info.httpCode)), "http_connect": num(0),
+		"http_version": str(info.httpVersionOrZero()), "local_ip": str(info.localIP),
+		"local_port": num(port(info.localPort)), "method": str(info.method), "num_certs": num(0),
+		"num_connects": num(int64(info.numConnects)), "num_headers": num(int64(info.numHeaders)),
+		"num_redirects": num(int64(info.numRedirects)), "proxy_ssl_verify_result": num(0),
+		"redirect_url": strOrNull(info.redirectURL), "referer": strOrNull(info.referer),
+		"remote_ip": str(info.remoteIP), "remote_port": num(port(info.remotePort)),
+		"response_code": num(int64(info.httpCode)), "scheme": strOrNull(scheme),
+		"size_download": num(info.sizeDownload), "size_header": num(info.sizeHeader),
+		"size_request": num(info.sizeRequest), "size_upload": num(info.sizeUpload),
+		"speed_download": num(speed(info.sizeDownload)), "speed_upload": num(speed(info.sizeUpload)),
+		"ssl_verify_result": num(0), "time_appconnect": secs(info.appconnect),
+		"time_connect": secs(info.connect), "time_namelookup": secs(info.namelookup),
+		"time_pretransfer": secs(info.pretransfer), "time_redirect": secs(info.redirectTime),
+		"time_starttransfer": secs(info.starttrans), "time_total": secs(info.total),
+		"url": str(info.urlGiven), "url_effective": str(info.urlEffective), "urlnum": num(int64(info.urlNum)),
 	}
 }
 
 func (info *transferInfo) httpVersionOrZero() string {
-	if info.httpVersion == "" {
+	switch info.httpVersion {
+	case "":
 		return "0"
+	case "1.0":
+		return "1"
 	}
 	return info.httpVersion
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -56,6 +57,11 @@ type headerArg struct {
 	remove bool
 	// shown, when set, is what -v prints instead of the value (a credential).
 	shown string
+	// builtin is a header made from an option (-u, -e, -r, -b): it stands where curl
+	// puts that option's header, not among the -H ones.
+	builtin bool
+	// trusted is a credential header that follows redirects to other hosts (--location-trusted).
+	trusted bool
 }
 
 // display is the value as -v prints it.
@@ -354,42 +360,145 @@ type requestSpec struct {
 	compressed bool
 	jsonBody   bool
 	upload     bool
+	// formType is -F's multipart Content-Type, with its boundary.
+	formType string
 	// yamlBody is a body from a .yaml or .yml file: the API server gets it as YAML.
 	yamlBody bool
 }
 
-// headersFor is the request's headers in curl's order: Host, User-Agent, Accept, the
-// rest of the defaults, the user's -H replacing a default of the same name in its place;
-// the bearer token, when it goes, right after Host.
-func (s *requestSpec) headersFor(u *url.URL, method string, hasBody, api bool, hc hopCredentials) []headerArg {
-	order := []headerArg{
-		{name: "Host", value: u.Host},
-		{name: "User-Agent", value: s.userAgent},
-		{name: "Accept", value: s.accept},
+// hop is what a request's headers depend on besides the command line.
+type requestFrame struct {
+	u      *url.URL
+	method string
+	// size is the body's length, -1 when unknown (sent chunked); hasBody says there is one.
+	size    int64
+	hasBody bool
+	api     bool
+	// http1 is kcurl's own HTTP/1.1 exchange, the only one that sends the framing headers.
+	http1 bool
+	// proxied is a plain-HTTP request through a proxy.
+	proxied bool
+	// http10 is --http1.0: no Expect, no chunks.
+	http10 bool
+	// noExpect is a request sent again after a 417.
+	noExpect bool
+}
+
+// expectThreshold is the POST size from which curl 7.88 asks for 100 Continue first.
+const expectThreshold = 1 << 20
+
+// headerRank is where curl puts the headers it makes from options, before the user's
+// -H ones: Host, Authorization, Range, User-Agent, Accept, Accept-Encoding, Referer,
+// Proxy-Connection, Transfer-Encoding, Cookie, then -z's condition (curl's http.c).
+var headerRank = []string{"Proxy-Authorization", "Authorization", "Range", "User-Agent", "Accept", "Accept-Encoding", "Referer", "Proxy-Connection", "Transfer-Encoding", "Cookie", "If-Modified-Since", "If-Unmodified-Since"}
+
+// headersFor is the request's headers in curl's order: Host, the bearer token when it
+// goes, the headers made from options (headerRank), the user's -H headers in the order
+// given, then Content-Length, Content-Type and Expect. A -H header of a default's name
+// replaces it (Host in its place, the others where the user put them); "Name:" drops it.
+func (s *requestSpec) headersFor(h requestFrame, hc hopCredentials) []headerArg {
+	var custom, builtin []headerArg
+	for _, a := range hc.headers {
+		if a.builtin {
+			builtin = append(builtin, a)
+		} else {
+			custom = append(custom, a)
+		}
 	}
-	if s.compressed {
-		order = append(order, headerArg{name: "Accept-Encoding", value: "deflate, gzip"})
-	}
-	if ct := s.contentType(method, hasBody, api); ct != "" {
-		order = append(order, headerArg{name: "Content-Type", value: ct})
-	}
-	set := func(h headerArg) {
-		for i := range order {
-			if strings.EqualFold(order[i].name, h.name) {
-				order[i] = h
-				return
+	given := func(name string) bool {
+		for _, a := range custom {
+			if strings.EqualFold(a.name, name) {
+				return true
 			}
 		}
-		order = append(order, h)
+		return false
 	}
-	for _, h := range hc.headers {
-		set(h)
+	var out []headerArg
+	host := headerArg{name: "Host", value: hostHeader(h.u)}
+	hostGiven := false
+	kept := custom[:0:0]
+	for _, a := range custom {
+		switch {
+		case !strings.EqualFold(a.name, "Host"):
+			kept = append(kept, a)
+		case !hostGiven:
+			host, hostGiven = a, true // curl sends the first -H Host:
+		}
 	}
-	order = append(order, hc.impersonate...)
+	custom = kept
+	if !host.remove {
+		out = append(out, host)
+	}
 	if hc.bearer != nil {
-		order = append(order[:1], append([]headerArg{*hc.bearer}, order[1:]...)...)
+		out = append(out, *hc.bearer)
 	}
-	return order
+	defaults := builtin
+	defaults = append(defaults, headerArg{name: "User-Agent", value: s.userAgent, remove: s.userAgent == ""})
+	if !s.jsonBody {
+		defaults = append(defaults, headerArg{name: "Accept", value: s.accept})
+	}
+	if s.compressed {
+		defaults = append(defaults, headerArg{name: "Accept-Encoding", value: acceptEncoding})
+	}
+	if h.proxied {
+		defaults = append(defaults, headerArg{name: "Proxy-Connection", value: "Keep-Alive"})
+	}
+	if h.http1 && !h.http10 && h.hasBody && h.size < 0 {
+		defaults = append(defaults, headerArg{name: "Transfer-Encoding", value: "chunked"})
+	}
+	for _, name := range headerRank {
+		for _, a := range defaults {
+			if strings.EqualFold(a.name, name) && !given(name) {
+				out = append(out, a)
+			}
+		}
+	}
+	out = append(out, custom...)
+	out = append(out, hc.impersonate...)
+	if s.jsonBody {
+		// --json's two headers are -H headers to curl: after the user's, before the length.
+		if !given("Content-Type") && h.hasBody {
+			out = append(out, headerArg{name: "Content-Type", value: s.contentType(h.method, h.hasBody, h.api)})
+		}
+		if !given("Accept") {
+			out = append(out, headerArg{name: "Accept", value: s.accept})
+		}
+	}
+	if h.hasBody && h.size >= 0 && !given("Content-Length") && !given("Transfer-Encoding") {
+		out = append(out, headerArg{name: "Content-Length", value: strconv.FormatInt(h.size, 10)})
+	}
+	if ct := s.contentType(h.method, h.hasBody, h.api); ct != "" && !given("Content-Type") && !s.jsonBody {
+		out = append(out, headerArg{name: "Content-Type", value: ct})
+	}
+	if h.http1 && !h.http10 && !h.noExpect && s.wantsContinue(h) && !given("Expect") {
+		out = append(out, headerArg{name: "Expect", value: "100-continue"})
+	}
+	return out
+}
+
+// wantsContinue is curl 7.88's rule for Expect: 100-continue: an upload of any size, a
+// POST of unknown size or over expectThreshold.
+func (s *requestSpec) wantsContinue(h requestFrame) bool {
+	switch {
+	case !h.hasBody || h.size == 0:
+		return false
+	case s.upload || h.size < 0:
+		return true
+	}
+	return h.size > expectThreshold
+}
+
+// hostHeader is the Host header curl sends: the URL's host, without a default port.
+func hostHeader(u *url.URL) string {
+	port := u.Port()
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		host := u.Hostname()
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return u.Host
 }
 
 // contentType is the default Content-Type of a body: JSON for --json and for the API
@@ -398,6 +507,8 @@ func (s *requestSpec) contentType(method string, hasBody, api bool) string {
 	switch {
 	case !hasBody:
 		return ""
+	case s.formType != "":
+		return s.formType
 	case s.jsonBody:
 		return "application/json"
 	case api && s.yamlBody && method == http.MethodPatch:
@@ -414,8 +525,8 @@ func (s *requestSpec) contentType(method string, hasBody, api bool) string {
 	return ""
 }
 
-// applyHeaders puts the headers on req; a removed User-Agent stays out, where Go would
-// otherwise add its own.
+// applyHeaders puts the headers on a net/http request; a removed User-Agent stays out,
+// where Go would otherwise add its own, and the framing headers are Go's to write.
 func applyHeaders(req *http.Request, headers []headerArg) {
 	for _, h := range headers {
 		switch {
@@ -425,6 +536,8 @@ func applyHeaders(req *http.Request, headers []headerArg) {
 			}
 		case strings.EqualFold(h.name, "Host"):
 			req.Host = h.value
+		case strings.EqualFold(h.name, "Content-Length"), strings.EqualFold(h.name, "Transfer-Encoding"),
+			strings.EqualFold(h.name, "Expect"), strings.EqualFold(h.name, "Proxy-Connection"):
 		default:
 			key := http.CanonicalHeaderKey(h.name)
 			req.Header[key] = append(req.Header[key], h.value)
@@ -443,22 +556,70 @@ type requestFlags struct {
 	data       []dataPiece
 	get        bool
 	uploadFile string
-	userAgent  string
-	compressed bool
-	table      bool
-	watch      bool
-	outputs    []string
-	yaml       bool
+	// uploadFiles are all the -T files: the i-th goes with the i-th URL.
+	uploadFiles []string
+	userAgent   string
+	// userAgentSet is any -A, '' included (no User-Agent then).
+	userAgentSet bool
+	compressed   bool
+	table        bool
+	watch        bool
+	outputs      []outputSpec
+	// locationTrusted lets the user's credential headers follow redirects to other hosts.
+	locationTrusted bool
+	// yaml is --yaml: the API server is asked for YAML.
+	yaml bool
+	// globOff is -g: no URL globbing.
+	globOff bool
+	// netrc is the .netrc file to take logins from, "" for none.
+	netrc string
+	// form and formString are -F and --form-string.
+	form, formString []posString
+	remoteNameAll    bool
+	outputDir        string
+	createDirs       bool
+	// user is -u USER:PASSWORD; referer -e; byteRange -r.
+	user        string
+	referer     string
+	byteRange   string
+	urlQuery    []string
+	pathAsIs    bool
+	timeCond    string
+	etagCompare string
+	continueAt  string
+}
+
+// outputSpec is one -o FILE or -O, in command-line order.
+type outputSpec struct {
+	file   string
+	remote bool
+	pos    int
 }
 
 // transfer is one URL's request, ready to send (again, on retries).
 type transfer struct {
-	url    *url.URL
+	url *url.URL
+	// given is the URL as given (%{url}); num its place among the URLs (%{urlnum}).
+	given  string
+	num    int
 	method string
-	body   *requestBody
-	spec   *requestSpec
+	// customMethod is -X: curl keeps it across redirects.
+	customMethod bool
+	body         *requestBody
+	spec         *requestSpec
 	// outFile is -o's file for this URL, "" for stdout.
 	outFile string
+	// createDirs is --create-dirs: outFile's directories are made.
+	createDirs bool
+	// resumeFrom is -C: the body is appended to outFile from this offset.
+	resumeFrom int64
+	// urlAuth is Basic authorization from the URL's user:password, as curl sends it.
+	urlAuth *headerArg
+	// target is the request target as the URL gave it, which curl sends unchanged
+	// (Go would escape [ ] { } | and more); "" to use the parsed URL's.
+	target string
+	// jar is the run's cookies (-b, -c), nil without them.
+	jar *cookieJar
 	// watch follows the events of a --watch, for --watch-reconnect.
 	watch *watchTracker
 	// appendOutput makes a reconnected watch add to its -o file instead of replacing it.
@@ -479,48 +640,130 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			return nil, err
 		}
 	}
-	if f.uploadFile != "" && f.uploadFile != "-" {
-		if fi, err := os.Stat(f.uploadFile); err != nil || fi.IsDir() {
-			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", f.uploadFile)
+	var form []byte
+	if len(f.form)+len(f.formString) > 0 {
+		if form, spec.formType, err = multipartForm(f.form, f.formString, stdin); err != nil {
+			return nil, err
+		}
+	}
+	for _, file := range f.uploadFiles {
+		if file == "-" {
+			continue
+		}
+		if fi, err := os.Stat(file); err != nil || fi.IsDir() {
+			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", file)
 		}
 	}
 	var transfers []*transfer
-	for i, arg := range urls {
-		arg, err := places.expand(arg)
-		if err != nil {
+	for i, given := range urls {
+		globbed := []globbedURL{{url: given}}
+		if !f.globOff {
+			if globbed, err = expandGlob(given); err != nil {
+				return nil, err
+			}
+		}
+		for _, g := range globbed {
+			t, err := newTransfer(f, spec, g, given, i, places, api, stdin)
+			if err != nil {
+				return nil, err
+			}
+			t.num = i
+			transfers = append(transfers, t)
+		}
+	}
+	for _, t := range transfers {
+		if err := t.bodyFrom(f, data, form, stdin, api); err != nil {
 			return nil, err
 		}
-		u, _, err := resolveURL(arg, api)
-		if err != nil {
-			return nil, err
-		}
-		t := &transfer{url: u, spec: spec}
-		if f.watch {
-			t.watch = startWatch(u)
-		}
-		if i < len(f.outputs) {
-			t.outFile = f.outputs[i]
-		}
-		switch {
-		case f.get && len(f.data) > 0:
-			q := u.RawQuery
-			if q != "" {
-				q += "&"
-			}
-			u.RawQuery = q + string(data.bytes())
-		case f.uploadFile != "":
-			t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
-			if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
-				u.Path += filepath.Base(f.uploadFile)
-			}
-		case len(f.data) > 0:
-			t.body = &requestBody{data: data}
-		}
-		t.method = defaultMethod(f, t.body != nil)
-		addFieldManager(t, api)
-		transfers = append(transfers, t)
 	}
 	return transfers, nil
+}
+
+// newTransfer makes the transfer of one URL (one of a glob's): its URL with the
+// placeholders filled and the URL options applied, its output and its credentials.
+func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, i int, places placeholders, api apiServer, stdin io.Reader) (*transfer, error) {
+	expanded, err := places.expand(oneSlash(g.url))
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := resolveURL(expanded, api)
+	if err != nil {
+		return nil, err
+	}
+	t := &transfer{url: u, spec: spec, given: g.url, customMethod: f.method != ""}
+	if len(f.urlQuery) == 0 && !(f.get && len(f.data) > 0) {
+		t.target = rawTarget(expanded, f.pathAsIs)
+	}
+	if f.watch {
+		t.watch = startWatch(u)
+	}
+	if err := t.setOutput(f, i, g.values); err != nil {
+		return nil, err
+	}
+	if err := applyURLOptions(u, f, stdin); err != nil {
+		return nil, err
+	}
+	t.loginFrom(f)
+	return t, nil
+}
+
+// loginFrom is Basic authorization from .netrc (-n) or the URL's user:password, as
+// curl sends it when -u gives none; the URL keeps no user part.
+func (t *transfer) loginFrom(f requestFlags) {
+	u := t.url
+	if f.netrc != "" && f.user == "" && (u.User == nil || !hasPassword(u.User)) {
+		user := ""
+		if u.User != nil {
+			user = u.User.Username()
+		}
+		if login, ok := netrcLogin(readNetrc(f.netrc), u.Hostname(), user); ok {
+			u.User = nil
+			t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(login), shown: "Basic " + redactedToken, builtin: true}
+		}
+	}
+	if u.User != nil {
+		if f.user == "" {
+			pass, _ := u.User.Password()
+			t.urlAuth = &headerArg{name: "Authorization", value: basicAuth(u.User.Username() + ":" + pass), shown: "Basic " + redactedToken, builtin: true}
+		}
+		u.User = nil
+	}
+}
+
+// bodyFrom gives the transfer its body (or -G's query) and its method.
+func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdin io.Reader, api apiServer) error {
+	u := t.url
+	f.uploadFile = "" // the -T of this URL's place, if any: curl GETs a URL without one
+	if t.num < len(f.uploadFiles) {
+		f.uploadFile = f.uploadFiles[t.num]
+	}
+	switch {
+	case f.get && len(f.data) > 0:
+		query := string(data.bytes())
+		if strings.ContainsFunc(query, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			// curl 7.88 puts the data in the URL as it is, and a space there is a bad URL.
+			return exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+		}
+		q := u.RawQuery
+		if q != "" {
+			q += "&"
+		}
+		u.RawQuery = q + query
+	case f.uploadFile != "":
+		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
+		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
+			u.Path += filepath.Base(f.uploadFile)
+			t.target = ""
+		}
+	case len(f.data) > 0:
+		t.body = &requestBody{data: data}
+	case form != nil:
+		t.body = &requestBody{data: &chunkedData{}}
+		t.body.data.write(form)
+	}
+	t.method = defaultMethod(f, t.body != nil)
+	addFieldManager(t, api)
+	return nil
 }
 
 // newRequestSpec reads the -H arguments and works out the defaults that go with them.
@@ -529,8 +772,16 @@ func newRequestSpec(f requestFlags, stdin io.Reader) (*requestSpec, error) {
 	if err != nil {
 		return nil, err
 	}
+	built, err := optionHeaders(f)
+	if err != nil {
+		return nil, err
+	}
+	headers = append(headers, built...)
+	for i := range headers {
+		headers[i].trusted = f.locationTrusted
+	}
 	spec := &requestSpec{headers: headers, userAgent: f.userAgent, accept: "*/*", compressed: f.compressed, upload: f.uploadFile != ""}
-	if spec.userAgent == "" {
+	if !f.userAgentSet {
 		spec.userAgent = defaultUserAgent()
 	}
 	for _, piece := range f.data {
@@ -561,4 +812,56 @@ func defaultMethod(f requestFlags, hasBody bool) string {
 		return http.MethodPost
 	}
 	return http.MethodGet
+}
+
+// requestHeadSize is the bytes of a request's head, for %{size_request}.
+func requestHeadSize(method string, u *url.URL, headers []headerArg) int64 {
+	n := len(method) + 1 + len(u.RequestURI()) + len(" HTTP/1.1\r\n") + 2
+	for _, h := range headers {
+		if !h.remove {
+			n += len(h.name) + 2 + len(h.value) + 2
+		}
+	}
+	return int64(n)
+}
+
+func hasPassword(u *url.Userinfo) bool {
+	_, ok := u.Password()
+	return ok
+}
+
+// rawTarget is the path and query of an absolute URL as written, when curl would send
+// them so: without dot segments to squash and only printable ASCII.
+func rawTarget(raw string, pathAsIs bool) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return ""
+	}
+	i := strings.IndexAny(rest, "/?")
+	if i < 0 {
+		return ""
+	}
+	target := rest[i:]
+	if j := strings.IndexByte(target, '#'); j >= 0 {
+		target = target[:j]
+	}
+	if strings.HasPrefix(target, "?") {
+		target = "/" + target
+	}
+	path, _, _ := strings.Cut(target, "?")
+	dots := strings.Contains(path+"/", "/./") || strings.Contains(path+"/", "/../")
+	if (dots && !pathAsIs) || strings.ContainsFunc(target, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return ""
+	}
+	return target
+}
+
+// oneSlash reads "http:/host/path" as curl does: as "http://host/path".
+func oneSlash(raw string) string {
+	for _, scheme := range []string{"http:/", "https:/"} {
+		if rest, ok := strings.CutPrefix(raw, scheme); ok && !strings.HasPrefix(rest, "/") && rest != "" {
+			return scheme + "/" + rest
+		}
+	}
+	return raw
 }

@@ -212,9 +212,6 @@ type credentials struct {
 	// saToken is --sa-token: the pod's own token also goes to the URL typed, as an
 	// explicit token does.
 	saToken bool
-	// trustedRedirects is --location-trusted: the user's own credential headers follow
-	// redirects to any host, as curl's flag allows.
-	trustedRedirects bool
 	// impersonate are the Impersonate-* headers of --as and its companions.
 	impersonate []headerArg
 }
@@ -252,7 +249,7 @@ func (c credentials) forHop(h hop, user []headerArg) (hopCredentials, error) {
 	var hc hopCredentials
 	userAuth := false
 	for _, hdr := range user {
-		if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {
+		if isCredentialHeader(hdr.name) && !same && !hdr.trusted {
 			continue
 		}
 		if strings.EqualFold(hdr.name, "Authorization") {

@@ -430,6 +430,11 @@ func TestCredentialsForHop(t *testing.T) {
 	}
 	parse := func(s string) *url.URL { u, _ := url.Parse(s); return u }
 	userAuth := []headerArg{{name: "Authorization", value: "Basic dTpw"}, {name: "Cookie", value: "a=b"}, {name: "Proxy-Authorization", value: "Basic eDp5"}, {name: "X-Other", value: "1"}}
+	trusted := make([]headerArg, len(userAuth)) // as --location-trusted marks them
+	for i, h := range userAuth {
+		h.trusted = true
+		trusted[i] = h
+	}
 	sent := "sending the bearer token from " + filepath.Join(withCA, "token")
 	typed := tokenSource{token: secretPrefix + "typed"}
 	tests := []struct {
@@ -474,7 +479,7 @@ func TestCredentialsForHop(t *testing.T) {
 		{name: "the user's credentials stay with their port", origin: "https://example.test/", url: "https://example.test:8443/", user: userAuth, headers: []string{"X-Other"}},
 		{name: "the user's credentials stay with their scheme", origin: "https://example.test:8080/", url: "http://example.test:8080/", user: userAuth, headers: []string{"X-Other"}},
 		{name: "the user's credentials follow to the same origin", origin: "https://example.test/a", url: "https://example.test/b", user: userAuth, headers: []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Other"}},
-		{name: "--location-trusted", creds: credentials{trustedRedirects: true}, origin: "https://example.test/", url: "http://other.test/", user: userAuth, headers: []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Other"}},
+		{name: "--location-trusted", origin: "https://example.test/", url: "http://other.test/", user: trusted, headers: []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Other"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

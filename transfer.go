@@ -5,19 +5,25 @@ package main
 // (-w, the error line).
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -49,6 +55,16 @@ type deliverOptions struct {
 	// jsonPath is --jsonpath: a 2xx body is printed through it.
 	jsonPath          *jsonPath
 	jsonPathFailEmpty bool
+	// maxFilesize is --max-filesize (0: none); limitRate --limit-rate in bytes a second.
+	maxFilesize int64
+	limitRate   int64
+	// etagSave is --etag-save's file.
+	etagSave string
+	// speedLimit and speedTime are --speed-limit and --speed-time.
+	speedLimit int64
+	speedTime  time.Duration
+	// remoteHeaderName is -J: an -O file takes Content-Disposition's name.
+	remoteHeaderName bool
 }
 
 // failing reports whether a status fails the transfer (-f, --fail-with-body).
@@ -71,11 +87,14 @@ func (d deliverOptions) wantPretty(isJSON, watching bool) bool {
 // maxRedirectsUnlimited is where --max-redirs -1 stops.
 const maxRedirectsUnlimited = 1000
 
-// redirectPolicy is -L and --max-redirs.
+// redirectPolicy is -L, --max-redirs and --post301/302/303.
 type redirectPolicy struct {
 	follow bool
 	// max is --max-redirs; -1 means no limit.
-	max int
+	max                       int
+	post301, post302, post303 bool
+	// protocols are the schemes a redirect may lead to (--proto-redir).
+	protocols protocolSet
 }
 
 // next is the URL a Location leads to, after followed redirects, or why it is not followed.
@@ -89,23 +108,60 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	if followed >= max {
 		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
-	next, err := u.Parse(location)
-	if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+	next, err := u.Parse(escapeLocation(location))
+	if err != nil {
 		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
+	}
+	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
+		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
 	}
 	return next, nil
 }
 
-// redirectMethod is curl's method after a redirect: a 303, and a 301 or 302 after a
-// POST, become GET without a body (a HEAD stays a HEAD).
-func redirectMethod(status int, method string, body *requestBody) (string, *requestBody) {
-	if status == 303 || ((status == 301 || status == 302) && method == http.MethodPost) {
-		if method != http.MethodHead {
-			method = http.MethodGet
+// escapeLocation encodes what curl encodes in a Location before following it: spaces
+// as %20 (+ in the query) and bytes past ASCII as lower-case %xx.
+func escapeLocation(loc string) string {
+	var b strings.Builder
+	query := false
+	for i := 0; i < len(loc); i++ {
+		switch c := loc[i]; {
+		case c == '?':
+			query = true
+			b.WriteByte(c)
+		case c == ' ' && query:
+			b.WriteByte('+') // as curl encodes a space in the query
+		case c == ' ':
+			b.WriteString("%20")
+		case c >= 0x80:
+			fmt.Fprintf(&b, "%%%02x", c)
+		default:
+			b.WriteByte(c)
 		}
-		return method, nil
 	}
-	return method, body
+	return b.String()
+}
+
+// method is curl's method after a redirect. A POST of data becomes a GET without its
+// body after a 301 or 302 (unless --post301/--post302), and anything but a HEAD after a
+// 303 (unless --post303); with -X, curl keeps sending the method given, without the body.
+func (p redirectPolicy) method(status int, method string, body *requestBody, custom bool) (string, *requestBody) {
+	post := body != nil && body.uploadFile == ""
+	var toGet bool
+	switch status {
+	case 301:
+		toGet = post && !p.post301
+	case 302:
+		toGet = post && !p.post302
+	case 303:
+		toGet = method != http.MethodHead && !p.post303
+	}
+	if !toGet {
+		return method, body
+	}
+	if !custom {
+		method = http.MethodGet
+	}
+	return method, nil
 }
 
 // retryPolicy is --retry and the flags that shape it.
@@ -136,11 +192,12 @@ type retryDecision struct {
 
 // decide is curl's --retry rule for an outcome after retries retries, elapsed since the
 // first attempt: transient errors and statuses only, backing off from one second,
-// doubling up to ten minutes, unless --retry-delay or Retry-After say otherwise, and
-// not past --retry-max-time.
+// doubling up to ten minutes, unless --retry-delay says otherwise; a longer Retry-After
+// wins. As curl counts it, an attempt is retried while --retry-max-time has not passed,
+// and not when a Retry-After would take it past.
 func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retryDecision {
 	why, transient := p.transient(o)
-	if !transient || retries >= p.retries {
+	if !transient || retries >= p.retries || (p.maxTime > 0 && elapsed >= p.maxTime) {
 		return retryDecision{}
 	}
 	wait := time.Second << min(retries, 10)
@@ -149,10 +206,10 @@ func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retry
 		wait = p.delay
 	}
 	if o.retryAfter > 0 {
-		wait = o.retryAfter
-	}
-	if p.maxTime > 0 && elapsed+wait > p.maxTime {
-		return retryDecision{}
+		if p.maxTime > 0 && elapsed+o.retryAfter > p.maxTime {
+			return retryDecision{}
+		}
+		wait = max(wait, o.retryAfter)
 	}
 	return retryDecision{again: true, wait: wait, why: why}
 }
@@ -162,21 +219,29 @@ func (p retryPolicy) decide(o outcome, retries int, elapsed time.Duration) retry
 // --retry-connrefused; everything with --retry-all-errors.
 func (p retryPolicy) transient(o outcome) (string, bool) {
 	if p.all && (o.err != nil || (o.status >= 400 && p.failOnHTTP)) {
-		return "retrying all errors", true
+		if why, ok := p.transientOnly(o); ok {
+			return why, true
+		}
+		return "(retrying all errors)", true
 	}
+	return p.transientOnly(o)
+}
+
+// transientOnly is transient without --retry-all-errors.
+func (p retryPolicy) transientOnly(o outcome) (string, bool) {
 	if o.err != nil {
 		switch code := exitCodeOf(o.err); {
 		case code == exitTimeout, code == exitHostResolve, code == exitProxyResolve:
 			// curl counts a name that does not resolve as transient, like a timeout.
-			return "timeout", true
+			return ": timeout", true
 		case code == exitConnect && p.connRefused:
-			return "connection refused", true
+			return ": connection refused", true
 		}
 		return "", false
 	}
 	switch o.status {
 	case 408, 429, 500, 502, 503, 504:
-		return "HTTP error", true
+		return ": HTTP error", true
 	}
 	return "", false
 }
@@ -192,12 +257,22 @@ type runner struct {
 	redirects redirectPolicy
 	writeOut  writeOutFormat
 	transfers []*transfer
+	// failEarly is --fail-early: the first failed transfer ends the run.
+	failEarly bool
+	// removeOnError is --remove-on-error.
+	removeOnError bool
+	// jar is the run's cookies, written to jarFile at the end (-c).
+	jar     *cookieJar
+	jarFile string
+	// dumpHeader is -D's file ("-": stdout); dump is it once opened.
+	dumpHeader string
+	dump       *bodySink
 	// buf is the body buffer, made once for all transfers.
 	buf []byte
 }
 
 // execute runs every transfer in order, as curl does with several URLs, and exits with
-// the code of the last transfer that failed.
+// the last transfer's code, as curl 7.88 (--fail-early: the first failure's, at once).
 func (r *runner) execute(ctx context.Context) int {
 	r.conn.describe(r.out)
 	defer r.conn.close()
@@ -211,9 +286,13 @@ func (r *runner) execute(ctx context.Context) int {
 			run = r.allPages
 		}
 		info, err := run(ctx, t)
-		if c := r.report(info, err); c != exitOK {
-			code = c
+		code = r.report(info, err)
+		if code != exitOK && r.failEarly {
+			break
 		}
+	}
+	if err := r.jar.save(r.jarFile, r.out.e.stdout); err != nil && code == exitOK {
+		code = r.out.fail(err)
 	}
 	return code
 }
@@ -242,6 +321,12 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 		if !retry.again {
 			return info, err
 		}
+		switch {
+		case err != nil:
+			r.out.fail(err) // curl writes each failed attempt's error line
+		case r.delivery.failing(info.httpCode):
+			r.out.fail(httpError(info.httpCode, nil, info.auth))
+		}
 		r.out.retryWarning(retry.why, retry.wait, r.retry.retries-retries)
 		if err := r.sleep(ctx, retry.wait); err != nil {
 			return info, contextError(err, info)
@@ -253,10 +338,10 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start time.Time) (*transferInfo, retryDecision, error) {
 	ctx, cancel := r.conn.withMaxTime(ctx)
 	defer cancel()
-	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String()}
+	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 	defer func() { info.total = time.Since(info.start) }()
 	sink := r.out.sink(t.outFile)
-	sink.append = t.appendOutput
+	sink.append, sink.createDirs, sink.removeOnError = t.appendOutput, t.createDirs, r.removeOnError
 	resp, err := r.exchange(ctx, t, info, sink)
 	o := outcome{err: err}
 	if resp != nil {
@@ -284,11 +369,29 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 	u, method, body := t.url, t.method, t.body
 	for {
 		resp, err := r.conn.send(ctx, t, u, method, body, info, r.out)
+		var he *headError
+		if err != nil && r.delivery.include && errors.As(err, &he) {
+			sink.Write(he.partial)
+		}
 		if err != nil {
 			return nil, err
 		}
 		info.gotResponse(resp, u)
+		t.jar.store(u, resp)
 		r.out.responseHead(resp)
+		if err := r.dumpHead(resp); err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
+		if resp.StatusCode == http.StatusExpectationFailed && !info.noExpect && wireHeadOf(resp) != nil && hasHeader(info.sent, "Expect", "100-continue") {
+			// The server refuses Expect: curl shows the 417 and sends the request again without it.
+			if r.delivery.include {
+				writeHead(sink, resp)
+			}
+			drain(resp.Body)
+			info.noExpect = true
+			continue
+		}
 		location := resp.Header.Get("Location")
 		if !r.redirects.follow || !isRedirect(resp.StatusCode) || location == "" {
 			return resp, nil
@@ -306,7 +409,9 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 		}
 		info.numRedirects++
 		r.out.info("Issue another request to this URL: '%s'", next.String())
-		method, body = redirectMethod(resp.StatusCode, method, body)
+		method, body = r.redirects.method(resp.StatusCode, method, body, t.customMethod)
+		info.method = method
+		info.redirectTime = time.Since(info.start)
 		u = next
 		info.urlEffective = u.String()
 	}
@@ -316,16 +421,30 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 // Status in an error body becomes the error line.
 func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, info *transferInfo, sink *bodySink) error {
 	d := r.delivery
+	failing := d.failing(resp.StatusCode)
 	if d.include {
+		// Even when -f fails the transfer: curl has written the head by then.
 		if err := writeHead(sink, resp); err != nil {
 			resp.Body.Close()
 			sink.abort()
 			return err
 		}
 	}
-	failing := d.failing(resp.StatusCode)
+	if err := checkHead(t, d, resp); err != nil {
+		resp.Body.Close()
+		sink.abort()
+		return err
+	}
+	if d.remoteHeaderName && sink.file != "" {
+		if name := dispositionName(resp.Header.Get("Content-Disposition")); name != "" {
+			sink.file = filepath.Join(filepath.Dir(sink.file), name)
+		}
+	}
 	if failing && !d.failWithBody {
-		status := readStatus(resp.Body)
+		var status *apiStatus
+		if b, ok := resp.Body.(*http1Body); !ok || b.bounded {
+			status = readStatus(resp.Body) // curl returns at the head: only a body with an end is read
+		}
 		resp.Body.Close()
 		sink.abort()
 		return httpError(resp.StatusCode, status, info.auth)
@@ -342,6 +461,9 @@ func (r *runner) deliver(ctx context.Context, t *transfer, resp *http.Response, 
 	}
 	n, err := r.copyBody(ctx, sink, resp, capture, t.watch)
 	info.sizeDownload += n
+	if wh := wireHeadOf(resp); err == nil && d.include && wh != nil && len(wh.trailer) > 0 {
+		_, err = sink.Write(wh.trailer) // curl shows a chunked body's trailer after it
+	}
 	if err := finishSink(sink, err); err != nil {
 		return err
 	}
@@ -392,6 +514,8 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 	}
 	meter := r.out.meter(resp.ContentLength)
 	defer meter.done()
+	slow := r.watchSpeed(counted, resp.Body)
+	defer slow.stop()
 	buf := r.copyBuffer()
 	start := time.Now()
 	for {
@@ -404,6 +528,9 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 				return counted.n, werr
 			}
 			meter.update(counted.n)
+			if err := r.pace(ctx, counted.n, start); err != nil {
+				return counted.n, err
+			}
 		}
 		switch {
 		case rerr == io.EOF && events != nil:
@@ -411,6 +538,8 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 			return counted.n, events.flush()
 		case rerr == io.EOF:
 			return counted.n, nil
+		case rerr != nil && slow.tripped():
+			return counted.n, exitErrorf(exitTimeout, "Operation too slow. Less than %d bytes/sec transferred the last %d seconds", r.delivery.speedLimit, int(r.delivery.speedTime.Seconds()))
 		case rerr != nil:
 			meter.done()
 			if events != nil && len(events.pending) > 0 {
@@ -421,18 +550,210 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 	}
 }
 
-// decoded is the body as --compressed decodes it: gzip and deflate; anything else as it came.
+// checkHead is what a head can fail on before its body: -C on a server that does not
+// resume, --max-filesize by Content-Length, --etag-save's file.
+func checkHead(t *transfer, d deliverOptions, resp *http.Response) error {
+	if t.resumeFrom > 0 && resp.StatusCode == http.StatusOK {
+		return exitErrorf(exitRangeError, "HTTP server doesn't seem to support byte ranges. Cannot resume.")
+	}
+	if d.maxFilesize > 0 && resp.ContentLength > d.maxFilesize {
+		return exitErrorf(exitFileTooLarge, "Maximum file size exceeded")
+	}
+	return saveETag(d.etagSave, resp)
+}
+
+// pace holds a body back to --limit-rate and stops it at --max-filesize.
+func (r *runner) pace(ctx context.Context, n int64, start time.Time) error {
+	d := r.delivery
+	if d.maxFilesize > 0 && n > d.maxFilesize {
+		return exitErrorf(exitFileTooLarge, "Maximum file size exceeded")
+	}
+	if d.limitRate > 0 {
+		due := time.Duration(float64(n) / float64(d.limitRate) * float64(time.Second))
+		if wait := due - time.Since(start); wait > 0 {
+			return r.sleep(ctx, wait)
+		}
+	}
+	return nil
+}
+
+// speedWatch is --speed-limit: a body slower than the limit over --speed-time is
+// stopped by closing it, and the read's error becomes curl's 28.
+type speedWatch struct {
+	done chan struct{}
+	mu   sync.Mutex
+	slow bool
+}
+
+func (r *runner) watchSpeed(counted *countingReader, body io.Closer) *speedWatch {
+	w := &speedWatch{done: make(chan struct{})}
+	d := r.delivery
+	if d.speedLimit <= 0 || d.speedTime <= 0 {
+		return w
+	}
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		window := []int64{0}
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-tick.C:
+			}
+			window = append(window, atomicLoad(counted))
+			if time.Duration(len(window)-1)*time.Second < d.speedTime {
+				continue
+			}
+			window = window[len(window)-int(d.speedTime/time.Second)-1:]
+			if (window[len(window)-1]-window[0])/int64(d.speedTime/time.Second) < d.speedLimit {
+				w.mu.Lock()
+				w.slow = true
+				w.mu.Unlock()
+				body.Close()
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *speedWatch) stop() { close(w.done) }
+
+func (w *speedWatch) tripped() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.slow
+}
+
+// dispositionName is the file name a Content-Disposition gives, without any folder.
+func dispositionName(v string) string {
+	_, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		return ""
+	}
+	name := filepath.Base(strings.ReplaceAll(params["filename"], "\\", "/"))
+	if name == "." || name == "/" || name == ".." {
+		return ""
+	}
+	return name
+}
+
+// dumpHead writes a response head to -D's file (every hop's, as curl), opened on first use.
+func (r *runner) dumpHead(resp *http.Response) error {
+	if r.dumpHeader == "" {
+		return nil
+	}
+	if r.dump == nil {
+		r.dump = r.out.sink(r.dumpHeader)
+	}
+	if err := writeHead(r.dump, resp); err != nil {
+		return err
+	}
+	if r.dump.f != nil {
+		return r.dump.f.Sync()
+	}
+	return nil
+}
+
+// saveETag is --etag-save: the response's ETag and a newline, or an empty file.
+func saveETag(file string, resp *http.Response) error {
+	if file == "" {
+		return nil
+	}
+	etag := resp.Header.Get("ETag")
+	if etag != "" {
+		etag += "\n"
+	}
+	if err := os.WriteFile(file, []byte(etag), 0o644); err != nil {
+		return exitErrorf(exitWriteError, "Failed to open the file %s: %s", file, fileProblem(err))
+	}
+	return nil
+}
+
+// acceptEncoding is what --compressed asks for: only what kcurl decodes.
+const acceptEncoding = "deflate, gzip"
+
+// decoded is the body as --compressed decodes it: gzip, and deflate with or without
+// its zlib wrapper; an empty body (HEAD, 204, 304) as it is; an encoding kcurl does not
+// decode is curl's 61, never bytes written as if decoded.
 func (r *runner) decoded(body io.Reader, resp *http.Response) (io.Reader, error) {
 	if !r.delivery.compressed {
 		return body, nil
 	}
-	switch strings.ToLower(resp.Header.Get("Content-Encoding")) {
-	case "gzip", "x-gzip":
-		return gzip.NewReader(body)
-	case "deflate":
-		return zlib.NewReader(body)
+	var encodings []string
+	for _, e := range strings.Split(strings.ToLower(resp.Header.Get("Content-Encoding")), ",") {
+		if e = strings.TrimSpace(e); e != "" && e != "identity" && e != "none" {
+			encodings = append(encodings, e)
+		}
 	}
-	return body, nil
+	if len(encodings) == 0 {
+		return body, nil
+	}
+	br := bufio.NewReader(body)
+	if _, err := br.Peek(1); err == io.EOF {
+		return br, nil
+	}
+	out := io.Reader(br)
+	for i := len(encodings) - 1; i >= 0; i-- { // the last applied is undone first
+		var err error
+		if out, err = decoder(out, encodings[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// decoder undoes one content encoding: gzip, and deflate with or without its zlib
+// wrapper; another is curl's 61.
+func decoder(r io.Reader, enc string) (io.Reader, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	switch enc {
+	case "gzip", "x-gzip":
+		return unencoding(gzip.NewReader(plainGzipHeader(br)))
+	case "deflate":
+		if head, err := br.Peek(2); err == nil && head[0]&0x0f == 8 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0 {
+			return unencoding(zlib.NewReader(br))
+		}
+		return flate.NewReader(br), nil // raw deflate, as some servers send it
+	}
+	return nil, exitErrorf(exitBadContentEncoding, "Unrecognized content encoding type. kcurl understands deflate, gzip content encodings.")
+}
+
+// plainGzipHeader drops a gzip header's optional fields (extra, name, comment, header
+// CRC), which curl reads at any length and Go's reader refuses past 512 bytes.
+func plainGzipHeader(br *bufio.Reader) io.Reader {
+	head, err := br.Peek(10)
+	if err != nil || head[0] != 0x1f || head[1] != 0x8b || head[3]&0x1e == 0 {
+		return br
+	}
+	flags := head[3]
+	fixed := append([]byte(nil), head...)
+	fixed[3] = 0
+	br.Discard(10)
+	if flags&0x04 != 0 { // FEXTRA
+		var n [2]byte
+		if _, err := io.ReadFull(br, n[:]); err != nil {
+			return bytes.NewReader(fixed)
+		}
+		br.Discard(int(n[0]) | int(n[1])<<8)
+	}
+	for _, bit := range []byte{0x08, 0x10} { // FNAME, FCOMMENT: up to a NUL
+		if flags&bit != 0 {
+			for {
+				if _, err := br.ReadSlice(0); err != bufio.ErrBufferFull {
+					break
+				}
+			}
+		}
+	}
+	if flags&0x02 != 0 { // FHCRC
+		br.Discard(2)
+	}
+	return io.MultiReader(bytes.NewReader(fixed), br)
 }
 
 // pretty decides --pretty for a response.
@@ -464,14 +785,39 @@ func bodyError(ctx context.Context, err error, received int64, start time.Time, 
 		return exitErrorf(exitPartialFile, "transfer closed with outstanding read data remaining")
 	case errors.Is(err, syscall.ECONNRESET):
 		return exitErrorf(exitRecvError, "Recv failure: Connection reset by peer")
-	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, gzip.ErrChecksum):
-		return exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: %v", err)
+	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrChecksum) || isFlateError(err):
+		return exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: %s", zlibWords(err))
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee
 	}
 	return exitErrorf(exitRecvError, "Recv failure: %v", err)
+}
+
+// unencoding is a decoder, or curl's 61 when its header does not read.
+func unencoding[R io.Reader](r R, err error) (io.Reader, error) {
+	if err != nil {
+		return nil, exitErrorf(exitBadContentEncoding, "Error while processing content unencoding: incorrect header check")
+	}
+	return r, nil
+}
+
+// zlibWords is a decoding error in zlib's words, which curl prints.
+func zlibWords(err error) string {
+	switch {
+	case errors.Is(err, gzip.ErrHeader) || errors.Is(err, zlib.ErrHeader):
+		return "incorrect header check"
+	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrChecksum):
+		return "incorrect data check"
+	}
+	return "invalid block type"
+}
+
+// isFlateError is a deflate stream that does not decode.
+func isFlateError(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.As(err, &ce)
 }
 
 // contextError is a wait cut short: -m running out is curl's 28.
@@ -491,6 +837,8 @@ type countingReader struct {
 	r   io.Reader
 	n   int64
 	err error
+	// total is n for other goroutines (--speed-limit's watch).
+	total atomic.Int64
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
@@ -499,6 +847,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		c.err = err
 	}
+	c.total.Store(c.n)
 	return n, err
 }
 
@@ -510,7 +859,15 @@ func (c *countingReader) errOr(err error) error {
 	return err
 }
 
+func atomicLoad(c *countingReader) int64 { return c.total.Load() }
+
+// drain reads what is left of a body that is not wanted, so that its connection can
+// be used again; a body that only the server's close would end is not waited for.
 func drain(body io.ReadCloser) {
+	if b, ok := body.(*http1Body); ok && !b.bounded {
+		body.Close()
+		return
+	}
 	io.CopyN(io.Discard, body, 64<<10)
 	body.Close()
 }
@@ -564,6 +921,22 @@ type transferInfo struct {
 	exitCode     int
 	errorMsg     string
 	redirectURL  string
+	// urlGiven is the URL as given (%{url}); urlNum its place among the URLs.
+	urlGiven string
+	urlNum   int
+	// headerOrder is the last head's names as received, for %{header_json}.
+	headerOrder  []string
+	numHeaders   int
+	localIP      string
+	localPort    string
+	numConnects  int
+	filename     string
+	referer      string
+	sizeRequest  int64
+	redirectTime time.Duration
+	// sent is the last request's headers; noExpect drops Expect after a 417.
+	sent     []headerArg
+	noExpect bool
 	// auth is whether a token went with the last request, for a 401's hint.
 	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
@@ -590,6 +963,18 @@ func (info *transferInfo) gotConn(remote net.Addr) {
 	}
 }
 
+// gotLocal records this side's address of the connection, and whether it is new.
+func (info *transferInfo) gotLocal(local net.Addr, reused bool) {
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	if la, ok := local.(*net.TCPAddr); ok {
+		info.localIP, info.localPort = la.IP.String(), strconv.Itoa(la.Port)
+	}
+	if !reused {
+		info.numConnects++
+	}
+}
+
 func (info *transferInfo) setSendErr(err error) {
 	info.mu.Lock()
 	defer info.mu.Unlock()
@@ -605,12 +990,28 @@ func (info *transferInfo) sendError() error {
 // gotResponse records a response's head, from u.
 func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	info.httpCode = resp.StatusCode
+	info.redirectURL = ""
 	info.httpVersion = versionOf(resp)
 	info.contentType = resp.Header.Get("Content-Type")
 	info.header = resp.Header
 	info.sizeHeader += headerSize(resp)
+	info.headerOrder, info.numHeaders = nil, 0
+	for _, vs := range resp.Header {
+		info.numHeaders += len(vs)
+	}
+	if wh := wireHeadOf(resp); wh != nil {
+		info.numHeaders = len(wh.lines) - 1
+		for _, l := range wh.lines[1:] {
+			if name, _, ok := strings.Cut(l, ":"); ok {
+				info.headerOrder = append(info.headerOrder, name)
+			}
+		}
+	}
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
-		if next, err := u.Parse(loc); err == nil {
+		if next, err := u.Parse(escapeLocation(loc)); err == nil {
+			if next.Path == "" && next.RawQuery == "" {
+				next.Path = "/" // curl normalizes the URL it reports
+			}
 			info.redirectURL = next.String()
 		}
 	}

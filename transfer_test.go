@@ -22,34 +22,35 @@ func TestRetryDecision(t *testing.T) {
 		want    retryDecision
 	}{
 		{name: "no --retry", policy: retryPolicy{}, outcome: outcome{status: 503}},
-		{name: "503, first retry after a second", policy: retryPolicy{retries: 3}, outcome: outcome{status: 503}, want: retryDecision{again: true, wait: time.Second, why: "HTTP error"}},
-		{name: "backoff doubles", policy: retryPolicy{retries: 5}, outcome: outcome{status: 503}, retries: 3, want: retryDecision{again: true, wait: 8 * time.Second, why: "HTTP error"}},
-		{name: "backoff stops at ten minutes", policy: retryPolicy{retries: 50}, outcome: outcome{status: 503}, retries: 40, want: retryDecision{again: true, wait: 10 * time.Minute, why: "HTTP error"}},
+		{name: "503, first retry after a second", policy: retryPolicy{retries: 3}, outcome: outcome{status: 503}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
+		{name: "backoff doubles", policy: retryPolicy{retries: 5}, outcome: outcome{status: 503}, retries: 3, want: retryDecision{again: true, wait: 8 * time.Second, why: ": HTTP error"}},
+		{name: "backoff stops at ten minutes", policy: retryPolicy{retries: 50}, outcome: outcome{status: 503}, retries: 40, want: retryDecision{again: true, wait: 10 * time.Minute, why: ": HTTP error"}},
 		{name: "retries used up", policy: retryPolicy{retries: 2}, outcome: outcome{status: 503}, retries: 2},
-		{name: "the last retry", policy: retryPolicy{retries: 2}, outcome: outcome{status: 503}, retries: 1, want: retryDecision{again: true, wait: 2 * time.Second, why: "HTTP error"}},
-		{name: "408", policy: retryPolicy{retries: 1}, outcome: outcome{status: 408}, want: retryDecision{again: true, wait: time.Second, why: "HTTP error"}},
-		{name: "429", policy: retryPolicy{retries: 1}, outcome: outcome{status: 429}, want: retryDecision{again: true, wait: time.Second, why: "HTTP error"}},
-		{name: "500", policy: retryPolicy{retries: 1}, outcome: outcome{status: 500}, want: retryDecision{again: true, wait: time.Second, why: "HTTP error"}},
-		{name: "502", policy: retryPolicy{retries: 1}, outcome: outcome{status: 502}, want: retryDecision{again: true, wait: time.Second, why: "HTTP error"}},
-		{name: "504", policy: retryPolicy{retries: 1}, outcome: outcome{status: 504}, want: retryDecision{again: true, wait: time.Second, why: "HTTP error"}},
+		{name: "the last retry", policy: retryPolicy{retries: 2}, outcome: outcome{status: 503}, retries: 1, want: retryDecision{again: true, wait: 2 * time.Second, why: ": HTTP error"}},
+		{name: "408", policy: retryPolicy{retries: 1}, outcome: outcome{status: 408}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
+		{name: "429", policy: retryPolicy{retries: 1}, outcome: outcome{status: 429}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
+		{name: "500", policy: retryPolicy{retries: 1}, outcome: outcome{status: 500}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
+		{name: "502", policy: retryPolicy{retries: 1}, outcome: outcome{status: 502}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
+		{name: "504", policy: retryPolicy{retries: 1}, outcome: outcome{status: 504}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
 		{name: "501 is not transient", policy: retryPolicy{retries: 1}, outcome: outcome{status: 501}},
 		{name: "404 is not transient", policy: retryPolicy{retries: 1}, outcome: outcome{status: 404}},
 		{name: "200", policy: retryPolicy{retries: 1}, outcome: outcome{status: 200}},
-		{name: "Retry-After wins", policy: retryPolicy{retries: 1, delay: 3 * time.Second, delaySet: true}, outcome: outcome{status: 503, retryAfter: 7 * time.Second}, want: retryDecision{again: true, wait: 7 * time.Second, why: "HTTP error"}},
-		{name: "--retry-delay", policy: retryPolicy{retries: 4, delay: 3 * time.Second, delaySet: true}, outcome: outcome{status: 503}, retries: 3, want: retryDecision{again: true, wait: 3 * time.Second, why: "HTTP error"}},
-		{name: "--retry-delay 0", policy: retryPolicy{retries: 1, delaySet: true}, outcome: outcome{status: 503}, want: retryDecision{again: true, why: "HTTP error"}},
-		{name: "past --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503}, retries: 1, elapsed: 8500 * time.Millisecond},
-		{name: "within --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503}, retries: 1, elapsed: 8 * time.Second, want: retryDecision{again: true, wait: 2 * time.Second, why: "HTTP error"}},
-		{name: "timeout", policy: retryPolicy{retries: 1}, outcome: outcome{err: timeout}, want: retryDecision{again: true, wait: time.Second, why: "timeout"}},
-		{name: "host does not resolve", policy: retryPolicy{retries: 1}, outcome: outcome{err: exitErrorf(exitHostResolve, "x")}, want: retryDecision{again: true, wait: time.Second, why: "timeout"}},
-		{name: "proxy does not resolve", policy: retryPolicy{retries: 1}, outcome: outcome{err: exitErrorf(exitProxyResolve, "x")}, want: retryDecision{again: true, wait: time.Second, why: "timeout"}},
+		{name: "Retry-After wins", policy: retryPolicy{retries: 1, delay: 3 * time.Second, delaySet: true}, outcome: outcome{status: 503, retryAfter: 7 * time.Second}, want: retryDecision{again: true, wait: 7 * time.Second, why: ": HTTP error"}},
+		{name: "--retry-delay", policy: retryPolicy{retries: 4, delay: 3 * time.Second, delaySet: true}, outcome: outcome{status: 503}, retries: 3, want: retryDecision{again: true, wait: 3 * time.Second, why: ": HTTP error"}},
+		{name: "--retry-delay 0 (curl 7.88: not given)", policy: retryPolicy{retries: 1}, outcome: outcome{status: 503}, want: retryDecision{again: true, wait: time.Second, why: ": HTTP error"}},
+		{name: "past --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503}, retries: 1, elapsed: 10 * time.Second},
+		{name: "a Retry-After past --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503, retryAfter: 3 * time.Second}, elapsed: 8 * time.Second},
+		{name: "within --retry-max-time", policy: retryPolicy{retries: 5, maxTime: 10 * time.Second}, outcome: outcome{status: 503}, retries: 1, elapsed: 8 * time.Second, want: retryDecision{again: true, wait: 2 * time.Second, why: ": HTTP error"}},
+		{name: "timeout", policy: retryPolicy{retries: 1}, outcome: outcome{err: timeout}, want: retryDecision{again: true, wait: time.Second, why: ": timeout"}},
+		{name: "host does not resolve", policy: retryPolicy{retries: 1}, outcome: outcome{err: exitErrorf(exitHostResolve, "x")}, want: retryDecision{again: true, wait: time.Second, why: ": timeout"}},
+		{name: "proxy does not resolve", policy: retryPolicy{retries: 1}, outcome: outcome{err: exitErrorf(exitProxyResolve, "x")}, want: retryDecision{again: true, wait: time.Second, why: ": timeout"}},
 		{name: "refused without --retry-connrefused", policy: retryPolicy{retries: 1}, outcome: outcome{err: refused}},
-		{name: "refused with --retry-connrefused", policy: retryPolicy{retries: 1, connRefused: true}, outcome: outcome{err: refused}, want: retryDecision{again: true, wait: time.Second, why: "connection refused"}},
+		{name: "refused with --retry-connrefused", policy: retryPolicy{retries: 1, connRefused: true}, outcome: outcome{err: refused}, want: retryDecision{again: true, wait: time.Second, why: ": connection refused"}},
 		{name: "a certificate problem is not transient", policy: retryPolicy{retries: 1}, outcome: outcome{err: exitErrorf(exitPeerVerify, "x")}},
-		{name: "--retry-all-errors retries any error", policy: retryPolicy{retries: 1, all: true}, outcome: outcome{err: exitErrorf(exitPeerVerify, "x")}, want: retryDecision{again: true, wait: time.Second, why: "retrying all errors"}},
-		{name: "--retry-all-errors and 404 with -f", policy: retryPolicy{retries: 1, all: true, failOnHTTP: true}, outcome: outcome{status: 404}, want: retryDecision{again: true, wait: time.Second, why: "retrying all errors"}},
+		{name: "--retry-all-errors retries any error", policy: retryPolicy{retries: 1, all: true}, outcome: outcome{err: exitErrorf(exitPeerVerify, "x")}, want: retryDecision{again: true, wait: time.Second, why: "(retrying all errors)"}},
+		{name: "--retry-all-errors and 404 with -f", policy: retryPolicy{retries: 1, all: true, failOnHTTP: true}, outcome: outcome{status: 404}, want: retryDecision{again: true, wait: time.Second, why: "(retrying all errors)"}},
 		{name: "--retry-all-errors and 404 without -f", policy: retryPolicy{retries: 1, all: true}, outcome: outcome{status: 404}},
-		{name: "--retry-all-errors and 400 with -f", policy: retryPolicy{retries: 1, all: true, failOnHTTP: true}, outcome: outcome{status: 400}, want: retryDecision{again: true, wait: time.Second, why: "retrying all errors"}},
+		{name: "--retry-all-errors and 400 with -f", policy: retryPolicy{retries: 1, all: true, failOnHTTP: true}, outcome: outcome{status: 400}, want: retryDecision{again: true, wait: time.Second, why: "(retrying all errors)"}},
 		{name: "--retry-all-errors and 399 with -f", policy: retryPolicy{retries: 1, all: true, failOnHTTP: true}, outcome: outcome{status: 399}},
 	}
 	for _, tt := range tests {
@@ -78,7 +79,7 @@ func TestRedirectPolicy(t *testing.T) {
 		{name: "--max-redirs 0", policy: redirectPolicy{follow: true, max: 0}, location: "/z", code: exitTooManyRedirects},
 		{name: "--max-redirs -1 follows many", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 999, want: "https://api.test:6443/z"},
 		{name: "--max-redirs -1 still ends", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 1000, code: exitTooManyRedirects},
-		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", code: exitURLMalformed},
+		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", code: exitUnsupportedProtocol}, // curl's 1
 		{name: "a Location that does not parse", policy: redirectPolicy{follow: true, max: 50}, location: "http://[::1", code: exitURLMalformed},
 	}
 	for _, tt := range tests {
@@ -96,27 +97,37 @@ func TestRedirectPolicy(t *testing.T) {
 }
 
 func TestRedirectMethod(t *testing.T) {
-	body := &requestBody{data: &chunkedData{}}
+	data := &requestBody{data: &chunkedData{}}
+	upload := &requestBody{uploadFile: "f"}
 	tests := []struct {
 		name     string
+		policy   redirectPolicy
 		status   int
 		method   string
+		body     *requestBody
+		custom   bool
 		want     string
 		keepBody bool
 	}{
-		{name: "301 after POST", status: 301, method: "POST", want: "GET"},
-		{name: "302 after POST", status: 302, method: "POST", want: "GET"},
-		{name: "303 after POST", status: 303, method: "POST", want: "GET"},
-		{name: "303 after PUT", status: 303, method: "PUT", want: "GET"},
+		{name: "301 after POST", status: 301, method: "POST", body: data, want: "GET"},
+		{name: "302 after POST", status: 302, method: "POST", body: data, want: "GET"},
+		{name: "303 after POST", status: 303, method: "POST", body: data, want: "GET"},
+		{name: "303 after PUT", status: 303, method: "PUT", body: upload, want: "GET"},
 		{name: "303 after HEAD", status: 303, method: "HEAD", want: "HEAD"},
-		{name: "301 after PUT", status: 301, method: "PUT", want: "PUT", keepBody: true},
-		{name: "307 after POST", status: 307, method: "POST", want: "POST", keepBody: true},
-		{name: "308 after POST", status: 308, method: "POST", want: "POST", keepBody: true},
+		{name: "301 after an upload", status: 301, method: "PUT", body: upload, want: "PUT", keepBody: true},
+		{name: "307 after POST", status: 307, method: "POST", body: data, want: "POST", keepBody: true},
+		{name: "308 after POST", status: 308, method: "POST", body: data, want: "POST", keepBody: true},
+		{name: "302 after -X PUT -d: the method stays, the body goes", status: 302, method: "PUT", body: data, custom: true, want: "PUT"},
+		{name: "303 after -X DELETE", status: 303, method: "DELETE", custom: true, want: "DELETE"},
+		{name: "301 after -X POST without data", status: 301, method: "POST", custom: true, want: "POST"},
+		{name: "--post301", policy: redirectPolicy{post301: true}, status: 301, method: "POST", body: data, want: "POST", keepBody: true},
+		{name: "--post302", policy: redirectPolicy{post302: true}, status: 302, method: "POST", body: data, want: "POST", keepBody: true},
+		{name: "--post303", policy: redirectPolicy{post303: true}, status: 303, method: "POST", body: data, want: "POST", keepBody: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
-			method, b := redirectMethod(tt.status, tt.method, body)
+			method, b := tt.policy.method(tt.status, tt.method, tt.body, tt.custom)
 			is.Equal(method, tt.want)       // the method after the redirect
 			is.Equal(b != nil, tt.keepBody) // whether the body goes again
 		})

@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -15,6 +17,7 @@ const maxCAFileSize = 4 << 20
 type trustOptions struct {
 	insecure   bool
 	caFile     string
+	caPath     string
 	serverName string
 	certFile   string
 	keyFile    string
@@ -121,6 +124,13 @@ func (s *trustStore) build(caFile string) (*tls.Config, string, error) {
 		cfg.RootCAs = pool
 		desc = caFile
 	}
+	if s.opts.caPath != "" && !s.opts.insecure {
+		if cfg.RootCAs == nil {
+			cfg.RootCAs, desc = x509.NewCertPool(), ""
+		}
+		addCAPath(cfg.RootCAs, s.opts.caPath)
+		desc = strings.TrimPrefix(desc+", "+s.opts.caPath, ", ")
+	}
 	certs, err := s.clientCertificates()
 	if err != nil {
 		return nil, "", err
@@ -168,6 +178,17 @@ func (s *trustStore) readCA(file string) ([]byte, error) {
 		return serviceAccount{dir: s.saDir, root: s.saRoot}.readFile("ca.crt", maxCAFileSize)
 	}
 	return readBounded(file, maxCAFileSize)
+}
+
+// addCAPath adds the certificates of every PEM file in dir (--capath); files that
+// hold none are skipped, as OpenSSL's hashed folders hold other files too.
+func addCAPath(pool *x509.CertPool, dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if b, err := readBounded(filepath.Join(dir, e.Name()), maxCAFileSize); err == nil {
+			pool.AppendCertsFromPEM(b)
+		}
+	}
 }
 
 // loadCAPool reads a PEM bundle; a file with no certificate in it is curl's error 77.

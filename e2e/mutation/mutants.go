@@ -18,8 +18,8 @@ var mutants = []mutant{
 	// token.go: which credential goes with which request.
 	{"origin without its scheme", "token.go", `return strings.EqualFold(a.Scheme, b.Scheme) && hostPort(a) == hostPort(b)`, `return hostPort(a) == hostPort(b)`, true},
 	{"origin without host and port", "token.go", `return strings.EqualFold(a.Scheme, b.Scheme) && hostPort(a) == hostPort(b)`, `return strings.EqualFold(a.Scheme, b.Scheme)`, true},
-	{"user credentials follow every redirect", "token.go", `if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {`, `if isCredentialHeader(hdr.name) && !same && false {`, true},
-	{"--location-trusted ignored", "token.go", `if isCredentialHeader(hdr.name) && !same && !c.trustedRedirects {`, `if isCredentialHeader(hdr.name) && !same {`, false},
+	{"user credentials follow every redirect", "token.go", `if isCredentialHeader(hdr.name) && !same && !hdr.trusted {`, `if isCredentialHeader(hdr.name) && !same && false {`, true},
+	{"--location-trusted ignored", "token.go", `if isCredentialHeader(hdr.name) && !same && !hdr.trusted {`, `if isCredentialHeader(hdr.name) && !same {`, false},
 	{"Cookie is not a credential", "token.go", `strings.EqualFold(name, "Cookie") || `, ``, true},
 	{"Proxy-Authorization is not a credential", "token.go", ` || strings.EqualFold(name, "Proxy-Authorization")`, ``, true},
 	{"the user's Authorization does not stop the token", "token.go", `case userAuthorization:`, `case false:`, true},
@@ -90,6 +90,6 @@ var mutants = []mutant{
 	{"a huge @file read whole", "request.go", `fi.Mode().IsRegular() && fi.Size() > limit`, `false`, true},
 	{"stdin past its limit", "request.go", `if d.n+int64(n) > limit {`, `if false {`, true},
 	{"a file one byte over its limit", "procscan.go", `if int64(len(b)) > limit {`, `if int64(len(b)) > limit+1 {`, true},
-	{"--oauth2-bearer left in argv", "main.go", `var credentialFlags = []string{"--token", "--oauth2-bearer"}`, `var credentialFlags = []string{"--token"}`, true},
+	{"--oauth2-bearer left in argv", "main.go", `hideSecrets(e, c.Token, c.OAuth2Bearer)`, `hideSecrets(e, c.Token)`, true},
 	{"Go's log lines on stderr", "main.go", `log.SetOutput(io.Discard)`, `log.SetOutput(os.Stderr)`, true},
 }

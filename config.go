@@ -1,0 +1,192 @@
+package main
+
+// curl's config files: -K/--config FILE (- for stdin) puts the file's options where it
+// stands on the command line, and ~/.curlrc is read first unless -q comes first. A line
+// is "--option value", "option value", "option = value" or "option: value", a value
+// may be quoted with curl's escapes, and "url = …" gives a URL; # starts a comment.
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
+
+// maxConfigDepth bounds config files that include each other.
+const maxConfigDepth = 10
+
+// expandConfig returns args with .curlrc in front (unless -q is first) and every -K
+// replaced by its file's options.
+func expandConfig(model []*kong.Flag, args []string, e env) ([]string, error) {
+	var out []string
+	if len(args) > 0 && (args[0] == "-q" || args[0] == "--disable") {
+		args = args[1:]
+	} else if rc := curlrc(e.getenv); rc != "" {
+		if b, err := readBounded(rc, maxArgFileSize); err == nil {
+			more, err := configArgs(model, string(b), e, 1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+	}
+	more, err := expandConfigArgs(model, args, e, 0)
+	return append(out, more...), err
+}
+
+// curlrc is the .curlrc curl 7.88 reads: under $CURL_HOME, $XDG_CONFIG_HOME or $HOME.
+func curlrc(getenv func(string) string) string {
+	for _, v := range []string{"CURL_HOME", "XDG_CONFIG_HOME", "HOME"} {
+		if dir := getenv(v); dir != "" {
+			p := filepath.Join(dir, ".curlrc")
+			if _, err := readBounded(p, maxArgFileSize); err == nil {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+func expandConfigArgs(model []*kong.Flag, args []string, e env, depth int) ([]string, error) {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, inline, hasInline := "", "", false
+		switch {
+		case a == "--":
+			return append(out, args[i:]...), nil
+		case a == "-K" || a == "--config":
+			name = "next"
+		case strings.HasPrefix(a, "--config="):
+			name, inline, hasInline = "inline", a[len("--config="):], true
+		case strings.HasPrefix(a, "-K") && len(a) > 2:
+			name, inline, hasInline = "inline", a[2:], true
+		}
+		if name == "" {
+			out = append(out, a)
+			if takesNextValue(model, a) && i+1 < len(args) {
+				i++
+				out = append(out, args[i]) // a value, even one that reads "-K"
+			}
+			continue
+		}
+		file := inline
+		if !hasInline {
+			if i+1 >= len(args) {
+				return append(out, a), nil // kong says the value is missing
+			}
+			i++
+			file = args[i]
+		}
+		text, err := readArgFile(file, e.stdin, maxArgFileSize)
+		if err != nil {
+			return nil, err
+		}
+		if depth >= maxConfigDepth {
+			return nil, exitErrorf(exitFailedInit, "config files nest more than %d deep", maxConfigDepth)
+		}
+		more, err := configArgs(model, string(text), e, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+// takesNextValue reports whether the argument after a is a's value.
+func takesNextValue(model []*kong.Flag, a string) bool {
+	switch {
+	case strings.HasPrefix(a, "--"):
+		f := flagNamed(model, a[2:])
+		return !strings.Contains(a, "=") && f != nil && !f.IsBool() && !f.IsCounter()
+	case strings.HasPrefix(a, "-") && len(a) > 1:
+		for j, r := range a[1:] {
+			f := flagShort(model, r)
+			if f == nil {
+				return false
+			}
+			if !f.IsBool() && !f.IsCounter() {
+				return j == len(a)-2
+			}
+		}
+	}
+	return false
+}
+
+// flagFor is the flag a short ("-o") or long ("--output") argument names.
+func flagFor(model []*kong.Flag, a string) *kong.Flag {
+	switch {
+	case strings.HasPrefix(a, "--"):
+		name, _, _ := strings.Cut(a[2:], "=")
+		return flagNamed(model, name)
+	case strings.HasPrefix(a, "-") && len(a) == 2:
+		return flagShort(model, rune(a[1]))
+	}
+	return nil
+}
+
+// configArgs turns a config file's text into command-line arguments.
+func configArgs(model []*kong.Flag, text string, e env, depth int) ([]string, error) {
+	var args []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.TrimRight(line, "\r"))
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest := line, ""
+		if i := strings.IndexAny(line, " \t=:"); i >= 0 {
+			name, rest = line[:i], strings.TrimLeft(line[i:], " \t=:")
+		}
+		if !strings.HasPrefix(name, "-") {
+			name = "--" + name
+		}
+		if name == "--url" {
+			args = append(args, "--url", configValue(rest))
+			continue
+		}
+		f := flagFor(model, name)
+		if f != nil && (f.IsBool() || f.IsCounter()) || rest == "" {
+			args = append(args, name)
+			continue
+		}
+		args = append(args, name, configValue(rest))
+	}
+	return expandConfigArgs(model, args, e, depth)
+}
+
+// configValue is a value as curl reads it: quoted with \\ \" \t \n \r \v escapes, or
+// up to the first blank.
+func configValue(s string) string {
+	if !strings.HasPrefix(s, `"`) {
+		if i := strings.IndexAny(s, " \t"); i >= 0 {
+			return s[:i]
+		}
+		return s
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			return b.String()
+		case c == '\\' && i+1 < len(s):
+			i++
+			switch s[i] {
+			case 't':
+				b.WriteByte('\t')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 'v':
+				b.WriteByte('\v')
+			default:
+				b.WriteByte(s[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
