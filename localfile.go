@@ -37,7 +37,11 @@ func readBounded(file string, limit int64) ([]byte, error) {
 // openRegular opens file for reading without blocking (O_NONBLOCK: opening a FIFO
 // waits for a writer otherwise) and refuses anything but a regular file.
 func openRegular(file string) (*os.File, error) {
-	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	return regularOnly(os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0))
+}
+
+// regularOnly passes on an opened file only if it is a regular file, closing it otherwise.
+func regularOnly(f *os.File, err error) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -113,13 +113,8 @@ func candidate(procDir string, pid int, selfNS fileID) (serviceAccount, error) {
 // trust store opens it so): a folder whose links lead elsewhere from kcurl's root than
 // from the process's is refused.
 func checkFile(sa serviceAccount, name string, creds procCreds) error {
-	f, err := sa.open(name)
+	st, err := sa.stat(name)
 	if err != nil {
-		return errors.New(fileProblem(err))
-	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		return err
 	}
 	if err := kubeletMade(fileAttrs{uid: st.Uid, gid: st.Gid, mode: st.Mode & 0o7777}, creds); err != nil {
@@ -155,13 +150,8 @@ func checkChosen(sa serviceAccount) error {
 	if !sa.has("ca.crt") {
 		return nil
 	}
-	f, err := sa.open("ca.crt")
+	st, err := sa.stat("ca.crt")
 	if err != nil {
-		return errors.New(fileProblem(err))
-	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		return err
 	}
 	return sameByPath(sa, "ca.crt", st)
@@ -315,15 +305,19 @@ func (sa serviceAccount) open(name string) (*os.File, error) {
 	if sa.root == "" {
 		return openRegular(filepath.Join(sa.dir, name))
 	}
-	f, err := openInRoot(sa.root, serviceAccountDir+"/"+name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY)
+	return regularOnly(openInRoot(sa.root, serviceAccountDir+"/"+name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY))
+}
+
+// stat is what fstat says of one of the folder's files, opened as open opens it.
+func (sa serviceAccount) stat(name string) (syscall.Stat_t, error) {
+	var st syscall.Stat_t
+	f, err := sa.open(name)
 	if err != nil {
-		return nil, err
+		return st, errors.New(fileProblem(err))
 	}
-	if err := mustBeRegular(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	defer f.Close()
+	err = syscall.Fstat(int(f.Fd()), &st)
+	return st, err
 }
 
 // readFile reads one of the folder's files, bounded; see open.
