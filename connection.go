@@ -130,6 +130,9 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		info.sizeUpload = max(size, 0)
 	}
 	hc, err := c.creds.forHop(t.url, u, t.spec.headers)
+	if hostPort(u) != hostPort(t.url) {
+		hc.headers = withoutHost(hc.headers) // curl's -H Host: is for the URL's host, not a redirect's
+	}
 	if t.urlAuth != nil && hostPort(u) == hostPort(t.url) {
 		hc.headers = append(hc.headers, *t.urlAuth)
 	}
@@ -188,6 +191,17 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		return nil, c.classify(ctx, err, u, info)
 	}
 	return resp, nil
+}
+
+// withoutHost is headers without the user's Host headers.
+func withoutHost(headers []headerArg) []headerArg {
+	out := headers[:0:0]
+	for _, h := range headers {
+		if !strings.EqualFold(h.name, "Host") {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // firstHopTarget is the transfer's request target as written, for its first hop only.
