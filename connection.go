@@ -240,6 +240,8 @@ type transportOptions struct {
 	pinnedKeys string
 	// h2c is --http2-prior-knowledge: HTTP/2 from the first byte, http:// too.
 	h2c bool
+	// ciphers is --ciphers.
+	ciphers string
 	// expectTimeout is --expect100-timeout.
 	expectTimeout time.Duration
 }
@@ -263,6 +265,9 @@ type transports struct {
 func newTransports(o transportOptions, e env) (*transports, error) {
 	resolves, err := parseResolves(o.resolve)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := parseCiphers(o.ciphers); err != nil {
 		return nil, err
 	}
 	t := &transports{opts: o, getenv: e.getenv, resolves: resolves}
@@ -311,6 +316,9 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 		cfg.MaxVersion = tls.VersionTLS12
 	case "1.3":
 		cfg.MaxVersion = tls.VersionTLS13
+	}
+	if suites, _ := parseCiphers(o.ciphers); suites != nil {
+		cfg.CipherSuites = suites
 	}
 	if o.pinnedKeys != "" {
 		pins := o.pinnedKeys

@@ -740,6 +740,8 @@ func TestTransportOptionsLikeCurl(t *testing.T) {
 		{name: "--pinnedpubkey that matches", args: []string{"--cacert", pki.caFile, "--pinnedpubkey", "sha256//AAAA;" + pin, "-w", "%{http_code}", srv.URL + "/"}},
 		{name: "--pinnedpubkey that does not", args: []string{"--cacert", pki.caFile, "--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", srv.URL + "/"}},
 		{name: "--pinnedpubkey with -k", args: []string{"-k", "--pinnedpubkey", pin, srv.URL + "/"}},
+		{name: "--ciphers over TLS 1.2", args: []string{"--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384", "--tls-max", "1.2", "--cacert", pki.caFile, "-w", "%{http_code}", srv.URL + "/"}},
+		{name: "--ciphers with no suite known", args: []string{"--ciphers", "NOPE-CIPHER", "--cacert", pki.caFile, srv.URL + "/"}},
 		{name: "--http2-prior-knowledge", args: []string{"--http2-prior-knowledge", "-w", "%{http_version}", h2c.URL + "/"}},
 		{name: "--speed-limit", args: []string{"--speed-limit", "1000", "--speed-time", "1", "http://" + slow + "/"}},
 	} {

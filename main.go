@@ -155,6 +155,7 @@ type ConnFlags struct {
 	CACert            string      `name:"cacert"`
 	CAPath            string      `name:"capath"`
 	PinnedPubKey      string      `name:"pinnedpubkey"`
+	Ciphers           string      `name:"ciphers"`
 	TLSServerName     string      `name:"tls-server-name"`
 	Cert              string      `short:"E"`
 	Key               string
@@ -295,6 +296,7 @@ var flagDocs = map[string]flagDoc{
 	"speed-time":            {"request", "SECONDS", "The time --speed-limit looks at (default 30)."},
 	"remote-header-name":    {"output", "", "With -O: name the file as the server's Content-Disposition says."},
 	"remove-on-error":       {"output", "", "Remove the -o file when the transfer fails (else it keeps what came, as curl's)."},
+	"ciphers":               {"tls", "LIST", "TLS 1.2 cipher suites to use (OpenSSL's names, : between them)."},
 	// kcurl whoami.
 	"format": {"", "", "Output format: text or json."},
 	// kcurl can-i.
@@ -583,7 +585,7 @@ func (f ConnFlags) connOptions() connOptions {
 			noProxy: f.NoProxy.v, noProxyOff: f.NoProxy.set && f.NoProxy.v == "", resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
 			connectTo: f.ConnectTo, unixSocket: f.UnixSocket, ipv4: f.IPv4, ipv6: f.IPv6,
 			keepalive: f.KeepaliveTime.d, noKeepalive: f.NoKeepalive, tlsMin: tlsMin(f), tlsMax: f.TLSMax,
-			pinnedKeys: f.PinnedPubKey,
+			pinnedKeys: f.PinnedPubKey, ciphers: f.Ciphers,
 		},
 		maxTime: f.MaxTime.d,
 	}
