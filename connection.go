@@ -153,6 +153,9 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		}
 		return nil, err
 	}
+	if hostPort(u) != hostPort(t.url) {
+		hc.headers = withoutHost(hc.headers) // curl's -H Host: is for the URL's host, not a redirect's
+	}
 	if ck, ok := t.jar.header(u); ok {
 		hc.headers = append(hc.headers, ck)
 	}
@@ -225,6 +228,17 @@ func (c *connection) hop(origin, u *url.URL) hop {
 	return h
 }
 
+// withoutHost is headers without the user's Host headers.
+func withoutHost(headers []headerArg) []headerArg {
+	out := headers[:0:0]
+	for _, h := range headers {
+		if !strings.EqualFold(h.name, "Host") {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // firstHopTarget is the transfer's request target as written, for its first hop only.
 func firstHopTarget(t *transfer, u *url.URL) string {
 	if u == t.url {
@@ -261,6 +275,8 @@ type transportOptions struct {
 	pinnedKeys string
 	// h2c is --http2-prior-knowledge: HTTP/2 from the first byte, http:// too.
 	h2c bool
+	// ciphers is --ciphers.
+	ciphers string
 	// expectTimeout is --expect100-timeout.
 	expectTimeout time.Duration
 }
@@ -291,6 +307,9 @@ type transportKind struct {
 func newTransports(o transportOptions, e env) (*transports, error) {
 	resolves, err := parseResolves(o.resolve)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := parseCiphers(o.ciphers); err != nil {
 		return nil, err
 	}
 	t := &transports{opts: o, getenv: e.getenv, resolves: resolves}
@@ -340,6 +359,9 @@ func (t *transports) newTransport(cfg *tls.Config) *http.Transport {
 		cfg.MaxVersion = tls.VersionTLS12
 	case "1.3":
 		cfg.MaxVersion = tls.VersionTLS13
+	}
+	if suites, _ := parseCiphers(o.ciphers); suites != nil {
+		cfg.CipherSuites = suites
 	}
 	if o.pinnedKeys != "" {
 		pins := o.pinnedKeys

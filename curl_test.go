@@ -320,6 +320,7 @@ var rawReplies = map[string]string{
 	"/te100":    "HTTP/1.1 200 OK\r\nTransfer-Encoding: " + strings.Repeat("gzip,", 99) + "gzip\r\n\r\n-foo-\n",
 	"/nocolon":  "HTTP/1.1 200 OK\r\nX-A: 1\r\nno colon here\r\nContent-Length: 3\r\n\r\nok\n",
 	"/huge":     "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\nConnection: close\r\n\r\nok\n",
+	"/tohost":   "HTTP/1.1 302 Found\r\nLocation: http://b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
@@ -362,6 +363,7 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
 		{name: "--resolve with a bad port", args: []string{"--resolve", "1234:example.com:127.0.0.1", base + "/ok"}, stderr: true},
+		{name: "-H Host: stays with the URL's host", args: []string{"-x", srv.addr, "-L", "-H", "Host: custom.example", "http://a.invalid/tohost"}},
 		{name: "through an HTTP proxy", args: []string{"-x", srv.addr, "http://example.invalid/ok"}},
 		{name: "-x '' turns the environment's proxy off", args: []string{"-x", "", base + "/ok"}, env: map[string]string{"http_proxy": "http://127.0.0.1:1"}},
 		{name: "a refused CONNECT", args: []string{"-x", srv.addr, "https://example.invalid/ok"}, stderr: true},
@@ -732,6 +734,8 @@ func TestTransportOptionsLikeCurl(t *testing.T) {
 		{name: "--pinnedpubkey that matches", args: []string{"--cacert", pki.caFile, "--pinnedpubkey", "sha256//AAAA;" + pin, "-w", "%{http_code}", srv.URL + "/"}},
 		{name: "--pinnedpubkey that does not", args: []string{"--cacert", pki.caFile, "--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", srv.URL + "/"}},
 		{name: "--pinnedpubkey with -k", args: []string{"-k", "--pinnedpubkey", pin, srv.URL + "/"}},
+		{name: "--ciphers over TLS 1.2", args: []string{"--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384", "--tls-max", "1.2", "--cacert", pki.caFile, "-w", "%{http_code}", srv.URL + "/"}},
+		{name: "--ciphers with no suite known", args: []string{"--ciphers", "NOPE-CIPHER", "--cacert", pki.caFile, srv.URL + "/"}},
 		{name: "--http2-prior-knowledge", args: []string{"--http2-prior-knowledge", "-w", "%{http_version}", h2c.URL + "/"}},
 		{name: "--speed-limit", args: []string{"--speed-limit", "1000", "--speed-time", "1", "http://" + slow + "/"}},
 	} {

@@ -37,6 +37,7 @@ const (
 	exitBadContentEncoding  = 61 // a --compressed body that does not decode
 	exitFileTooLarge        = 63 // an answer larger than kcurl holds or prints (a Table, a rules review); --max-filesize
 	exitLoginDenied         = 67 // -n: the netrc file cannot be read
+	exitCipherList          = 59 // --ciphers names no suite kcurl has
 	exitCACertProblem       = 77 // a CA file that cannot be read or holds no certificate
 	exitPinnedKey           = 90 // --pinnedpubkey does not match the server's key
 )

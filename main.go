@@ -163,6 +163,7 @@ type ConnFlags struct {
 	CACert            string      `name:"cacert"`
 	CAPath            string      `name:"capath"`
 	PinnedPubKey      string      `name:"pinnedpubkey"`
+	Ciphers           string      `name:"ciphers"`
 	TLSServerName     string      `name:"tls-server-name"`
 	Cert              string      `short:"E"`
 	Key               string
@@ -309,6 +310,7 @@ var flagDocs = map[string]flagDoc{
 	"speed-time":            {"request", "SECONDS", "The time --speed-limit looks at (default 30)."},
 	"remote-header-name":    {"output", "", "With -O: name the file as the server's Content-Disposition says."},
 	"remove-on-error":       {"output", "", "Remove the -o file when the transfer fails (else it keeps what came, as curl's)."},
+	"ciphers":               {"tls", "LIST", "TLS 1.2 cipher suites to use (OpenSSL's names, : between them)."},
 	"jsonpath":              {"kubernetes", "TEMPLATE", "Print a 2xx JSON response through a kubectl JSONPath template ('{.items[*].metadata.name}')."},
 	"jsonpath-fail-empty":   {"kubernetes", "", "With --jsonpath: exit 22 when the template matches nothing (for exec probes)."},
 	"yaml":                  {"kubernetes", "", "Ask the API server for YAML (Accept: application/yaml) and write it as it streams. A body from @FILE.yaml or .yml goes as application/yaml (PATCH: apply-patch+yaml, fieldManager=kcurl)."},
@@ -653,7 +655,7 @@ func (f ConnFlags) connOptions() connOptions {
 			noProxy: f.NoProxy.v, noProxyOff: f.NoProxy.set && f.NoProxy.v == "", resolve: f.Resolve, userAgent: defaultUserAgent(), expectTimeout: time.Second,
 			connectTo: f.ConnectTo, unixSocket: f.UnixSocket, ipv4: f.IPv4, ipv6: f.IPv6,
 			keepalive: f.KeepaliveTime.d, noKeepalive: f.NoKeepalive, tlsMin: tlsMin(f), tlsMax: f.TLSMax,
-			pinnedKeys: f.PinnedPubKey,
+			pinnedKeys: f.PinnedPubKey, ciphers: f.Ciphers,
 		},
 		maxTime:     f.MaxTime.d,
 		impersonate: impersonation{user: f.As, groups: f.AsGroup, uid: f.AsUID, extra: f.AsUserExtra},
