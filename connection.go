@@ -127,62 +127,29 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-	if err != nil {
+	if err == nil {
 		if rc != nil {
-			rc.Close()
+			req.Body, req.ContentLength = rc, size
+			if size == 0 {
+				req.Body = http.NoBody
+			}
+			info.sizeUpload = max(size, 0)
 		}
-		return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	} else {
+		err = exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
 	}
-	if rc != nil {
-		req.Body, req.ContentLength = rc, size
-		if size == 0 {
-			req.Body = http.NoBody
-		}
-		info.sizeUpload = max(size, 0)
+	var sent []headerArg
+	var proxy *url.URL
+	f := requestFrame{u: u, method: method, size: size, hasBody: body != nil, api: h.api, http1: u.Scheme == "http" && !c.transports.opts.h2c, http10: c.transports.opts.http10}
+	if err == nil {
+		sent, proxy, err = c.headers(t, h, &f, req, info, out)
 	}
-	user := t.spec.headers
-	if t.urlAuth != nil {
-		// The URL's user:password is a credential of the user's own: the same rule as -H Authorization.
-		user = append(user[:len(user):len(user)], *t.urlAuth)
-	}
-	hc, err := c.creds.forHop(h, user)
-	info.auth = hc.auth
 	if err != nil {
 		if rc != nil {
 			rc.Close()
 		}
 		return nil, err
 	}
-	if hostPort(u) != hostPort(t.url) {
-		hc.headers = withoutHost(hc.headers) // curl's -H Host: is for the URL's host, not a redirect's
-	}
-	if ck, ok := t.jar.header(u); ok {
-		hc.headers = append(hc.headers, ck)
-	}
-	if t.resumeFrom > 0 {
-		hc.headers = append(hc.headers, headerArg{name: "Range", value: "bytes=" + strconv.FormatInt(t.resumeFrom, 10) + "-", builtin: true})
-	}
-	if hc.auth.note != "" {
-		out.info("%s", hc.auth.note)
-	}
-	f := requestFrame{u: u, method: method, size: size, hasBody: body != nil, api: h.api, http1: u.Scheme == "http" && !c.transports.opts.h2c, http10: c.transports.opts.http10}
-	var proxy *url.URL
-	if f.http1 {
-		if proxy, err = c.transports.proxyFor(req); err != nil {
-			if rc != nil {
-				rc.Close()
-			}
-			return nil, err
-		}
-		f.proxied = proxy != nil
-		if pa, ok := proxyAuthorization(proxy); ok {
-			hc.headers = append(hc.headers, pa)
-		}
-	}
-	f.noExpect = info.noExpect
-	sent := t.spec.headersFor(f, hc)
-	info.sent = sent
-	info.sizeRequest += requestHeadSize(method, u, sent)
 	trace := c.trace(u, info, out, caDesc, req, sent)
 	ctx = httptrace.WithClientTrace(ctx, trace)
 	var resp *http.Response
@@ -204,6 +171,49 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		return nil, c.classify(ctx, err, u, info)
 	}
 	return resp, nil
+}
+
+// headers are one request's headers: the credentials the hop may carry (forHop), the
+// cookies, ranges and proxy credentials that go with it, in curl's order; and, for
+// kcurl's own HTTP/1.1 exchange, the proxy it goes through.
+func (c *connection) headers(t *transfer, h hop, f *requestFrame, req *http.Request, info *transferInfo, out *output) ([]headerArg, *url.URL, error) {
+	user := t.spec.headers
+	if t.urlAuth != nil {
+		// The URL's user:password is a credential of the user's own: the same rule as -H Authorization.
+		user = append(user[:len(user):len(user)], *t.urlAuth)
+	}
+	hc, err := c.creds.forHop(h, user)
+	info.auth = hc.auth
+	if err != nil {
+		return nil, nil, err
+	}
+	if hostPort(h.url) != hostPort(t.url) {
+		hc.headers = withoutHost(hc.headers) // curl's -H Host: is for the URL's host, not a redirect's
+	}
+	if ck, ok := t.jar.header(h.url); ok {
+		hc.headers = append(hc.headers, ck)
+	}
+	if t.resumeFrom > 0 {
+		hc.headers = append(hc.headers, headerArg{name: "Range", value: "bytes=" + strconv.FormatInt(t.resumeFrom, 10) + "-", builtin: true})
+	}
+	if hc.auth.note != "" {
+		out.info("%s", hc.auth.note)
+	}
+	var proxy *url.URL
+	if f.http1 {
+		if proxy, err = c.transports.proxyFor(req); err != nil {
+			return nil, nil, err
+		}
+		f.proxied = proxy != nil
+		if pa, ok := proxyAuthorization(proxy); ok {
+			hc.headers = append(hc.headers, pa)
+		}
+	}
+	f.noExpect = info.noExpect
+	sent := t.spec.headersFor(*f, hc)
+	info.sent = sent
+	info.sizeRequest += requestHeadSize(f.method, h.url, sent)
+	return sent, proxy, nil
 }
 
 // isAPIServer reports whether u is the API server: by its discovered address, or by

@@ -478,24 +478,9 @@ func run(args []string, e env) (code int) {
 	if groups := splitNext(parser.Model.Flags, args); len(groups) > 1 {
 		return runGroups(parser.Model.Flags, groups, e)
 	}
-	args, err := expandConfig(parser.Model.Flags, args, e)
-	if err != nil {
-		return newOutput(e, messages{}).fail(err)
-	}
-	flags, urls := splitURLs(parser.Model.Flags, args)
-	if code, done := parse(parser, flags, e); done {
+	if code, done := parseCurl(&c, parser, args, e); done {
 		return code
 	}
-	c.ConnFlags.keepSecrets()
-	hideSecrets(e, c.Token, c.OAuth2Bearer)
-	if c.Fail && c.FailWithBody {
-		return newOutput(e, c.messages()).fail(&exitError{code: exitFailedInit, err: &usageError{"option " + laterOf(flagsInOrder(parser.Model.Flags, flags), "fail", "fail-with-body") + ": is badly used here"}})
-	}
-	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
-		newOutput(e, c.messages()).curlWarning(text)
-		return exitFailedInit
-	}
-	c.URLs = append(urls, c.URLs...) // those after "--" come last
 	if c.Version {
 		fmt.Fprintln(e.stdout, versionLine())
 		return exitOK
@@ -504,12 +489,38 @@ func run(args []string, e env) (code int) {
 		code, _ := parse(parser, []string{"--help"}, e)
 		return code
 	}
-	if c.User != "" {
-		c.User = strings.Clone(c.User)
-		if e.hideArg != nil {
-			e.hideArg(c.User)
-		}
+	return runTransfers(&c, e)
+}
+
+// parseCurl parses a curl command line into c: config files, URLs anywhere between
+// the flags, then curl's checks of flags that do not go together. Typed credentials
+// leave the process's command line as soon as they are parsed.
+func parseCurl(c *cli, parser *kong.Kong, args []string, e env) (code int, done bool) {
+	args, err := expandConfig(parser.Model.Flags, args, e)
+	if err != nil {
+		return newOutput(e, messages{}).fail(err), true
 	}
+	flags, urls := splitURLs(parser.Model.Flags, args)
+	if code, done := parse(parser, flags, e); done {
+		return code, true
+	}
+	c.ConnFlags.keepSecrets()
+	c.User = strings.Clone(c.User)
+	hideSecrets(e, c.Token, c.OAuth2Bearer, c.User)
+	if c.Fail && c.FailWithBody {
+		return newOutput(e, c.messages()).fail(&exitError{code: exitFailedInit, err: &usageError{"option " + laterOf(flagsInOrder(parser.Model.Flags, flags), "fail", "fail-with-body") + ": is badly used here"}}), true
+	}
+	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
+		newOutput(e, c.messages()).curlWarning(text)
+		return exitFailedInit, true
+	}
+	c.URLs = append(urls, c.URLs...) // those after "--" come last
+	return 0, false
+}
+
+// runTransfers is the curl command line's run: --stderr and --trace set up, then the
+// runner.
+func runTransfers(c *cli, e env) int {
 	if c.Stderr != "" {
 		w, closeStderr, err := openStderr(c.Stderr, e)
 		if err != nil {
