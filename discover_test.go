@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -168,4 +169,32 @@ func TestValidPort(t *testing.T) {
 			is.Equal(validPort(tt.port), tt.ok) // a port is 1 to 65535, digits only
 		})
 	}
+}
+
+func TestHostPort(t *testing.T) {
+	for _, tt := range []struct{ url, want string }{
+		{"http://api.test/", "api.test:80"},
+		{"https://api.test/", "api.test:443"},
+		{"http://api.test:8080/", "api.test:8080"},
+		{"https://API.test:6443/", "api.test:6443"},
+		{"https://[::1]/", "[::1]:443"},
+		{"http://10.0.0.1/", "10.0.0.1:80"},
+	} {
+		t.Run(tt.url, func(t *testing.T) {
+			is := is.New(t)
+			u, err := url.Parse(tt.url)
+			is.NoErr(err)
+			is.Equal(hostPort(u), tt.want) // the scheme's default port filled in
+		})
+	}
+}
+
+func TestPlainHTTPIsNotTheAPIServer(t *testing.T) {
+	is := is.New(t)
+	api, err := discoverAPIServer("", func(k string) string {
+		return map[string]string{"KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}[k]
+	})
+	is.NoErr(err)
+	u, _ := url.Parse("http://10.0.0.1/api")
+	is.Equal(api.identify(u), notAPIServer) // http:// to the address is port 80, not the API server's 443
 }
