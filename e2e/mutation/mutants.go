@@ -63,8 +63,8 @@ var mutants = []mutant{
 	{"-f on 401 and above", "transfer.go", `return status >= 400 && (d.fail || d.failWithBody)`, `return status > 400 && (d.fail || d.failWithBody)`, false},
 	{"--max-redirs N allows N+1", "transfer.go", `if followed >= max {`, `if followed > max {`, true},
 	{"--max-redirs -1 without end", "transfer.go", `max = maxRedirectsUnlimited`, `max = 5000`, true},
-	{"a redirect to any scheme", "transfer.go", `(next.Scheme != "http" && next.Scheme != "https")`, `false`, true},
-	{"303 keeps the method", "transfer.go", `if status == 303 ||`, `if false ||`, false},
+	{"a redirect to any scheme", "transfer.go", `|| next.Scheme != "http" && next.Scheme != "https" {`, ` {`, true},
+	{"303 keeps the method", "transfer.go", `toGet = method != http.MethodHead && !p.post303`, `toGet = false`, false},
 
 	// bounds on what a server sends.
 	{"a Table without a cell bound", "kubernetes.go", `if (len(t.rows)+1)*len(shown) > maxPrintedCells {`, `if false {`, true},
@@ -90,6 +90,7 @@ var mutants = []mutant{
 	{"a huge @file read whole", "request.go", `fi.Mode().IsRegular() && fi.Size() > limit`, `false`, true},
 	{"stdin past its limit", "request.go", `if d.n+int64(n) > limit {`, `if false {`, true},
 	{"a file one byte over its limit", "procscan.go", `if int64(len(b)) > limit {`, `if int64(len(b)) > limit+1 {`, true},
-	{"--oauth2-bearer left in argv", "main.go", `hideSecrets(e, c.Token, c.OAuth2Bearer)`, `hideSecrets(e, c.Token)`, true},
+	{"--oauth2-bearer left in argv", "main.go", `hideSecrets(e, c.Token, c.OAuth2Bearer, c.User)`, `hideSecrets(e, c.Token, c.User)`, true},
+	{"-u left in argv", "main.go", `hideSecrets(e, c.Token, c.OAuth2Bearer, c.User)`, `hideSecrets(e, c.Token, c.OAuth2Bearer)`, true},
 	{"Go's log lines on stderr", "main.go", `log.SetOutput(io.Discard)`, `log.SetOutput(os.Stderr)`, true},
 }
