@@ -57,10 +57,14 @@ func newConnection(o connOptions, e env) (*connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.resolvConf != "" {
-		if b, err := readBounded(e.resolvConf, maxResolvConfSize); err == nil {
-			api.clusterDomain = clusterDomain(b)
-		}
+	if file := e.resolvConf; file != "" {
+		api.clusterDomain = sync.OnceValue(func() string {
+			b, err := readBounded(file, maxResolvConfSize)
+			if err != nil {
+				return ""
+			}
+			return clusterDomain(b)
+		})
 	}
 	procDir := e.procDir
 	if procDir == "" {

@@ -18,8 +18,9 @@ type apiServer struct {
 	source string
 	// guessed is true when nothing told kcurl where the server is.
 	guessed bool
-	// clusterDomain is the cluster's DNS domain, from the pod's resolv.conf, if known.
-	clusterDomain string
+	// clusterDomain is the cluster's DNS domain, from the pod's resolv.conf, if known;
+	// read only when a URL's name needs it, so a plain GET reads no more files.
+	clusterDomain func() string
 }
 
 // discoverAPIServer finds the API server: --server, else the service environment
@@ -138,8 +139,10 @@ func (a apiServer) identify(u *url.URL) apiIdentity {
 	switch h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); {
 	case h == "kubernetes", h == "kubernetes.default", h == defaultAPIServerHost:
 		return apiByName
-	case a.clusterDomain != "" && h == defaultAPIServerHost+"."+a.clusterDomain:
-		return apiByName
+	case strings.HasPrefix(h, defaultAPIServerHost+".") && a.clusterDomain != nil:
+		if d := a.clusterDomain(); d != "" && h == defaultAPIServerHost+"."+d {
+			return apiByName
+		}
 	}
 	return notAPIServer
 }

@@ -381,7 +381,7 @@ func TestIsAPIServer(t *testing.T) {
 	api, _ := discoverAPIServer("", func(k string) string {
 		return map[string]string{"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}[k]
 	})
-	api.clusterDomain = "cluster.local"
+	api.clusterDomain = func() string { return "cluster.local" }
 	tests := []struct {
 		url  string
 		want bool
@@ -418,7 +418,7 @@ func TestCredentialsForHop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api.clusterDomain = "cluster.local"
+	api.clusterDomain = func() string { return "cluster.local" }
 	withCA, withoutCA := t.TempDir(), t.TempDir()
 	for _, dir := range []string{withCA, withoutCA} {
 		if err := os.WriteFile(filepath.Join(dir, "token"), []byte(secretPrefix+"hop\n"), 0o600); err != nil {

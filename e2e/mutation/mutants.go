@@ -34,7 +34,7 @@ var mutants = []mutant{
 	{"a token file of 64 MiB", "token.go", `const maxTokenSize = 64 << 10`, `const maxTokenSize = 64 << 20`, true},
 
 	// discover.go: whether a URL is the API server.
-	{"any cluster domain", "discover.go", `case a.clusterDomain != "" && h == defaultAPIServerHost+"."+a.clusterDomain:`, `case strings.HasPrefix(h, defaultAPIServerHost+"."):`, true},
+	{"any cluster domain", "discover.go", `if d := a.clusterDomain(); d != "" && h == defaultAPIServerHost+"."+d {`, `if true {`, true},
 	{"a name on any port", "discover.go", `if hostPort(u) != strings.ToLower(u.Hostname())+":443" {`, `if false {`, true},
 	{"the address without its port", "discover.go", `if hostPort(u) == hostPort(a.base) {`, `if u.Hostname() == a.base.Hostname() {`, true},
 	{"a host name with '/'", "discover.go", `c == '-' || c == '_' || c == '.') {`, `c == '-' || c == '_' || c == '.' || c == '/') {`, true},
