@@ -117,6 +117,16 @@ func TestKube14Transcripts(t *testing.T) {
 		return strings.Join(lines[:min(4, len(lines))], "")
 	})
 
+	r = kcurl(t, p.saDir.Dir, "-sS", "--jsonpath", `{range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}`, "/api/v1/namespaces/{namespace}/pods?labelSelector=app%3Dweb")
+	is.Equal(r.code, 0)
+	show(`kcurl -sS --jsonpath '{range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}' '/api/v1/namespaces/{namespace}/pods?labelSelector=app%3Dweb'`, r, nil)
+	r = kcurl(t, p.saDir.Dir, "-sS", "--jsonpath", `{.data.mode}{"\n"}`, "/api/v1/namespaces/{namespace}/configmaps/settings")
+	is.Equal(r.code, 0)
+	show(`kcurl -sS --jsonpath '{.data.mode}{"\n"}' /api/v1/namespaces/{namespace}/configmaps/settings`, r, nil)
+	r = kcurl(t, p.saDir.Dir, "-sS", "--jsonpath", `{.data.missing}`, "--jsonpath-fail-empty", "/api/v1/namespaces/{namespace}/configmaps/settings")
+	is.Equal(r.code, 22)
+	show("kcurl -sS --jsonpath '{.data.missing}' --jsonpath-fail-empty /api/v1/namespaces/{namespace}/configmaps/settings      # an exec probe on a field", r, nil)
+
 	minion := newPod(t, ns, "minion")
 	role := "impersonator-" + ns
 	admin(t, http.MethodPost, "/apis/rbac.authorization.k8s.io/v1/clusterroles", "application/json",
