@@ -801,7 +801,8 @@ func TestUserHiddenFromCmdline(t *testing.T) {
 		cmd := exec.Command(bin, args...)
 		is.NoErr(cmd.Start())
 		var cmdline []byte
-		for i := 0; i < 50 && !bytes.Contains(cmdline, []byte("http://")); i++ {
+		// The password is there from exec until kcurl has parsed it: wait for it to go.
+		for i := 0; i < 50 && (!bytes.Contains(cmdline, []byte("http://")) || bytes.Contains(cmdline, []byte("s3cret-pw"))); i++ {
 			time.Sleep(50 * time.Millisecond)
 			cmdline, _ = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
 		}
