@@ -76,7 +76,7 @@ var mutants = []mutant{
 	{"a failed -o file is kept", "output.go", "\tif s.created {", "\tif false {", false},
 
 	// procscan.go: the debug-container scan.
-	{"another user namespace accepted", "procscan.go", `if err != nil || ns != selfNS {`, `if err != nil {`, true},
+	{"another user namespace accepted", "procscan.go", `if err != nil || ns != selfNS {`, `if err != nil || false && ns != selfNS {`, true},
 	{"any owner accepted", "procscan.go", `case f.uid != 0 && f.uid != p.uid:`, `case false:`, true},
 	{"any group accepted", "procscan.go", `case f.gid != 0 && !p.inGroup(f.gid):`, `case false:`, true},
 	{"world-writable accepted", "procscan.go", `case f.mode&0o002 != 0:`, `case false:`, true},
