@@ -311,16 +311,18 @@ func TestMalformedLocationIsAURLError(t *testing.T) {
 }
 
 // TestNoGoLogLines runs the built binary against a server that sends a body on a 204,
-// which net/http reports through Go's standard logger: nothing of it reaches stderr.
+// which net/http (kcurl's HTTPS client) reports through Go's standard logger: nothing
+// of it reaches stderr.
 func TestNoGoLogLines(t *testing.T) {
 	bin := buildKcurl(t)
 	is := is.New(t)
-	addr := faultServer(t, func(c net.Conn) {
+	pki := newPKI(t)
+	addr := tlsFaultServer(t, pki, func(c net.Conn) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\nunsolicited body\r\n")
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 	})
-	cmd := exec.Command(bin, "-s", "http://"+addr+"/", "http://"+addr+"/again")
+	cmd := exec.Command(bin, "-s", "--http1.1", "--cacert", pki.caFile, "https://"+addr+"/", "https://"+addr+"/again")
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
