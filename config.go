@@ -8,8 +8,6 @@ package main
 import (
 	"path/filepath"
 	"strings"
-
-	"github.com/alecthomas/kong"
 )
 
 // maxConfigDepth bounds config files that include each other.
@@ -17,20 +15,20 @@ const maxConfigDepth = 10
 
 // expandConfig returns args with .curlrc in front (unless -q is first) and every -K
 // replaced by its file's options.
-func expandConfig(model []*kong.Flag, args []string, e env) ([]string, error) {
+func expandConfig(set flagSet, args []string, e env) ([]string, error) {
 	var out []string
 	if len(args) > 0 && (args[0] == "-q" || args[0] == "--disable") {
 		args = args[1:]
 	} else if rc := curlrc(e.getenv); rc != "" {
 		if b, err := readBounded(rc, maxArgFileSize); err == nil {
-			more, err := configArgs(model, string(b), e, 1)
+			more, err := configArgs(set, string(b), e, 1)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, more...)
 		}
 	}
-	more, err := expandConfigArgs(model, args, e, 0)
+	more, err := expandConfigArgs(set, args, e, 0)
 	return append(out, more...), err
 }
 
@@ -47,7 +45,7 @@ func curlrc(getenv func(string) string) string {
 	return ""
 }
 
-func expandConfigArgs(model []*kong.Flag, args []string, e env, depth int) ([]string, error) {
+func expandConfigArgs(set flagSet, args []string, e env, depth int) ([]string, error) {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -64,7 +62,7 @@ func expandConfigArgs(model []*kong.Flag, args []string, e env, depth int) ([]st
 		}
 		if name == "" {
 			out = append(out, a)
-			if takesNextValue(model, a) && i+1 < len(args) {
+			if takesNextValue(set, a) && i+1 < len(args) {
 				i++
 				out = append(out, args[i]) // a value, even one that reads "-K"
 			}
@@ -85,7 +83,7 @@ func expandConfigArgs(model []*kong.Flag, args []string, e env, depth int) ([]st
 		if depth >= maxConfigDepth {
 			return nil, exitErrorf(exitFailedInit, "config files nest more than %d deep", maxConfigDepth)
 		}
-		more, err := configArgs(model, string(text), e, depth+1)
+		more, err := configArgs(set, string(text), e, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -95,18 +93,17 @@ func expandConfigArgs(model []*kong.Flag, args []string, e env, depth int) ([]st
 }
 
 // takesNextValue reports whether the argument after a is a's value.
-func takesNextValue(model []*kong.Flag, a string) bool {
+func takesNextValue(set flagSet, a string) bool {
 	switch {
 	case strings.HasPrefix(a, "--"):
-		f := flagNamed(model, a[2:])
-		return !strings.Contains(a, "=") && f != nil && !f.IsBool() && !f.IsCounter()
+		return !strings.Contains(a, "=") && takesValue(set.long(a[2:]))
 	case strings.HasPrefix(a, "-") && len(a) > 1:
 		for j, r := range a[1:] {
-			f := flagShort(model, r)
+			f := set.short(r)
 			if f == nil {
 				return false
 			}
-			if !f.IsBool() && !f.IsCounter() {
+			if f.value {
 				return j == len(a)-2
 			}
 		}
@@ -115,19 +112,19 @@ func takesNextValue(model []*kong.Flag, a string) bool {
 }
 
 // flagFor is the flag a short ("-o") or long ("--output") argument names.
-func flagFor(model []*kong.Flag, a string) *kong.Flag {
+func flagFor(set flagSet, a string) *flagSpec {
 	switch {
 	case strings.HasPrefix(a, "--"):
 		name, _, _ := strings.Cut(a[2:], "=")
-		return flagNamed(model, name)
+		return set.long(name)
 	case strings.HasPrefix(a, "-") && len(a) == 2:
-		return flagShort(model, rune(a[1]))
+		return set.short(rune(a[1]))
 	}
 	return nil
 }
 
 // configArgs turns a config file's text into command-line arguments.
-func configArgs(model []*kong.Flag, text string, e env, depth int) ([]string, error) {
+func configArgs(set flagSet, text string, e env, depth int) ([]string, error) {
 	var args []string
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(strings.TrimRight(line, "\r"))
@@ -145,14 +142,14 @@ func configArgs(model []*kong.Flag, text string, e env, depth int) ([]string, er
 			args = append(args, "--url", configValue(rest))
 			continue
 		}
-		f := flagFor(model, name)
-		if f != nil && (f.IsBool() || f.IsCounter()) || rest == "" {
+		f := flagFor(set, name)
+		if f != nil && !f.value || rest == "" {
 			args = append(args, name)
 			continue
 		}
 		args = append(args, name, configValue(rest))
 	}
-	return expandConfigArgs(model, args, e, depth)
+	return expandConfigArgs(set, args, e, depth)
 }
 
 // configValue is a value as curl reads it: quoted with \\ \" \t \n \r \v escapes, or

@@ -409,11 +409,7 @@ func FuzzPlaceholders(f *testing.F) {
 // fuzzParse parses args as run does and builds the runner, stopping before any request.
 func fuzzParse(args []string, e env) (code int, planned *runner, err error) {
 	var c cli
-	parser, code, ok := newParser(&c, "kcurl", "fuzz", e)
-	if !ok {
-		return code, nil, nil
-	}
-	if code, done := parse(parser, args, e); done {
+	if code, done := parseInto(&c, "kcurl", "fuzz", args, e); done {
 		return code, nil, nil
 	}
 	if c.Version {
@@ -506,8 +502,9 @@ func TestFuzzParseIsRunsParse(t *testing.T) {
 	}
 }
 
-// FuzzParseArgs holds parseArgs to kong's own Parse: the same target, error, output and
-// exit for any command line of any of the four grammars.
+// FuzzParseArgs holds parseArgs to kong's own Parse, and parseInto's model of the named
+// flags to kong's whole model: the same target, error, output and exit for any command
+// line of any of the grammars.
 func FuzzParseArgs(f *testing.F) {
 	for _, s := range []string{
 		"/api", "-sS\x00-XPOST\x00-d\x00{}\x00/api", "--help", "-h\x00--bogus", "--table=wide\x00/x", "--\x00-x",
@@ -521,5 +518,6 @@ func FuzzParseArgs(f *testing.F) {
 			return // @file reads files
 		}
 		checkParseArgsMatchesKong(t, strings.Split(joined, "\x00"))
+		checkNamedModelMatchesWhole(t, strings.Split(joined, "\x00"))
 	})
 }

@@ -31,7 +31,7 @@ type whoamiCmd struct {
 // the local part is printed even when the server cannot be reached.
 func runWhoami(args []string, e env) int {
 	var cmd whoamiCmd
-	if code, done := parseCommand(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", args, e); done {
+	if code, done := parseInto(&cmd, "kcurl whoami", "Who the API server thinks you are (selfsubjectreviews), and what the token itself says (decoded locally, not trusted).", args, e); done {
 		return code
 	}
 	cmd.keepSecrets()
@@ -74,7 +74,7 @@ type canICmd struct {
 // runCanI exits 0 for yes and 1 for no, as kubectl auth can-i; curl's codes otherwise.
 func runCanI(args []string, e env) int {
 	var cmd canICmd
-	if code, done := parseCommand(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", args, e); done {
+	if code, done := parseInto(&cmd, "kcurl can-i", "Ask the API server whether this identity may do something (exit 0 yes, 1 no), or list its rules with --all.", args, e); done {
 		return code
 	}
 	cmd.keepSecrets()

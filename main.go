@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"reflect"
 	"regexp"
 	"runtime"
 	"runtime/debug"
@@ -471,14 +472,11 @@ func run(args []string, e env) (code int) {
 		}
 	}
 	var c cli
-	parser, code, ok := newParser(&c, "kcurl", "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl wait, kcurl completion.", e)
-	if !ok {
-		return code
+	set := flagsOf(reflect.TypeFor[cli]())
+	if groups := splitNext(set, args); len(groups) > 1 {
+		return runGroups(set, groups, e)
 	}
-	if groups := splitNext(parser.Model.Flags, args); len(groups) > 1 {
-		return runGroups(parser.Model.Flags, groups, e)
-	}
-	if code, done := parseCurl(&c, parser, args, e); done {
+	if code, done := parseCurl(&c, set, args, e); done {
 		return code
 	}
 	if c.Version {
@@ -486,31 +484,34 @@ func run(args []string, e env) (code int) {
 		return exitOK
 	}
 	if c.Manual {
-		code, _ := parse(parser, []string{"--help"}, e)
+		code, _ := parseInto(&cli{}, "kcurl", kcurlDescription, []string{"--help"}, e)
 		return code
 	}
 	return runTransfers(&c, e)
 }
 
+// kcurlDescription is the first line of --help.
+const kcurlDescription = "curl for the Kubernetes API server, from inside a pod. Also: kcurl whoami, kcurl can-i, kcurl wait, kcurl completion."
+
 // parseCurl parses a curl command line into c: config files, URLs anywhere between
 // the flags, then curl's checks of flags that do not go together. Typed credentials
 // leave the process's command line as soon as they are parsed.
-func parseCurl(c *cli, parser *kong.Kong, args []string, e env) (code int, done bool) {
-	args, err := expandConfig(parser.Model.Flags, args, e)
+func parseCurl(c *cli, set flagSet, args []string, e env) (code int, done bool) {
+	args, err := expandConfig(set, args, e)
 	if err != nil {
 		return newOutput(e, messages{}).fail(err), true
 	}
-	flags, urls := splitURLs(parser.Model.Flags, args)
-	if code, done := parse(parser, flags, e); done {
+	flags, urls := splitURLs(set, args)
+	if code, done := parseNamed(c, set, "kcurl", kcurlDescription, flags, e); done {
 		return code, true
 	}
 	c.ConnFlags.keepSecrets()
 	c.User = strings.Clone(c.User)
 	hideSecrets(e, c.Token, c.OAuth2Bearer, c.User)
 	if c.Fail && c.FailWithBody {
-		return newOutput(e, c.messages()).fail(&exitError{code: exitFailedInit, err: &usageError{"option " + laterOf(flagsInOrder(parser.Model.Flags, flags), "fail", "fail-with-body") + ": is badly used here"}}), true
+		return newOutput(e, c.messages()).fail(&exitError{code: exitFailedInit, err: &usageError{"option " + laterOf(flagsInOrder(set, flags), "fail", "fail-with-body") + ": is badly used here"}}), true
 	}
-	if text := methodConflict(flagsInOrder(parser.Model.Flags, flags)); text != "" {
+	if text := methodConflict(flagsInOrder(set, flags)); text != "" {
 		newOutput(e, c.messages()).curlWarning(text)
 		return exitFailedInit, true
 	}
@@ -843,42 +844,6 @@ func orderedData(c *cli) []dataPiece {
 	return all
 }
 
-// newParser is kong set up as curl users expect: values may start with '-', help in
-// curl's groups (from flagDocs), and no exit of its own.
-func newParser(target any, name, description string, e env) (*kong.Kong, int, bool) {
-	parser, err := kong.New(target,
-		kong.Name(name),
-		kong.Description(description),
-		kong.Writers(e.stdout, e.stderr),
-		kong.WithHyphenPrefixedParameters(true),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-	)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "kcurl: (2) %v\n", err)
-		return nil, exitFailedInit, false
-	}
-	parser.Exit = func(int) { panic(kongExit{}) }
-	node := parser.Model.Node
-	for _, v := range node.Positional {
-		v.Help = flagDocs[v.Name].help
-	}
-	for _, f := range node.Flags {
-		if d, ok := flagDocs[f.Name]; ok {
-			f.Help, f.PlaceHolder, f.Group = d.help, d.placeholder, helpGroups[d.group]
-		}
-	}
-	return parser, 0, true
-}
-
-// parseCommand parses args into a subcommand's struct; done means exit with code now.
-func parseCommand(target any, name, description string, args []string, e env) (code int, done bool) {
-	parser, code, ok := newParser(target, name, description, e)
-	if !ok {
-		return code, true
-	}
-	return parse(parser, args, e)
-}
-
 // completionCmd is "kcurl completion SHELL".
 type completionCmd struct {
 	Shell string `arg:"" enum:"bash,zsh,fish"`
@@ -887,7 +852,7 @@ type completionCmd struct {
 // runCompletion prints a completion script made from the command line's own model.
 func runCompletion(args []string, e env) int {
 	var cmd completionCmd
-	if code, done := parseCommand(&cmd, "kcurl completion", "Print a shell completion script: kcurl completion bash > /etc/bash_completion.d/kcurl", args, e); done {
+	if code, done := parseInto(&cmd, "kcurl completion", "Print a shell completion script: kcurl completion bash > /etc/bash_completion.d/kcurl", args, e); done {
 		return code
 	}
 	var c cli
@@ -899,58 +864,6 @@ func runCompletion(args []string, e env) int {
 		return newOutput(e, messages{}).fail(exitErrorf(exitWriteError, "Failure writing output to destination"))
 	}
 	return exitOK
-}
-
-// splitURLs takes the URLs out of a curl command line, wherever they stand between
-// the flags (kong would take only the first run of them), and leaves the flags and
-// their values for kong. A value is told from a URL the way curl does it: by whether
-// the flag before it takes one.
-func splitURLs(model []*kong.Flag, args []string) (flags, urls []string) {
-	// A scan of the few dozen flags per argument costs less than maps built at every start.
-	long := func(name string) *kong.Flag {
-		for _, f := range model {
-			if f.Name == name {
-				return f
-			}
-		}
-		return nil
-	}
-	short := func(r rune) *kong.Flag {
-		for _, f := range model {
-			if f.Short == r {
-				return f
-			}
-		}
-		return nil
-	}
-	takesValue := func(f *kong.Flag) bool { return f != nil && !f.IsBool() && !f.IsCounter() }
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return append(flags, args[i:]...), urls
-		case strings.HasPrefix(a, "--"):
-			flags = append(flags, a)
-			if name, _, hasValue := strings.Cut(a[2:], "="); !hasValue && takesValue(long(name)) && i+1 < len(args) {
-				i++
-				flags = append(flags, args[i])
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			flags = append(flags, a)
-			for j, r := range a[1:] {
-				if f := short(r); takesValue(f) {
-					if j+1 == len(a[1:]) && i+1 < len(args) {
-						i++
-						flags = append(flags, args[i]) // "-X POST": the value is the next argument
-					}
-					break // "-XPOST": the rest of the bundle is the value
-				}
-			}
-		default:
-			urls = append(urls, a)
-		}
-	}
-	return flags, urls
 }
 
 // openStderr is --stderr's destination: a file, or stdout for "-".
@@ -982,93 +895,6 @@ func tryHelp(name string) string {
 		return "kcurl: try 'kcurl --help' or 'kcurl --manual' for more information"
 	}
 	return "kcurl: try '" + name + " --help' for more information"
-}
-
-// kongExit unwinds parsing when kong wants to exit (after --help).
-type kongExit struct{}
-
-// parse runs kong and turns its errors into curl's "option …" line and exit 2.
-func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(kongExit); !ok {
-				panic(r)
-			}
-			code, done = exitOK, true
-		}
-	}()
-	if err := parseArgs(parser, args); err != nil {
-		if errors.Is(err, syscall.EPIPE) {
-			// --help into a pipe that closed early: curl's write error, not a bad option.
-			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
-			return exitWriteError, true
-		}
-		fmt.Fprintf(e.stderr, "kcurl: %s\n%s\n", optionError(err), tryHelp(parser.Model.Name))
-		return exitFailedInit, true
-	}
-	return 0, false
-}
-
-// parseArgs is kong's Parse without its hook calls and without Context.Validate: both
-// reach reflect.Value.MethodByName with a name that is not a constant, and with that in
-// the program the linker keeps every exported method of every type (1.4 MB of the binary).
-// kcurl's grammars have no hooks, commands, required flags, env vars or xor/and groups
-// (TestGrammarsNeedOnlyWhatParseArgsChecks keeps it so), which leaves --help, enums and
-// missing positionals to check, with kong's words.
-func parseArgs(parser *kong.Kong, args []string) error {
-	ctx, err := kong.Trace(parser, args)
-	if err != nil {
-		return err
-	}
-	if ctx.Error != nil {
-		return ctx.Error
-	}
-	for _, p := range ctx.Path {
-		if p.Flag != nil && p.Flag.Name == "help" {
-			if err := ctx.PrintUsage(false); err != nil {
-				return err
-			}
-			parser.Exit(exitOK)
-		}
-	}
-	if err := ctx.Reset(); err != nil {
-		return err
-	}
-	if err := ctx.Resolve(); err != nil {
-		return err
-	}
-	if _, err := ctx.Apply(); err != nil {
-		return err
-	}
-	return checkValues(parser.Model.Node)
-}
-
-// checkValues is the part of kong's Validate that kcurl's grammars use: an enum value
-// must be one of its words, and a required positional must be there.
-func checkValues(node *kong.Node) error {
-	for _, v := range node.Values() {
-		if v.Enum == "" || (v.Required && !v.HasDefault && !v.Set) {
-			continue
-		}
-		got := fmt.Sprint(v.Target.Interface())
-		words := v.EnumSlice()
-		if !slices.Contains(words, got) {
-			for i, w := range words {
-				words[i] = strconv.Quote(w)
-			}
-			return fmt.Errorf("%s must be one of %s but got %q", v.ShortSummary(), strings.Join(words, ","), got)
-		}
-	}
-	var missing []string
-	for _, v := range node.Positional {
-		if v.Required && !v.Set {
-			missing = append(missing, v.Summary())
-		}
-	}
-	if missing != nil {
-		return fmt.Errorf("expected %q", strings.Join(missing, " "))
-	}
-	return nil
 }
 
 // kongFlagName finds the flag a kong error is about; compiled only when one is needed.
@@ -1126,61 +952,6 @@ func versionLine() string {
 		}
 	}
 	return fmt.Sprintf("kcurl %s (%s %s/%s, %s)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, linking)
-}
-
-// flagsInOrder is the long names of the flags in a kong argument list, in order, for
-// the rules where curl's order matters (which request method was asked for first).
-func flagsInOrder(model []*kong.Flag, args []string) []string {
-	var names []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return names
-		case strings.HasPrefix(a, "--"):
-			name, _, hasValue := strings.Cut(a[2:], "=")
-			f := flagNamed(model, name)
-			if f != nil {
-				names = append(names, f.Name)
-				if !hasValue && !f.IsBool() && !f.IsCounter() {
-					i++
-				}
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			for j, r := range a[1:] {
-				f := flagShort(model, r)
-				if f == nil {
-					break
-				}
-				names = append(names, f.Name)
-				if !f.IsBool() && !f.IsCounter() {
-					if j+1 == len(a[1:]) {
-						i++
-					}
-					break
-				}
-			}
-		}
-	}
-	return names
-}
-
-func flagNamed(model []*kong.Flag, name string) *kong.Flag {
-	for _, f := range model {
-		if f.Name == name {
-			return f
-		}
-	}
-	return nil
-}
-
-func flagShort(model []*kong.Flag, r rune) *kong.Flag {
-	for _, f := range model {
-		if f.Short == r {
-			return f
-		}
-	}
-	return nil
 }
 
 // requestKinds are curl's names for the request a flag asks for, by flag.
@@ -1328,7 +1099,7 @@ func (c *cli) outputs() []outputSpec {
 
 // splitNext splits a command line at -: and --next, curl's separator of operations,
 // where they stand as options (not as another option's value).
-func splitNext(model []*kong.Flag, args []string) [][]string {
+func splitNext(set flagSet, args []string) [][]string {
 	groups := [][]string{nil}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -1343,7 +1114,7 @@ func splitNext(model []*kong.Flag, args []string) [][]string {
 		}
 		last := len(groups) - 1
 		groups[last] = append(groups[last], a)
-		if takesNextValue(model, a) && i+1 < len(args) {
+		if takesNextValue(set, a) && i+1 < len(args) {
 			i++
 			groups[last] = append(groups[last], args[i])
 		}
@@ -1361,11 +1132,11 @@ var globalFlags = map[string]bool{
 // runGroups runs the operations of a command line with --next one after another, each
 // with its own options and the global ones of the first; the exit code is the last's
 // (with --fail-early, the first failure's).
-func runGroups(model []*kong.Flag, groups [][]string, e env) int {
+func runGroups(set flagSet, groups [][]string, e env) int {
 	var globals []string
 	failEarly := false
 	for _, a := range groups[0] {
-		names := flagsInOrder(model, []string{a})
+		names := flagsInOrder(set, []string{a})
 		all := len(names) > 0
 		for _, n := range names {
 			all = all && globalFlags[n]

@@ -41,7 +41,7 @@ const aWeek = 168 * time.Hour
 // with curl's codes (22 for a Status) otherwise.
 func runWait(args []string, e env) int {
 	var cmd waitCmd
-	if code, done := parseCommand(&cmd, "kcurl wait", "Wait until an object (or every object of a collection, ?labelSelector=…) meets a condition, as kubectl wait: --for=condition=Ready[=false], --for=jsonpath='{.status.phase}'=Running, --for=delete, --for=create.", args, e); done {
+	if code, done := parseInto(&cmd, "kcurl wait", "Wait until an object (or every object of a collection, ?labelSelector=…) meets a condition, as kubectl wait: --for=condition=Ready[=false], --for=jsonpath='{.status.phase}'=Running, --for=delete, --for=create.", args, e); done {
 		return code
 	}
 	msgs := cmd.messages()

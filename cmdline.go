@@ -1,0 +1,429 @@
+package main
+
+// The command line's shape, and kong's model of only the flags a command line names.
+//
+// kong.New reads every field's tags and builds a flag for each, about 25 allocations a
+// field: with kcurl's 170 flags that was 1.3 ms, a fifth of a whole GET, at every start
+// (issue 15). What a run needs before kong parses (which argument is a flag, which flag
+// takes a value, where the URLs and --next stand) is read here from the struct tags by
+// reflection alone, and kong's model is built over the fields the command line names plus
+// the positionals and the flags with a default. The whole model is built only when it is
+// needed: for --help, an argument no field names, a parse error (so that kong's words and
+// suggestions are the ones a whole model gives) and completion. TestNamedModelMatchesWhole
+// and FuzzParseArgs hold both to the same result.
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/alecthomas/kong"
+)
+
+// flagSpec is one field of a command-line struct as the shape of a command line needs it.
+type flagSpec struct {
+	name       string
+	short      rune
+	value      bool // the flag takes a value (it is not a bool)
+	negatable  bool // --no-NAME sets it false
+	positional bool
+	// always is a positional or a flag with a default: in every model, so kong fills it.
+	always bool
+	// index is the field's place in the struct, through embedded structs.
+	index []int
+}
+
+// flagSet is a command-line struct's fields in kong's order.
+type flagSet []flagSpec
+
+// boolMapper is kong's test for a flag without a value besides a bool field.
+var boolMapper = reflect.TypeFor[interface{ IsBool() bool }]()
+
+// flagsOf reads the flags of a command-line struct type as kong names them: the name
+// tag, else the field's name in lower case (TestFlagsOfMatchesKong holds the two to it).
+func flagsOf(t reflect.Type) flagSet { return appendFlags(nil, t, nil) }
+
+func appendFlags(set flagSet, t reflect.Type, parent []int) flagSet {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		index := append(slices.Clip(parent), i)
+		tag := readTag(f.Tag)
+		if tag.embed || f.Anonymous {
+			set = appendFlags(set, f.Type, index)
+			continue
+		}
+		if !f.IsExported() || tag.ignored {
+			continue
+		}
+		spec := flagSpec{name: tag.name, short: tag.short, negatable: tag.negatable, positional: tag.arg, index: index}
+		if spec.name == "" {
+			spec.name = strings.ToLower(f.Name)
+		}
+		spec.always = tag.arg || tag.hasDefault
+		spec.value = f.Type.Kind() != reflect.Bool && !reflect.PointerTo(f.Type).Implements(boolMapper) && !tag.counter
+		set = append(set, spec)
+	}
+	return set
+}
+
+// fieldTag is what the shape of a command line needs from a field's kong tags.
+type fieldTag struct {
+	name                                    string
+	short                                   rune
+	embed, ignored, negatable, arg, counter bool
+	hasDefault                              bool
+}
+
+// readTag reads a struct tag in one pass; reflect.StructTag.Lookup would scan it once
+// for each key, and this runs for every field at every start.
+func readTag(tag reflect.StructTag) fieldTag {
+	var t fieldTag
+	s := string(tag)
+	for s != "" {
+		s = strings.TrimLeft(s, " ")
+		key, rest, ok := strings.Cut(s, `:"`)
+		if !ok {
+			break
+		}
+		end := 0
+		for end < len(rest) && rest[end] != '"' {
+			if rest[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		value := rest[:min(end, len(rest))]
+		if strings.Contains(value, `\`) {
+			value, _ = strconv.Unquote(`"` + value + `"`)
+		}
+		s = rest[min(end+1, len(rest)):]
+		switch key {
+		case "name":
+			t.name = value
+		case "short":
+			t.short, _ = utf8.DecodeRuneInString(value)
+		case "embed":
+			t.embed = true
+		case "kong":
+			t.ignored = value == "-"
+		case "negatable":
+			t.negatable = true
+		case "arg":
+			t.arg = true
+		case "default":
+			t.hasDefault = true
+		case "type":
+			t.counter = value == "counter"
+		}
+	}
+	return t
+}
+
+// long is the flag --name names exactly, or nil.
+func (s flagSet) long(name string) *flagSpec {
+	for i := range s {
+		if !s[i].positional && s[i].name == name {
+			return &s[i]
+		}
+	}
+	return nil
+}
+
+// short is the flag -r names, or nil.
+func (s flagSet) short(r rune) *flagSpec {
+	for i := range s {
+		if !s[i].positional && s[i].short == r && r != 0 {
+			return &s[i]
+		}
+	}
+	return nil
+}
+
+// negated is the flag --no-NAME turns off, or nil.
+func (s flagSet) negated(name string) *flagSpec {
+	rest, ok := strings.CutPrefix(name, "no-")
+	if f := s.long(rest); ok && f != nil && f.negatable {
+		return f
+	}
+	return nil
+}
+
+// named is which fields args name (with the positionals and the defaults), or false
+// when an argument names no field: --help (kong's own) or a flag that does not exist.
+func (s flagSet) named(args []string) ([]bool, bool) {
+	use := make([]bool, len(s))
+	for i := range s {
+		use[i] = s[i].always
+	}
+	mark := func(f *flagSpec) {
+		for k := range s {
+			use[k] = use[k] || &s[k] == f
+		}
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return use, true // the rest are positionals
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			if f := s.long(name); f != nil {
+				mark(f)
+				if f.value && !hasValue {
+					i++
+				}
+			} else if f := s.negated(name); f != nil {
+				mark(f)
+			} else {
+				return nil, false
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j, r := range a[1:] {
+				f := s.short(r)
+				if f == nil {
+					return nil, false
+				}
+				mark(f)
+				if f.value {
+					if j+utf8.RuneLen(r) == len(a)-1 {
+						i++ // "-X POST"; "-XPOST" has its value in the bundle
+					}
+					break
+				}
+			}
+		}
+	}
+	return use, true
+}
+
+// parseInto parses args into target (a pointer to a command-line struct) as kong
+// would with the whole model; done means exit with code now (after --help, or a bad
+// command line told in curl's words).
+func parseInto(target any, name, description string, args []string, e env) (code int, done bool) {
+	return parseNamed(target, flagsOf(reflect.TypeOf(target).Elem()), name, description, args, e)
+}
+
+// parseNamed is parseInto with the target's flags already read.
+func parseNamed(target any, set flagSet, name, description string, args []string, e env) (code int, done bool) {
+	v := reflect.ValueOf(target).Elem()
+	if use, ok := set.named(args); ok {
+		var fields []reflect.StructField
+		var from [][]int
+		for i, f := range set {
+			if use[i] {
+				sf := v.Type().FieldByIndex(f.index)
+				sf.Index, sf.Offset, sf.Anonymous = nil, 0, false
+				fields = append(fields, sf)
+				from = append(from, f.index)
+			}
+		}
+		some := reflect.New(reflect.StructOf(fields))
+		if parser, err := kong.New(some.Interface(), kongOptions(name, description, e)...); err == nil && parseArgs(parser, args) == nil {
+			for i, index := range from {
+				v.FieldByIndex(index).Set(some.Elem().Field(i))
+			}
+			return 0, false
+		}
+	}
+	parser, code, ok := newParser(target, name, description, e)
+	if !ok {
+		return code, true
+	}
+	return parse(parser, args, e)
+}
+
+// kongOptions are kong set up as curl users expect: values may start with '-', help in
+// curl's groups, and no exit of its own.
+func kongOptions(name, description string, e env) []kong.Option {
+	return []kong.Option{
+		kong.Name(name),
+		kong.Description(description),
+		kong.Writers(e.stdout, e.stderr),
+		kong.WithHyphenPrefixedParameters(true),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Exit(func(int) { panic(kongExit{}) }),
+	}
+}
+
+// newParser is kong's whole model of target, with the help from flagDocs on it.
+func newParser(target any, name, description string, e env) (*kong.Kong, int, bool) {
+	parser, err := kong.New(target, kongOptions(name, description, e)...)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "kcurl: (2) %v\n", err)
+		return nil, exitFailedInit, false
+	}
+	node := parser.Model.Node
+	for _, v := range node.Positional {
+		v.Help = flagDocs[v.Name].help
+	}
+	for _, f := range node.Flags {
+		if d, ok := flagDocs[f.Name]; ok {
+			f.Help, f.PlaceHolder, f.Group = d.help, d.placeholder, helpGroups[d.group]
+		}
+	}
+	return parser, 0, true
+}
+
+// kongExit unwinds parsing when kong wants to exit (after --help).
+type kongExit struct{}
+
+// parse runs kong and turns its errors into curl's "option …" line and exit 2.
+func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(kongExit); !ok {
+				panic(r)
+			}
+			code, done = exitOK, true
+		}
+	}()
+	if err := parseArgs(parser, args); err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			// --help into a pipe that closed early: curl's write error, not a bad option.
+			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
+			return exitWriteError, true
+		}
+		fmt.Fprintf(e.stderr, "kcurl: %s\n%s\n", optionError(err), tryHelp(parser.Model.Name))
+		return exitFailedInit, true
+	}
+	return 0, false
+}
+
+// parseArgs is kong's Parse without its hook calls and without Context.Validate: both
+// reach reflect.Value.MethodByName with a name that is not a constant, and with that in
+// the program the linker keeps every exported method of every type (1.4 MB of the binary).
+// kcurl's grammars have no hooks, commands, required flags, env vars or xor/and groups
+// (TestGrammarsNeedOnlyWhatParseArgsChecks keeps it so), which leaves --help, enums and
+// missing positionals to check, with kong's words.
+func parseArgs(parser *kong.Kong, args []string) error {
+	ctx, err := kong.Trace(parser, args)
+	if err != nil {
+		return err
+	}
+	if ctx.Error != nil {
+		return ctx.Error
+	}
+	for _, p := range ctx.Path {
+		if p.Flag != nil && p.Flag.Name == "help" {
+			if err := ctx.PrintUsage(false); err != nil {
+				return err
+			}
+			parser.Exit(exitOK)
+		}
+	}
+	if err := ctx.Reset(); err != nil {
+		return err
+	}
+	if err := ctx.Resolve(); err != nil {
+		return err
+	}
+	if _, err := ctx.Apply(); err != nil {
+		return err
+	}
+	return checkValues(parser.Model.Node)
+}
+
+// checkValues is the part of kong's Validate that kcurl's grammars use: an enum value
+// must be one of its words, and a required positional must be there.
+func checkValues(node *kong.Node) error {
+	for _, v := range node.Values() {
+		if v.Enum == "" || (v.Required && !v.HasDefault && !v.Set) {
+			continue
+		}
+		got := fmt.Sprint(v.Target.Interface())
+		words := v.EnumSlice()
+		if !slices.Contains(words, got) {
+			for i, w := range words {
+				words[i] = strconv.Quote(w)
+			}
+			return fmt.Errorf("%s must be one of %s but got %q", v.ShortSummary(), strings.Join(words, ","), got)
+		}
+	}
+	var missing []string
+	for _, v := range node.Positional {
+		if v.Required && !v.Set {
+			missing = append(missing, v.Summary())
+		}
+	}
+	if missing != nil {
+		return fmt.Errorf("expected %q", strings.Join(missing, " "))
+	}
+	return nil
+}
+
+// splitURLs takes the URLs out of a curl command line, wherever they stand between
+// the flags (kong would take only the first run of them), and leaves the flags and
+// their values for kong. A value is told from a URL the way curl does it: by whether
+// the flag before it takes one.
+func splitURLs(set flagSet, args []string) (flags, urls []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(flags, args[i:]...), urls
+		case strings.HasPrefix(a, "--"):
+			flags = append(flags, a)
+			if name, _, hasValue := strings.Cut(a[2:], "="); !hasValue && takesValue(set.long(name)) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			for j, r := range a[1:] {
+				if f := set.short(r); takesValue(f) {
+					if j+1 == len(a[1:]) && i+1 < len(args) {
+						i++
+						flags = append(flags, args[i]) // "-X POST": the value is the next argument
+					}
+					break // "-XPOST": the rest of the bundle is the value
+				}
+			}
+		default:
+			urls = append(urls, a)
+		}
+	}
+	return flags, urls
+}
+
+func takesValue(f *flagSpec) bool { return f != nil && f.value }
+
+// flagsInOrder is the long names of the flags in a kong argument list, in order, for
+// the rules where curl's order matters (which request method was asked for first).
+func flagsInOrder(set flagSet, args []string) []string {
+	var names []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return names
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			if f := set.long(name); f != nil {
+				names = append(names, f.name)
+				if !hasValue && f.value {
+					i++
+				}
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for j, r := range a[1:] {
+				f := set.short(r)
+				if f == nil {
+					break
+				}
+				names = append(names, f.name)
+				if f.value {
+					if j+1 == len(a[1:]) {
+						i++
+					}
+					break
+				}
+			}
+		}
+	}
+	return names
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/matryer/is"
+)
+
+// TestFlagsOfMatchesKong holds the shape read from the tags to kong's own model: the
+// same flags in the same order, with the same names, short letters, values and
+// negation, in every grammar.
+func TestFlagsOfMatchesKong(t *testing.T) {
+	for _, g := range grammars {
+		t.Run(g.name, func(t *testing.T) {
+			is := is.New(t)
+			target := g.target()
+			parser, _, ok := newParser(target, g.name, "", env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+			is.True(ok)
+			var flags flagSet
+			for _, f := range flagsOf(reflect.TypeOf(target).Elem()) {
+				if !f.positional {
+					flags = append(flags, f)
+				}
+			}
+			var model []string
+			for _, f := range parser.Model.Flags {
+				if f.Name != "help" { // kong's own
+					model = append(model, f.Name)
+				}
+			}
+			is.Equal(len(flags), len(model)) // one flag for each of kong's
+			for i, f := range parser.Model.Flags[1:] {
+				s := flags[i]
+				is.Equal(s.name, f.Name)                                                                                   // the name
+				is.Equal(s.short, f.Short)                                                                                 // the short letter
+				is.Equal(s.value, !f.IsBool() && !f.IsCounter())                                                           // whether it takes a value
+				is.Equal(s.negatable, f.Tag.Negatable != "")                                                               // --no-NAME
+				is.Equal(reflect.ValueOf(target).Elem().FieldByIndex(s.index).Addr().Pointer(), f.Target.Addr().Pointer()) // the field
+			}
+		})
+	}
+}
+
+// checkNamedModelMatchesWhole parses args with parseInto (kong's model of the named
+// flags) and with kong's whole model, and fails unless both leave the same target,
+// exit code and words.
+func checkNamedModelMatchesWhole(t *testing.T, args []string) {
+	t.Helper()
+	g, rest := grammarFor(args)
+	type result struct {
+		target any
+		code   int
+		done   bool
+		out    string
+	}
+	named := result{target: g.target()}
+	var out bytes.Buffer
+	e := env{stdout: &out, stderr: &out}
+	named.code, named.done = parseInto(named.target, g.name, "description", rest, e)
+	named.out = out.String()
+	whole := result{target: g.target()}
+	out.Reset()
+	parser, _, ok := newParser(whole.target, g.name, "description", e)
+	if !ok {
+		t.Fatalf("newParser failed for %s", g.name)
+	}
+	whole.code, whole.done = parse(parser, rest, e)
+	whole.out = out.String()
+	if !reflect.DeepEqual(named, whole) {
+		t.Fatalf("%s %q:\nnamed flags: %+v\nwhole model: %+v", g.name, rest, named, whole)
+	}
+}
+
+// TestNamedModelMatchesWhole runs every flag of every grammar, in each of its forms,
+// through both models.
+func TestNamedModelMatchesWhole(t *testing.T) {
+	lines := [][]string{
+		{"/api"}, {"-sS", "-X", "POST", "-d", "{}"}, {"--help"}, {"-h"}, {"-V"}, {"--frobnicate"}, {"-d"},
+		{"--max-time", "-1"}, {"-H", "A: b", "-H", "C: d", "-o", "/dev/null"}, {"--table=wide"}, {"--table"},
+		{"--", "-x"}, {"-#", "--json", "[1]"}, {"--help", "--frobnicate"}, {"-sSfL"}, {"-XPOST"}, {"-sX"},
+		{"--http1.1", "--http2", "--http1.0"}, {"-m", "abc"}, {"-m", "1", "-m", "2"}, {"--no-silent", "-s"},
+		{"-é"}, {"--no-frobnicate"}, {"--no-"}, {"-"}, {"--="}, {"-:"}, {"--verbose=false"}, {"-o"},
+		{"whoami"}, {"whoami", "--format", "json"}, {"whoami", "--format", "xml"}, {"whoami", "--help"}, {"whoami", "extra"},
+		{"can-i"}, {"can-i", "get", "pods"}, {"can-i", "get", "pods", "p1", "--subresource", "log"}, {"can-i", "--all"},
+		{"can-i", "a", "b", "c", "d"}, {"can-i", "-h"},
+		{"wait"}, {"wait", "/api/v1/pods"}, {"wait", "--for=delete", "--timeout", "-1s", "/x"}, {"wait", "--for", "jsonpath={.a}=b", "/x", "/y"},
+		{"completion"}, {"completion", "bash"}, {"completion", "tcsh"}, {"completion", "zsh", "fish"}, {"completion", "--help"},
+	}
+	for _, g := range grammars {
+		var sub []string
+		if g.name != "kcurl" {
+			sub = []string{strings.TrimPrefix(g.name, "kcurl ")}
+		}
+		for _, f := range flagsOf(reflect.TypeOf(g.target()).Elem()) {
+			if f.positional {
+				continue
+			}
+			forms := [][]string{{"--" + f.name}, {"--" + f.name, "1"}, {"--" + f.name + "=x"}, {"--no-" + f.name}, {"--" + f.name, "-v"}}
+			if f.short != 0 {
+				forms = append(forms, []string{"-" + string(f.short)}, []string{"-" + string(f.short) + "2"}, []string{"-s" + string(f.short), "3"})
+			}
+			for _, form := range forms {
+				lines = append(lines, append(append(append([]string{}, sub...), form...), "/x"))
+			}
+		}
+	}
+	for _, args := range lines {
+		t.Run(strings.Join(args, " "), func(t *testing.T) { checkNamedModelMatchesWhole(t, args) })
+	}
+}
+
+// TestNamed is which fields a command line names: those kong's small model is built of,
+// or false where only the whole model can answer.
+func TestNamed(t *testing.T) {
+	set := flagsOf(reflect.TypeFor[cli]())
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string // the flags named, besides the positionals and defaults; nil: the whole model
+	}{
+		{"one short flag", []string{"-s"}, []string{"silent"}},
+		{"a bundle with a value after it", []string{"-sX", "POST"}, []string{"silent", "request"}},
+		{"a value in the bundle", []string{"-XPOST", "-s"}, []string{"request", "silent"}},
+		{"a value that reads as a flag", []string{"-H", "--help"}, []string{"header"}},
+		{"--name=value", []string{"--max-time=1"}, []string{"max-time"}},
+		{"--no- form", []string{"--no-silent"}, []string{"silent"}},
+		{"positionals after --", []string{"--", "--frobnicate"}, []string{}},
+		{"--help is kong's own", []string{"--help"}, nil},
+		{"-h is kong's own", []string{"-s", "-h"}, nil},
+		{"an unknown flag", []string{"--frobnicate"}, nil},
+		{"an unknown letter in a bundle", []string{"-sé"}, nil},
+		{"--no- of a flag that is not negatable", []string{"--no-request"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			use, ok := set.named(tc.args)
+			is.Equal(ok, tc.want != nil) // whether the named model can parse it
+			if !ok {
+				return
+			}
+			got := []string{}
+			for i, f := range set {
+				if use[i] && !f.always {
+					got = append(got, f.name)
+				}
+			}
+			slices.Sort(got)
+			want := append([]string{}, tc.want...)
+			slices.Sort(want)
+			is.Equal(got, want) // the flags named
+			for i, f := range set {
+				is.True(!f.always || use[i]) // positionals and defaults are always in
+			}
+		})
+	}
+}
