@@ -154,7 +154,8 @@ func (s flagSet) negated(name string) *flagSpec {
 }
 
 // named is which fields args name (with the positionals and the defaults), or false
-// when an argument names no field: --help (kong's own) or a flag that does not exist.
+// for --help, kong's own flag, whose output needs the whole model. Scanning stops at a
+// flag no field names: kong's model of the fields before it fails there with kong's words.
 func (s flagSet) named(args []string) ([]bool, bool) {
 	use := make([]bool, len(s))
 	for i := range s {
@@ -180,13 +181,13 @@ func (s flagSet) named(args []string) ([]bool, bool) {
 			} else if f := s.negated(name); f != nil {
 				mark(f)
 			} else {
-				return nil, false
+				return use, name != "help"
 			}
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			for j, r := range a[1:] {
 				f := s.short(r)
 				if f == nil {
-					return nil, false
+					return use, r != 'h'
 				}
 				mark(f)
 				if f.value {
@@ -223,11 +224,16 @@ func parseNamed(target any, set flagSet, name, description string, args []string
 			}
 		}
 		some := reflect.New(reflect.StructOf(fields))
-		if parser, err := kong.New(some.Interface(), kongOptions(name, description, e)...); err == nil && parseArgs(parser, args) == nil {
-			for i, index := range from {
-				v.FieldByIndex(index).Set(some.Elem().Field(i))
+		if parser, err := kong.New(some.Interface(), kongOptions(name, description, e)...); err == nil {
+			switch err := parseArgs(parser, args); {
+			case err == nil:
+				for i, index := range from {
+					v.FieldByIndex(index).Set(some.Elem().Field(i))
+				}
+				return 0, false
+			case strings.HasPrefix(err.Error(), "unknown flag"):
+				return badCommandLine(err, name, e), true // the flag is unknown to any model
 			}
-			return 0, false
 		}
 	}
 	parser, code, ok := newParser(target, name, description, e)
@@ -258,12 +264,13 @@ func newParser(target any, name, description string, e env) (*kong.Kong, int, bo
 		return nil, exitFailedInit, false
 	}
 	node := parser.Model.Node
+	docs, groups := flagDocs(), helpGroups()
 	for _, v := range node.Positional {
-		v.Help = flagDocs[v.Name].help
+		v.Help = docs[v.Name].help
 	}
 	for _, f := range node.Flags {
-		if d, ok := flagDocs[f.Name]; ok {
-			f.Help, f.PlaceHolder, f.Group = d.help, d.placeholder, helpGroups[d.group]
+		if d, ok := docs[f.Name]; ok {
+			f.Help, f.PlaceHolder, f.Group = d.help, d.placeholder, groups[d.group]
 		}
 	}
 	return parser, 0, true
@@ -288,10 +295,15 @@ func parse(parser *kong.Kong, args []string, e env) (code int, done bool) {
 			fmt.Fprintf(e.stderr, "kcurl: (%d) Failure writing output to destination\n", exitWriteError)
 			return exitWriteError, true
 		}
-		fmt.Fprintf(e.stderr, "kcurl: %s\n%s\n", optionError(err), tryHelp(parser.Model.Name))
-		return exitFailedInit, true
+		return badCommandLine(err, parser.Model.Name, e), true
 	}
 	return 0, false
+}
+
+// badCommandLine is curl's two lines for a command line kong refused, and exit 2.
+func badCommandLine(err error, name string, e env) int {
+	fmt.Fprintf(e.stderr, "kcurl: %s\n%s\n", optionError(err), tryHelp(name))
+	return exitFailedInit
 }
 
 // parseArgs is kong's Parse without its hook calls and without Context.Validate: both

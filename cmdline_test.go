@@ -120,7 +120,7 @@ func TestNamed(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
-		want []string // the flags named, besides the positionals and defaults; nil: the whole model
+		want []string // the flags named, besides the positionals and defaults; nil: the whole model (--help)
 	}{
 		{"one short flag", []string{"-s"}, []string{"silent"}},
 		{"a bundle with a value after it", []string{"-sX", "POST"}, []string{"silent", "request"}},
@@ -131,9 +131,10 @@ func TestNamed(t *testing.T) {
 		{"positionals after --", []string{"--", "--frobnicate"}, []string{}},
 		{"--help is kong's own", []string{"--help"}, nil},
 		{"-h is kong's own", []string{"-s", "-h"}, nil},
-		{"an unknown flag", []string{"--frobnicate"}, nil},
-		{"an unknown letter in a bundle", []string{"-sé"}, nil},
-		{"--no- of a flag that is not negatable", []string{"--no-request"}, nil},
+		{"an unknown flag: kong says so", []string{"-s", "--frobnicate", "-X", "GET"}, []string{"silent"}},
+		{"an unknown letter in a bundle", []string{"-sé"}, []string{"silent"}},
+		{"--no- of a flag that is not negatable", []string{"--no-request"}, []string{}},
+		{"--help after an unknown flag", []string{"--frobnicate", "--help"}, []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

@@ -561,7 +561,7 @@ func TestEveryFlagHasHelp(t *testing.T) {
 			used[v.Name] = true
 		}
 	}
-	for name := range flagDocs {
+	for name := range flagDocs() {
 		if !used[name] {
 			t.Errorf("flagDocs has %q, which no grammar has", name)
 		}
