@@ -579,6 +579,20 @@ func TestOptionsLikeCurl(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
 		}},
+		{name: "-T with a glob, to each URL of a glob", args: []string{"-w", "%{url_effective} %{urlnum} %{http_code}\n", "-T", "{dir}/{up,up2}", base + "/{files,x}/", "-T", "{dir}/{up2,up}", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
+		}},
+		{name: "-T glob with a missing file: the run stops there", args: []string{"-w", "%{url_effective} %{exitcode}\n", "-T", "{dir}/{up,missing,up2}", base + "/files/", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
+		}},
+		{name: "-T missing after a good URL", args: []string{"-w", "%{url_effective} %{exitcode}\n", "-T", "{dir}/up", base + "/ok", "-T", "{dir}/missing", base + "/odd", base + "/lf"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-g -T: the file's name escaped in the URL", args: []string{"-g", "-T", "{dir}/{up,2} é~(!).txt", base + "/files/"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "{up,2} é~(!).txt"), []byte("abc"), 0o600)
+		}},
 		{name: "--http1.0", args: []string{"--http1.0", "-T", "{dir}/up", base + "/ok"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 		}},

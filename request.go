@@ -5,11 +5,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,6 +328,18 @@ type requestBody struct {
 	stdin      io.Reader
 }
 
+// ready checks, when its transfer's turn comes, that the -T file can be read: curl
+// opens it then, so the transfers before it have run when a missing file ends the run.
+func (b *requestBody) ready() error {
+	if b == nil || b.uploadFile == "" || b.uploadFile == "-" {
+		return nil
+	}
+	if fi, err := os.Stat(b.uploadFile); err != nil || fi.IsDir() {
+		return exitErrorf(exitReadError, "Failed to open/read local data from file %s", b.uploadFile)
+	}
+	return nil
+}
+
 // open returns a fresh reader of the body and its length (-1 when unknown).
 func (b *requestBody) open() (io.ReadCloser, int64, error) {
 	switch {
@@ -628,55 +640,85 @@ type transfer struct {
 
 // buildTransfers checks the request flags and reads every input (-H @file, -d @file,
 // stdin) before any byte is sent, so bad input fails with nothing half-done; then it
-// makes one transfer per URL.
+// makes the transfers of each URL. A -T file is opened when its transfer's turn comes
+// (requestBody.ready), as curl does.
 func buildTransfers(f requestFlags, urls []string, places placeholders, api apiServer, stdin io.Reader) ([]*transfer, error) {
 	spec, err := newRequestSpec(f, stdin)
 	if err != nil {
 		return nil, err
 	}
-	var data *chunkedData
+	b := transferBuilder{f: f, spec: spec, places: places, api: api, stdin: stdin}
 	if len(f.data) > 0 {
-		if data, err = buildData(f.data, stdin); err != nil {
+		if b.data, err = buildData(f.data, stdin); err != nil {
 			return nil, err
 		}
 	}
-	var form []byte
 	if len(f.form)+len(f.formString) > 0 {
-		if form, spec.formType, err = multipartForm(f.form, f.formString, stdin); err != nil {
+		if b.form, spec.formType, err = multipartForm(f.form, f.formString, stdin); err != nil {
 			return nil, err
-		}
-	}
-	for _, file := range f.uploadFiles {
-		if file == "-" {
-			continue
-		}
-		if fi, err := os.Stat(file); err != nil || fi.IsDir() {
-			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", file)
 		}
 	}
 	var transfers []*transfer
 	for i, given := range urls {
-		globbed := []globbedURL{{url: given}}
-		if !f.globOff {
-			if globbed, err = expandGlob(given); err != nil {
-				return nil, err
-			}
+		ts, err := b.transfersOf(i, given)
+		if err != nil {
+			return nil, err
 		}
-		for _, g := range globbed {
-			t, err := newTransfer(f, spec, g, given, i, places, api, stdin)
+		transfers = append(transfers, ts...)
+	}
+	return transfers, nil
+}
+
+// transferBuilder holds what every transfer of a run is made from.
+type transferBuilder struct {
+	f      requestFlags
+	spec   *requestSpec
+	data   *chunkedData
+	form   []byte
+	places placeholders
+	api    apiServer
+	stdin  io.Reader
+}
+
+// transfersOf are the transfers of the i-th URL in curl's order: each file of its -T
+// glob in turn, each to every URL of the URL's glob.
+func (b *transferBuilder) transfersOf(i int, given string) ([]*transfer, error) {
+	urls, err := b.glob(given)
+	if err != nil {
+		return nil, err
+	}
+	uploads := []globbedURL{{}} // the -T of this URL's place, if any: curl GETs a URL without one
+	if i < len(b.f.uploadFiles) {
+		if uploads, err = b.glob(b.f.uploadFiles[i]); err != nil {
+			return nil, err
+		}
+	}
+	if len(uploads)*len(urls) > maxGlobURLs {
+		return nil, exitErrorf(exitURLMalformed, "too many transfers from the globs in %q and its -T", given)
+	}
+	var out []*transfer
+	for _, upload := range uploads {
+		for _, g := range urls {
+			t, err := newTransfer(b.f, b.spec, g, given, i, b.places, b.api, b.stdin)
 			if err != nil {
 				return nil, err
 			}
 			t.num = i
-			transfers = append(transfers, t)
+			if err := t.bodyFrom(b.f, upload.url, b.data, b.form, b.stdin, b.api); err != nil {
+				return nil, err
+			}
+			out = append(out, t)
 		}
 	}
-	for _, t := range transfers {
-		if err := t.bodyFrom(f, data, form, stdin, api); err != nil {
-			return nil, err
-		}
+	return out, nil
+}
+
+// glob expands a URL's or a -T file's globs, unless -g turns them off.
+func (b *transferBuilder) glob(s string) ([]globbedURL, error) {
+	if b.f.globOff {
+		return []globbedURL{{url: s}}, nil
 	}
-	return transfers, nil
+	return expandGlob(s)
 }
 
 // newTransfer makes the transfer of one URL (one of a glob's): its URL with the
@@ -730,13 +772,11 @@ func (t *transfer) loginFrom(f requestFlags) {
 	}
 }
 
-// bodyFrom gives the transfer its body (or -G's query) and its method.
-func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdin io.Reader, api apiServer) error {
+// bodyFrom gives the transfer its body (or -G's query) and its method; upload is its
+// -T file, "" for none.
+func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, form []byte, stdin io.Reader, api apiServer) error {
 	u := t.url
-	f.uploadFile = "" // the -T of this URL's place, if any: curl GETs a URL without one
-	if t.num < len(f.uploadFiles) {
-		f.uploadFile = f.uploadFiles[t.num]
-	}
+	f.uploadFile = upload
 	switch {
 	case f.get && len(f.data) > 0:
 		query := string(data.bytes())
@@ -752,7 +792,9 @@ func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdi
 	case f.uploadFile != "":
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
-			u.Path += filepath.Base(f.uploadFile)
+			name := f.uploadFile[strings.LastIndexAny(f.uploadFile, `/\`)+1:]
+			u.RawPath = u.EscapedPath() + uploadName(name)
+			u.Path += name
 			t.target = ""
 		}
 	case len(f.data) > 0:
@@ -764,6 +806,21 @@ func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdi
 	t.method = defaultMethod(f, t.body != nil)
 	addFieldManager(t, api)
 	return nil
+}
+
+// uploadName is a -T file's name as curl appends it to a URL ending in /: every byte
+// but a letter, a digit and -._~ as %xx.
+func uploadName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', isDigit(c), strings.IndexByte("-._~", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02x", c)
+		}
+	}
+	return b.String()
 }
 
 // newRequestSpec reads the -H arguments and works out the defaults that go with them.

@@ -278,6 +278,13 @@ func (r *runner) execute(ctx context.Context) int {
 	defer r.conn.close()
 	code := exitOK
 	for _, t := range r.transfers {
+		if err := t.body.ready(); err != nil {
+			// The run ends here, as curl's does; an error of the transfer before stays its code.
+			if c := r.report(newTransferInfo(t), err); code == exitOK {
+				code = c
+			}
+			break
+		}
 		run := r.runTransfer
 		switch r.mode {
 		case modeWatch, modeWatchReconnect:
@@ -338,7 +345,7 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start time.Time) (*transferInfo, retryDecision, error) {
 	ctx, cancel := r.conn.withMaxTime(ctx)
 	defer cancel()
-	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
+	info := newTransferInfo(t)
 	defer func() { info.total = time.Since(info.start) }()
 	sink := r.out.sink(t.outFile)
 	sink.append, sink.createDirs, sink.removeOnError = t.appendOutput, t.createDirs, r.removeOnError
@@ -360,6 +367,11 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 		return info, r.retry.decide(outcome{err: err}, retries, time.Since(start)), err
 	}
 	return info, retryDecision{}, nil
+}
+
+// newTransferInfo is what -w knows of a transfer before its first byte goes.
+func newTransferInfo(t *transfer) *transferInfo {
+	return &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 }
 
 // exchange sends the request and, with -L, follows redirects; it returns the last
