@@ -724,7 +724,11 @@ func (b *transferBuilder) glob(s string) ([]globbedURL, error) {
 // newTransfer makes the transfer of one URL (one of a glob's): its URL with the
 // placeholders filled and the URL options applied, its output and its credentials.
 func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, i int, places placeholders, api apiServer, stdin io.Reader) (*transfer, error) {
-	expanded, err := places.expand(oneSlash(g.url))
+	slashed, ok := schemeSlashes(g.url)
+	if !ok {
+		return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
+	expanded, err := places.expand(slashed)
 	if err != nil {
 		return nil, err
 	}
@@ -913,12 +917,17 @@ func rawTarget(raw string, pathAsIs bool) string {
 	return target
 }
 
-// oneSlash reads "http:/host/path" as curl does: as "http://host/path".
-func oneSlash(raw string) string {
-	for _, scheme := range []string{"http:/", "https:/"} {
-		if rest, ok := strings.CutPrefix(raw, scheme); ok && !strings.HasPrefix(rest, "/") && rest != "" {
-			return scheme + "/" + rest
-		}
+// schemeSlashes reads the slashes after http: or https: as curl does: one to three
+// ("http:/host", "http:///host") stand for two; none or more than three make a bad
+// URL (ok is false). Other URLs come back as they are.
+func schemeSlashes(raw string) (fixed string, ok bool) {
+	scheme, rest, found := strings.Cut(raw, ":")
+	if !found || !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+		return raw, true
 	}
-	return raw
+	slashes := len(rest) - len(strings.TrimLeft(rest, "/"))
+	if slashes < 1 || slashes > 3 {
+		return raw, false
+	}
+	return scheme + "://" + rest[slashes:], true
 }

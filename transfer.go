@@ -108,7 +108,15 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	if followed >= max {
 		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
-	next, err := u.Parse(escapeLocation(location))
+	loc := escapeLocation(location)
+	if strings.HasPrefix(loc, "//") {
+		loc = u.Scheme + ":" + loc // curl joins a scheme-relative Location so, then reads its slashes
+	}
+	loc, ok := schemeSlashes(loc)
+	if !ok {
+		return nil, exitErrorf(exitURLMalformed, "The redirect target URL could not be parsed: Unsupported number of slashes following scheme")
+	}
+	next, err := u.Parse(loc)
 	if err != nil {
 		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
 	}

@@ -23,6 +23,4 @@ var knownFailures = map[int]string{
 	// Not done yet.
 	1073: "-T - with -L to a redirect: curl exits 25 (cannot rewind stdin), kcurl 52",
 	1074: "after a server answered HTTP/1.0, curl asks it with HTTP/1.0; kcurl keeps HTTP/1.1",
-	1141: "-L through a proxy to a Location of the form http:///host: kcurl waits for the close",
-	1142: "-L through a proxy to a Location of the form http:///host: kcurl waits for the close",
 }
