@@ -370,6 +370,7 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-L to ///host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slashrel"}},
 		{name: "-L to http:////host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slash4"}, stderr: true},
 		{name: "-L to HTTP:host", args: []string{"-x", srv.addr, "-L", "http://a.invalid/slash0"}, stderr: true},
+		{name: "-w redirect_url of a Location with three slashes", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/slash3", "http://a.invalid/slashrel", "http://a.invalid/slash4", "http://a.invalid/slash0"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

@@ -108,6 +108,18 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	if followed >= max {
 		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
+	next, err := resolveLocation(u, location)
+	if err != nil {
+		return nil, err
+	}
+	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
+		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
+	}
+	return next, nil
+}
+
+// resolveLocation is the URL a Location leads to from u, read as curl reads it.
+func resolveLocation(u *url.URL, location string) (*url.URL, error) {
 	loc := escapeLocation(location)
 	if strings.HasPrefix(loc, "//") {
 		loc = u.Scheme + ":" + loc // curl joins a scheme-relative Location so, then reads its slashes
@@ -119,9 +131,6 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	next, err := u.Parse(loc)
 	if err != nil {
 		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
-	}
-	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
-		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
 	}
 	return next, nil
 }
@@ -1028,7 +1037,8 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 		}
 	}
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
-		if next, err := u.Parse(escapeLocation(loc)); err == nil {
+		info.redirectURL = loc // what curl reports of a Location it cannot read
+		if next, err := resolveLocation(u, loc); err == nil {
 			if next.Path == "" && next.RawQuery == "" {
 				next.Path = "/" // curl normalizes the URL it reports
 			}
