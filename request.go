@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/kong"
 )
@@ -326,6 +327,38 @@ type requestBody struct {
 	// uploadFile is -T's file, opened for each attempt; "-" is stdin.
 	uploadFile string
 	stdin      io.Reader
+	// stdinRead is set once a byte of stdin went out: a redirect must rewind it then.
+	stdinRead atomic.Bool
+}
+
+// stdinBody is stdin as a request body, noting that a byte of it was read.
+type stdinBody struct {
+	r    io.Reader
+	read *atomic.Bool
+}
+
+func (s stdinBody) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.read.Store(true)
+	}
+	return n, err
+}
+
+// rewind readies the body to go again after a redirect, as curl rewinds it: stdin that
+// was read from is sought back to its start, and where it cannot be (a pipe) the
+// transfer fails with curl's 65. A file is opened afresh anyway, and data is held.
+func (b *requestBody) rewind() error {
+	if b == nil || b.uploadFile != "-" || !b.stdinRead.Load() {
+		return nil
+	}
+	if s, ok := b.stdin.(io.Seeker); ok {
+		if _, err := s.Seek(0, io.SeekStart); err == nil {
+			b.stdinRead.Store(false)
+			return nil
+		}
+	}
+	return exitErrorf(exitSendFailRewind, "seek callback returned error 2") // curl's words
 }
 
 // ready checks, when its transfer's turn comes, that the -T file can be read: curl
@@ -346,7 +379,7 @@ func (b *requestBody) open() (io.ReadCloser, int64, error) {
 	case b == nil:
 		return nil, 0, nil
 	case b.uploadFile == "-":
-		return io.NopCloser(b.stdin), -1, nil
+		return io.NopCloser(stdinBody{r: b.stdin, read: &b.stdinRead}), -1, nil
 	case b.uploadFile != "":
 		f, err := os.Open(b.uploadFile)
 		if err != nil {
@@ -390,7 +423,7 @@ type requestFrame struct {
 	http1 bool
 	// proxied is a plain-HTTP request through a proxy.
 	proxied bool
-	// http10 is --http1.0: no Expect, no chunks.
+	// http10 is --http1.0, or a server that answered in HTTP/1.0: no Expect, no chunks.
 	http10 bool
 	// noExpect is a request sent again after a 417.
 	noExpect bool
@@ -486,6 +519,20 @@ func (s *requestSpec) headersFor(h requestFrame, hc hopCredentials) []headerArg 
 		out = append(out, headerArg{name: "Expect", value: "100-continue"})
 	}
 	return out
+}
+
+// checkChunks is curl's refusal of a body of unknown length over HTTP/1.0, which has no
+// chunks to send it in, unless the user's own Transfer-Encoding says how it goes.
+func (s *requestSpec) checkChunks(h requestFrame) error {
+	if !h.http10 || !h.hasBody || h.size >= 0 {
+		return nil
+	}
+	for _, a := range s.headers {
+		if strings.EqualFold(a.name, "Transfer-Encoding") {
+			return nil
+		}
+	}
+	return exitErrorf(exitUploadFailed, "Chunky upload is not supported by HTTP 1.0")
 }
 
 // wantsContinue is curl 7.88's rule for Expect: 100-continue: an upload of any size, a

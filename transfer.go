@@ -443,6 +443,9 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 		info.redirectTime = time.Since(info.start)
 		u = next
 		info.urlEffective = u.String()
+		if err := body.rewind(); err != nil {
+			return nil, err
+		}
 	}
 }
 
@@ -970,6 +973,8 @@ type transferInfo struct {
 	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
 	sendErr error
+	// serverHTTP10 is a response of this attempt in HTTP/1.0: curl asks in HTTP/1.0 from then on.
+	serverHTTP10 bool
 }
 
 // mark sets one of the timings to now; transport goroutines call it.
@@ -1021,6 +1026,7 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	info.httpCode = resp.StatusCode
 	info.redirectURL = ""
 	info.httpVersion = versionOf(resp)
+	info.serverHTTP10 = info.serverHTTP10 || resp.ProtoMajor == 1 && resp.ProtoMinor == 0
 	info.contentType = resp.Header.Get("Content-Type")
 	info.header = resp.Header
 	info.sizeHeader += headerSize(resp)

@@ -19,8 +19,4 @@ var knownFailures = map[int]string{
 	1147: "-H @file with a line without a colon: kcurl refuses it with exit 2, curl skips the line; deliberate",
 	// The token policy.
 	2074: "--oauth2-bearer over http://: kcurl sends a typed token only over verified TLS; deliberate",
-
-	// Not done yet.
-	1073: "-T - with -L to a redirect: curl exits 25 (cannot rewind stdin), kcurl 52",
-	1074: "after a server answered HTTP/1.0, curl asks it with HTTP/1.0; kcurl keeps HTTP/1.1",
 }
