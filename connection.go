@@ -154,7 +154,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		}
 		return nil, err
 	}
-	trace := c.trace(u, info, out, caDesc, req, sent)
+	trace := c.trace(u, info, out, caDesc, req, sent, f.http10)
 	ctx = httptrace.WithClientTrace(ctx, trace)
 	var resp *http.Response
 	if f.http1 {
@@ -211,6 +211,11 @@ func (c *connection) headers(t *transfer, h hop, f *requestFrame, req *http.Requ
 		f.proxied = proxy != nil
 		if pa, ok := proxyAuthorization(proxy); ok {
 			hc.headers = append(hc.headers, pa)
+		}
+		// As curl: HTTP/1.0 once a server of this transfer, or this connection's, answered so.
+		f.http10 = f.http10 || info.serverHTTP10 || c.transports.h1.answeredHTTP10(http1Addr(req.URL, proxy))
+		if err := t.spec.checkChunks(*f); err != nil {
+			return nil, nil, err
 		}
 	}
 	f.noExpect = info.noExpect
@@ -647,8 +652,11 @@ func bypassProxy(host, list string) bool {
 }
 
 // trace records timings for -w and writes curl's "* " and "> " lines for -v.
-func (c *connection) trace(u *url.URL, info *transferInfo, out *output, caDesc string, req *http.Request, sent []headerArg) *httptrace.ClientTrace {
+func (c *connection) trace(u *url.URL, info *transferInfo, out *output, caDesc string, req *http.Request, sent []headerArg, http10 bool) *httptrace.ClientTrace {
 	proto := "HTTP/1.1"
+	if http10 {
+		proto = "HTTP/1.0"
+	}
 	return &httptrace.ClientTrace{
 		DNSDone: func(httptrace.DNSDoneInfo) { info.mark(&info.namelookup) },
 		ConnectStart: func(network, addr string) {

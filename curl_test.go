@@ -52,6 +52,13 @@ func runCurl(t *testing.T, args ...string) result {
 // as "env:KEY=value" arguments.
 func runCurlIn(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
+	return runCurlFrom(t, strings.NewReader(stdin), args...)
+}
+
+// runCurlFrom is runCurlIn with any stdin: an *os.File is curl's stdin itself, which it
+// can seek in; anything else comes through a pipe.
+func runCurlFrom(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(curlPath(t))
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
 	cmd.Args = append(cmd.Args, "-q")
@@ -62,7 +69,7 @@ func runCurlIn(t *testing.T, stdin string, args ...string) result {
 		}
 		cmd.Args = append(cmd.Args, a)
 	}
-	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -200,10 +207,10 @@ func newRawServer(t *testing.T, replies map[string]string) *rawServer {
 }
 
 // keepsOpen reports whether a reply leaves the connection usable: it has a length or
-// chunks, and does not say close.
+// chunks, and does not say close (HTTP/1.0: says keep-alive).
 func keepsOpen(reply string) bool {
 	head, _, _ := strings.Cut(strings.ToLower(reply), "\r\n\r\n")
-	if strings.Contains(head, "connection: close") || strings.HasPrefix(head, "http/1.0") {
+	if strings.Contains(head, "connection: close") || strings.HasPrefix(head, "http/1.0") && !strings.Contains(head, "connection: keep-alive") {
 		return false
 	}
 	return strings.Contains(head, "content-length:") || strings.Contains(head, "transfer-encoding: chunked") || strings.Contains(head, " 204 ") || strings.Contains(head, " 304 ")
@@ -321,6 +328,10 @@ var rawReplies = map[string]string{
 	"/nocolon":  "HTTP/1.1 200 OK\r\nX-A: 1\r\nno colon here\r\nContent-Length: 3\r\n\r\nok\n",
 	"/huge":     "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\nConnection: close\r\n\r\nok\n",
 	"/tohost":   "HTTP/1.1 302 Found\r\nLocation: http://b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/slash3":   "HTTP/1.1 302 Found\r\nLocation: http:///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/slash4":   "HTTP/1.1 302 Found\r\nLocation: http:////b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/slash0":   "HTTP/1.1 302 Found\r\nLocation: HTTP:b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/slashrel": "HTTP/1.1 302 Found\r\nLocation: ///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
@@ -359,6 +370,14 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-d -G -I", args: []string{"-d", "a=b", "-G", "-I", base + "/ok"}, stderr: true},
 		{name: "too many transfer encodings", args: []string{base + "/te100"}, stderr: true},
 		{name: "http:/ with one slash", args: []string{"http:/" + srv.addr + "/ok"}},
+		{name: "http:/// with three slashes", args: []string{"-w", "%{url_effective}", "http:///" + srv.addr + "/ok"}},
+		{name: "HTTP:/ with one slash", args: []string{"-w", "%{url_effective}", "HTTP:/" + srv.addr + "/ok"}},
+		{name: "http://// with four slashes", args: []string{"http:////" + srv.addr + "/ok"}, stderr: true},
+		{name: "-L to http:///host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slash3"}},
+		{name: "-L to ///host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slashrel"}},
+		{name: "-L to http:////host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slash4"}, stderr: true},
+		{name: "-L to HTTP:host", args: []string{"-x", srv.addr, "-L", "http://a.invalid/slash0"}, stderr: true},
+		{name: "-w redirect_url of a Location with three slashes", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/slash3", "http://a.invalid/slashrel", "http://a.invalid/slash4", "http://a.invalid/slash0"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
@@ -578,6 +597,20 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "-T for each URL", args: []string{"-T", "{dir}/up", base + "/ok", "-T", "{dir}/up2", base + "/odd", base + "/lf"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
+		}},
+		{name: "-T with a glob, to each URL of a glob", args: []string{"-w", "%{url_effective} %{urlnum} %{http_code}\n", "-T", "{dir}/{up,up2}", base + "/{files,x}/", "-T", "{dir}/{up2,up}", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
+		}},
+		{name: "-T glob with a missing file: the run stops there", args: []string{"-w", "%{url_effective} %{exitcode}\n", "-T", "{dir}/{up,missing,up2}", base + "/files/", base + "/ok"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
+		}},
+		{name: "-T missing after a good URL", args: []string{"-w", "%{url_effective} %{exitcode}\n", "-T", "{dir}/up", base + "/ok", "-T", "{dir}/missing", base + "/odd", base + "/lf"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-g -T: the file's name escaped in the URL", args: []string{"-g", "-T", "{dir}/{up,2} é~(!).txt", base + "/files/"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "{up,2} é~(!).txt"), []byte("abc"), 0o600)
 		}},
 		{name: "--http1.0", args: []string{"--http1.0", "-T", "{dir}/up", base + "/ok"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
@@ -921,4 +954,80 @@ func TestExpectationFailed(t *testing.T) {
 	is.Equal(k.code, c.code)     // curl's exit code
 	is.Equal(k.stdout, c.stdout) // both heads and the body
 	is.Equal(seen, curlSeen)     // with Expect, then without
+}
+
+// TestHTTP10AndRewindLikeCurl runs, beside curl 7.88, a server that answers HTTP/1.0 and
+// a redirect that needs -T -'s body again: the next request to a connection or in a
+// transfer that saw HTTP/1.0 asks in HTTP/1.0, where a body of unknown length cannot go
+// (25); stdin from a file is sent again after a redirect, from a pipe it cannot be (65).
+func TestHTTP10AndRewindLikeCurl(t *testing.T) {
+	curlPath(t)
+	srv := newRawServer(t, map[string]string{
+		"/ok":      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n",
+		"/v10":     "HTTP/1.0 200 OK\r\nContent-Length: 4\r\nConnection: Keep-Alive\r\n\r\nv10\n",
+		"/moved":   "HTTP/1.1 301 Moved\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
+		"/moved10": "HTTP/1.0 301 Moved\r\nLocation: /ok\r\nContent-Length: 0\r\n\r\n",
+	})
+	base := "http://" + srv.addr
+	upload := writeFile(t, "upload", "upload me\n")
+	tests := []struct {
+		name string
+		args []string
+		// stdinFile gives both programs a file as stdin, which they can seek in; else a pipe.
+		stdinFile bool
+		// verbose adds -v and compares the request lines it shows instead of all of stderr.
+		verbose bool
+	}{
+		{name: "the next URL on a connection that answered HTTP/1.0", args: []string{base + "/v10", base + "/ok", "-T", upload, base + "/dir/"}},
+		{name: "-T file -L: the redirect after HTTP/1.0 in HTTP/1.0", args: []string{"-T", upload, "-L", base + "/moved10"}},
+		{name: "-T - -L from a pipe: cannot rewind", args: []string{"-T", "-", "-L", "-w", "%{url_effective} %{num_redirects}", base + "/moved"}},
+		{name: "-T - -L from a file: sent again", args: []string{"-T", "-", "-L", base + "/moved"}, stdinFile: true},
+		{name: "-T - -L from a file after HTTP/1.0: no chunks", args: []string{"-T", "-", "-L", base + "/moved10"}, stdinFile: true},
+		{name: "-v shows the HTTP/1.0 request line", args: []string{base + "/v10", base + "/ok"}, verbose: true},
+		{name: "--http1.0 -T -: no chunks", args: []string{"--http1.0", "-T", "-", base + "/ok"}},
+		{name: "--http1.0 -T - with the user's chunked", args: []string{"--http1.0", "-H", "Transfer-Encoding: chunked", "-T", "-", base + "/ok"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			stdin := func() io.Reader { return io.MultiReader(strings.NewReader("from stdin\n")) } // no Seek: a pipe
+			if tt.stdinFile {
+				file := writeFile(t, "stdin", "from stdin\n")
+				stdin = func() io.Reader {
+					f, err := os.Open(file)
+					is.NoErr(err)
+					t.Cleanup(func() { f.Close() })
+					return f
+				}
+			}
+			args := append([]string{"-sS"}, tt.args...)
+			if tt.verbose {
+				args = append(args, "-v")
+			}
+			srv.take()
+			c := runCurlFrom(t, stdin(), args...)
+			curlReqs := srv.take()
+			k := kcurl(t, invocation{args: args, stdinReader: stdin()})
+			kcurlReqs := srv.take()
+			is.Equal(k.code, c.code)     // curl's exit code
+			is.Equal(k.stdout, c.stdout) // curl's stdout
+			if tt.verbose {
+				is.Equal(sentLines(k.stderr), sentLines(c.stderr)) // -v shows the request as curl does
+			} else {
+				is.Equal(k.stderr, sameWords(c.stderr)) // curl's words
+			}
+			is.Equal(kcurlReqs, curlReqs) // the server received what curl sends
+		})
+	}
+}
+
+// sentLines are -v's "> " lines, with curl's and kcurl's User-Agent made one.
+func sentLines(stderr string) []string {
+	var out []string
+	for _, l := range strings.SplitAfter(stderr, "\n") {
+		if strings.HasPrefix(l, "> ") {
+			out = append(out, userAgentLine.ReplaceAllString(l, "User-Agent: UA\r\n"))
+		}
+	}
+	return out
 }

@@ -21,6 +21,7 @@ const (
 	exitPartialFile         = 18 // body shorter than its Content-Length, or chunks cut
 	exitHTTPError           = 22 // HTTP status >= 400 with -f or --fail-with-body
 	exitWriteError          = 23 // stdout or -o cannot be written
+	exitUploadFailed        = 25 // a body of unknown length over HTTP/1.0, which has no chunks
 	exitReadError           = 26 // a local file (data, upload, token) cannot be read
 	exitOutOfMemory         = 27 // a response header over curl's limit
 	exitTimeout             = 28 // --max-time, --connect-timeout or --speed-limit reached
@@ -36,6 +37,7 @@ const (
 	exitPeerVerify          = 60 // the server's certificate does not verify
 	exitBadContentEncoding  = 61 // a --compressed body that does not decode
 	exitFileTooLarge        = 63 // an answer larger than kcurl holds or prints (a Table, a rules review); --max-filesize
+	exitSendFailRewind      = 65 // -T - read from a pipe, and a redirect needs it again
 	exitLoginDenied         = 67 // -n: the netrc file cannot be read
 	exitCipherList          = 59 // --ciphers names no suite kcurl has
 	exitCACertProblem       = 77 // a CA file that cannot be read or holds no certificate

@@ -45,6 +45,8 @@ type http1Pool struct {
 type http1Conn struct {
 	conn net.Conn
 	br   *bufio.Reader
+	// http10 is a last response in HTTP/1.0: curl asks the next request on it so too.
+	http10 bool
 }
 
 // get is the idle connection to addr, if it is still open: a server may close an idle
@@ -66,6 +68,22 @@ func (p *http1Pool) get(addr string) *http1Conn {
 	}
 	c.conn.Close() // closed by the server, or bytes nobody asked for
 	return nil
+}
+
+// answeredHTTP10 reports whether the next request to addr goes on an idle connection
+// whose last response was HTTP/1.0 (checked alive, as get does, only then).
+func (p *http1Pool) answeredHTTP10(addr string) bool {
+	p.mu.Lock()
+	c := p.idle[addr]
+	p.mu.Unlock()
+	if c == nil || !c.http10 {
+		return false
+	}
+	if c = p.get(addr); c == nil {
+		return false
+	}
+	p.put(addr, c)
+	return true
 }
 
 func (p *http1Pool) put(addr string, c *http1Conn) {
@@ -131,10 +149,7 @@ func wireHeadOf(resp *http.Response) *wireHead {
 // roundTripHTTP1 sends r over a new or idle connection and returns the response with
 // its body unread.
 func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http.Response, error) {
-	addr := hostPort(r.req.URL)
-	if r.proxy != nil {
-		addr = hostPort(r.proxy)
-	}
+	addr := http1Addr(r.req.URL, r.proxy)
 	c := t.h1.get(addr)
 	reused := c != nil
 	if c == nil {
@@ -174,6 +189,7 @@ func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http
 		}
 		return nil, err
 	}
+	c.http10 = resp.ProtoMinor == 0
 	body := resp.Body.(*http1Body)
 	body.release = func(reuse bool) {
 		stop()
@@ -184,6 +200,14 @@ func (t *transports) roundTripHTTP1(ctx context.Context, r *http1Request) (*http
 		c.conn.Close()
 	}
 	return resp, nil
+}
+
+// http1Addr is where a request to u goes: the proxy, when there is one.
+func http1Addr(u, proxy *url.URL) string {
+	if proxy != nil {
+		return hostPort(proxy)
+	}
+	return hostPort(u)
 }
 
 // staleConnection is how a request on an idle connection the server has closed fails:

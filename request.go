@@ -5,14 +5,15 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/kong"
 )
@@ -326,6 +327,50 @@ type requestBody struct {
 	// uploadFile is -T's file, opened for each attempt; "-" is stdin.
 	uploadFile string
 	stdin      io.Reader
+	// stdinRead is set once a byte of stdin went out: a redirect must rewind it then.
+	stdinRead atomic.Bool
+}
+
+// stdinBody is stdin as a request body, noting that a byte of it was read.
+type stdinBody struct {
+	r    io.Reader
+	read *atomic.Bool
+}
+
+func (s stdinBody) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.read.Store(true)
+	}
+	return n, err
+}
+
+// rewind readies the body to go again after a redirect, as curl rewinds it: stdin that
+// was read from is sought back to its start, and where it cannot be (a pipe) the
+// transfer fails with curl's 65. A file is opened afresh anyway, and data is held.
+func (b *requestBody) rewind() error {
+	if b == nil || b.uploadFile != "-" || !b.stdinRead.Load() {
+		return nil
+	}
+	if s, ok := b.stdin.(io.Seeker); ok {
+		if _, err := s.Seek(0, io.SeekStart); err == nil {
+			b.stdinRead.Store(false)
+			return nil
+		}
+	}
+	return exitErrorf(exitSendFailRewind, "seek callback returned error 2") // curl's words
+}
+
+// ready checks, when its transfer's turn comes, that the -T file can be read: curl
+// opens it then, so the transfers before it have run when a missing file ends the run.
+func (b *requestBody) ready() error {
+	if b == nil || b.uploadFile == "" || b.uploadFile == "-" {
+		return nil
+	}
+	if fi, err := os.Stat(b.uploadFile); err != nil || fi.IsDir() {
+		return exitErrorf(exitReadError, "Failed to open/read local data from file %s", b.uploadFile)
+	}
+	return nil
 }
 
 // open returns a fresh reader of the body and its length (-1 when unknown).
@@ -334,7 +379,7 @@ func (b *requestBody) open() (io.ReadCloser, int64, error) {
 	case b == nil:
 		return nil, 0, nil
 	case b.uploadFile == "-":
-		return io.NopCloser(b.stdin), -1, nil
+		return io.NopCloser(stdinBody{r: b.stdin, read: &b.stdinRead}), -1, nil
 	case b.uploadFile != "":
 		f, err := os.Open(b.uploadFile)
 		if err != nil {
@@ -378,7 +423,7 @@ type requestFrame struct {
 	http1 bool
 	// proxied is a plain-HTTP request through a proxy.
 	proxied bool
-	// http10 is --http1.0: no Expect, no chunks.
+	// http10 is --http1.0, or a server that answered in HTTP/1.0: no Expect, no chunks.
 	http10 bool
 	// noExpect is a request sent again after a 417.
 	noExpect bool
@@ -474,6 +519,20 @@ func (s *requestSpec) headersFor(h requestFrame, hc hopCredentials) []headerArg 
 		out = append(out, headerArg{name: "Expect", value: "100-continue"})
 	}
 	return out
+}
+
+// checkChunks is curl's refusal of a body of unknown length over HTTP/1.0, which has no
+// chunks to send it in, unless the user's own Transfer-Encoding says how it goes.
+func (s *requestSpec) checkChunks(h requestFrame) error {
+	if !h.http10 || !h.hasBody || h.size >= 0 {
+		return nil
+	}
+	for _, a := range s.headers {
+		if strings.EqualFold(a.name, "Transfer-Encoding") {
+			return nil
+		}
+	}
+	return exitErrorf(exitUploadFailed, "Chunky upload is not supported by HTTP 1.0")
 }
 
 // wantsContinue is curl 7.88's rule for Expect: 100-continue: an upload of any size, a
@@ -628,61 +687,95 @@ type transfer struct {
 
 // buildTransfers checks the request flags and reads every input (-H @file, -d @file,
 // stdin) before any byte is sent, so bad input fails with nothing half-done; then it
-// makes one transfer per URL.
+// makes the transfers of each URL. A -T file is opened when its transfer's turn comes
+// (requestBody.ready), as curl does.
 func buildTransfers(f requestFlags, urls []string, places placeholders, api apiServer, stdin io.Reader) ([]*transfer, error) {
 	spec, err := newRequestSpec(f, stdin)
 	if err != nil {
 		return nil, err
 	}
-	var data *chunkedData
+	b := transferBuilder{f: f, spec: spec, places: places, api: api, stdin: stdin}
 	if len(f.data) > 0 {
-		if data, err = buildData(f.data, stdin); err != nil {
+		if b.data, err = buildData(f.data, stdin); err != nil {
 			return nil, err
 		}
 	}
-	var form []byte
 	if len(f.form)+len(f.formString) > 0 {
-		if form, spec.formType, err = multipartForm(f.form, f.formString, stdin); err != nil {
+		if b.form, spec.formType, err = multipartForm(f.form, f.formString, stdin); err != nil {
 			return nil, err
-		}
-	}
-	for _, file := range f.uploadFiles {
-		if file == "-" {
-			continue
-		}
-		if fi, err := os.Stat(file); err != nil || fi.IsDir() {
-			return nil, exitErrorf(exitReadError, "Failed to open/read local data from file %s", file)
 		}
 	}
 	var transfers []*transfer
 	for i, given := range urls {
-		globbed := []globbedURL{{url: given}}
-		if !f.globOff {
-			if globbed, err = expandGlob(given); err != nil {
-				return nil, err
-			}
+		ts, err := b.transfersOf(i, given)
+		if err != nil {
+			return nil, err
 		}
-		for _, g := range globbed {
-			t, err := newTransfer(f, spec, g, given, i, places, api, stdin)
+		transfers = append(transfers, ts...)
+	}
+	return transfers, nil
+}
+
+// transferBuilder holds what every transfer of a run is made from.
+type transferBuilder struct {
+	f      requestFlags
+	spec   *requestSpec
+	data   *chunkedData
+	form   []byte
+	places placeholders
+	api    apiServer
+	stdin  io.Reader
+}
+
+// transfersOf are the transfers of the i-th URL in curl's order: each file of its -T
+// glob in turn, each to every URL of the URL's glob.
+func (b *transferBuilder) transfersOf(i int, given string) ([]*transfer, error) {
+	urls, err := b.glob(given)
+	if err != nil {
+		return nil, err
+	}
+	uploads := []globbedURL{{}} // the -T of this URL's place, if any: curl GETs a URL without one
+	if i < len(b.f.uploadFiles) {
+		if uploads, err = b.glob(b.f.uploadFiles[i]); err != nil {
+			return nil, err
+		}
+	}
+	if len(uploads)*len(urls) > maxGlobURLs {
+		return nil, exitErrorf(exitURLMalformed, "too many transfers from the globs in %q and its -T", given)
+	}
+	var out []*transfer
+	for _, upload := range uploads {
+		for _, g := range urls {
+			t, err := newTransfer(b.f, b.spec, g, given, i, b.places, b.api, b.stdin)
 			if err != nil {
 				return nil, err
 			}
 			t.num = i
-			transfers = append(transfers, t)
+			if err := t.bodyFrom(b.f, upload.url, b.data, b.form, b.stdin, b.api); err != nil {
+				return nil, err
+			}
+			out = append(out, t)
 		}
 	}
-	for _, t := range transfers {
-		if err := t.bodyFrom(f, data, form, stdin, api); err != nil {
-			return nil, err
-		}
+	return out, nil
+}
+
+// glob expands a URL's or a -T file's globs, unless -g turns them off.
+func (b *transferBuilder) glob(s string) ([]globbedURL, error) {
+	if b.f.globOff {
+		return []globbedURL{{url: s}}, nil
 	}
-	return transfers, nil
+	return expandGlob(s)
 }
 
 // newTransfer makes the transfer of one URL (one of a glob's): its URL with the
 // placeholders filled and the URL options applied, its output and its credentials.
 func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, i int, places placeholders, api apiServer, stdin io.Reader) (*transfer, error) {
-	expanded, err := places.expand(oneSlash(g.url))
+	slashed, ok := schemeSlashes(g.url)
+	if !ok {
+		return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
+	expanded, err := places.expand(slashed)
 	if err != nil {
 		return nil, err
 	}
@@ -730,13 +823,11 @@ func (t *transfer) loginFrom(f requestFlags) {
 	}
 }
 
-// bodyFrom gives the transfer its body (or -G's query) and its method.
-func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdin io.Reader, api apiServer) error {
+// bodyFrom gives the transfer its body (or -G's query) and its method; upload is its
+// -T file, "" for none.
+func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, form []byte, stdin io.Reader, api apiServer) error {
 	u := t.url
-	f.uploadFile = "" // the -T of this URL's place, if any: curl GETs a URL without one
-	if t.num < len(f.uploadFiles) {
-		f.uploadFile = f.uploadFiles[t.num]
-	}
+	f.uploadFile = upload
 	switch {
 	case f.get && len(f.data) > 0:
 		query := string(data.bytes())
@@ -752,7 +843,9 @@ func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdi
 	case f.uploadFile != "":
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
-			u.Path += filepath.Base(f.uploadFile)
+			name := f.uploadFile[strings.LastIndexAny(f.uploadFile, `/\`)+1:]
+			u.RawPath = u.EscapedPath() + uploadName(name)
+			u.Path += name
 			t.target = ""
 		}
 	case len(f.data) > 0:
@@ -764,6 +857,21 @@ func (t *transfer) bodyFrom(f requestFlags, data *chunkedData, form []byte, stdi
 	t.method = defaultMethod(f, t.body != nil)
 	addFieldManager(t, api)
 	return nil
+}
+
+// uploadName is a -T file's name as curl appends it to a URL ending in /: every byte
+// but a letter, a digit and -._~ as %xx.
+func uploadName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', isDigit(c), strings.IndexByte("-._~", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02x", c)
+		}
+	}
+	return b.String()
 }
 
 // newRequestSpec reads the -H arguments and works out the defaults that go with them.
@@ -856,12 +964,17 @@ func rawTarget(raw string, pathAsIs bool) string {
 	return target
 }
 
-// oneSlash reads "http:/host/path" as curl does: as "http://host/path".
-func oneSlash(raw string) string {
-	for _, scheme := range []string{"http:/", "https:/"} {
-		if rest, ok := strings.CutPrefix(raw, scheme); ok && !strings.HasPrefix(rest, "/") && rest != "" {
-			return scheme + "/" + rest
-		}
+// schemeSlashes reads the slashes after http: or https: as curl does: one to three
+// ("http:/host", "http:///host") stand for two; none or more than three make a bad
+// URL (ok is false). Other URLs come back as they are.
+func schemeSlashes(raw string) (fixed string, ok bool) {
+	scheme, rest, found := strings.Cut(raw, ":")
+	if !found || !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+		return raw, true
 	}
-	return raw
+	slashes := len(rest) - len(strings.TrimLeft(rest, "/"))
+	if slashes < 1 || slashes > 3 {
+		return raw, false
+	}
+	return scheme + "://" + rest[slashes:], true
 }

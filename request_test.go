@@ -82,6 +82,56 @@ func TestRequestShape(t *testing.T) {
 	}
 }
 
+// TestRewindStdin is -T -'s body made ready for a redirect: stdin that nothing was read
+// from goes as it is, a file is sought back to its start, a pipe read from is curl's 65.
+func TestRewindStdin(t *testing.T) {
+	file := writeFile(t, "stdin", "from stdin\n")
+	tests := []struct {
+		name string
+		// seekable gives a file as stdin, else a pipe.
+		seekable bool
+		read     bool
+		code     int
+		// again is what the body sends after the rewind.
+		again string
+	}{
+		{name: "a pipe not read from", read: false, code: exitOK, again: "from stdin\n"},
+		{name: "a pipe read from", read: true, code: exitSendFailRewind},
+		{name: "a file read from", seekable: true, read: true, code: exitOK, again: "from stdin\n"},
+		{name: "a file not read from", seekable: true, read: false, code: exitOK, again: "from stdin\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			var stdin io.Reader = io.MultiReader(strings.NewReader("from stdin\n"))
+			if tt.seekable {
+				f, err := os.Open(file)
+				is.NoErr(err)
+				defer f.Close()
+				stdin = f
+			}
+			body := &requestBody{uploadFile: "-", stdin: stdin}
+			if tt.read {
+				rc, size, err := body.open()
+				is.NoErr(err)
+				is.Equal(size, int64(-1)) // stdin's length is unknown
+				io.ReadAll(rc)
+			}
+			err := body.rewind()
+			if tt.code != exitOK {
+				is.Equal(exitCodeOf(err), tt.code) // curl's code
+				is.Equal(err.Error(), "seek callback returned error 2")
+				return
+			}
+			is.NoErr(err)
+			rc, _, err := body.open()
+			is.NoErr(err)
+			b, _ := io.ReadAll(rc)
+			is.Equal(string(b), tt.again) // the whole body goes again
+		})
+	}
+}
+
 func TestReadErrors(t *testing.T) {
 	tests := []struct {
 		name   string

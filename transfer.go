@@ -108,12 +108,29 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 	if followed >= max {
 		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
-	next, err := u.Parse(escapeLocation(location))
+	next, err := resolveLocation(u, location)
 	if err != nil {
-		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
+		return nil, err
 	}
 	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
 		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
+	}
+	return next, nil
+}
+
+// resolveLocation is the URL a Location leads to from u, read as curl reads it.
+func resolveLocation(u *url.URL, location string) (*url.URL, error) {
+	loc := escapeLocation(location)
+	if strings.HasPrefix(loc, "//") {
+		loc = u.Scheme + ":" + loc // curl joins a scheme-relative Location so, then reads its slashes
+	}
+	loc, ok := schemeSlashes(loc)
+	if !ok {
+		return nil, exitErrorf(exitURLMalformed, "The redirect target URL could not be parsed: Unsupported number of slashes following scheme")
+	}
+	next, err := u.Parse(loc)
+	if err != nil {
+		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
 	}
 	return next, nil
 }
@@ -278,6 +295,13 @@ func (r *runner) execute(ctx context.Context) int {
 	defer r.conn.close()
 	code := exitOK
 	for _, t := range r.transfers {
+		if err := t.body.ready(); err != nil {
+			// The run ends here, as curl's does; an error of the transfer before stays its code.
+			if c := r.report(newTransferInfo(t), err); code == exitOK {
+				code = c
+			}
+			break
+		}
 		run := r.runTransfer
 		switch r.mode {
 		case modeWatch, modeWatchReconnect:
@@ -338,7 +362,7 @@ func (r *runner) runTransfer(ctx context.Context, t *transfer) (*transferInfo, e
 func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start time.Time) (*transferInfo, retryDecision, error) {
 	ctx, cancel := r.conn.withMaxTime(ctx)
 	defer cancel()
-	info := &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
+	info := newTransferInfo(t)
 	defer func() { info.total = time.Since(info.start) }()
 	sink := r.out.sink(t.outFile)
 	sink.append, sink.createDirs, sink.removeOnError = t.appendOutput, t.createDirs, r.removeOnError
@@ -360,6 +384,11 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 		return info, r.retry.decide(outcome{err: err}, retries, time.Since(start)), err
 	}
 	return info, retryDecision{}, nil
+}
+
+// newTransferInfo is what -w knows of a transfer before its first byte goes.
+func newTransferInfo(t *transfer) *transferInfo {
+	return &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 }
 
 // exchange sends the request and, with -L, follows redirects; it returns the last
@@ -414,6 +443,9 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 		info.redirectTime = time.Since(info.start)
 		u = next
 		info.urlEffective = u.String()
+		if err := body.rewind(); err != nil {
+			return nil, err
+		}
 	}
 }
 
@@ -941,6 +973,8 @@ type transferInfo struct {
 	auth authState
 	// sendErr is why writing the request failed, if it did: curl's 55, not a receive error.
 	sendErr error
+	// serverHTTP10 is a response of this attempt in HTTP/1.0: curl asks in HTTP/1.0 from then on.
+	serverHTTP10 bool
 }
 
 // mark sets one of the timings to now; transport goroutines call it.
@@ -992,6 +1026,7 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	info.httpCode = resp.StatusCode
 	info.redirectURL = ""
 	info.httpVersion = versionOf(resp)
+	info.serverHTTP10 = info.serverHTTP10 || resp.ProtoMajor == 1 && resp.ProtoMinor == 0
 	info.contentType = resp.Header.Get("Content-Type")
 	info.header = resp.Header
 	info.sizeHeader += headerSize(resp)
@@ -1008,7 +1043,8 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 		}
 	}
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
-		if next, err := u.Parse(escapeLocation(loc)); err == nil {
+		info.redirectURL = loc // what curl reports of a Location it cannot read
+		if next, err := resolveLocation(u, loc); err == nil {
 			if next.Path == "" && next.RawQuery == "" {
 				next.Path = "/" // curl normalizes the URL it reports
 			}

@@ -19,13 +19,4 @@ var knownFailures = map[int]string{
 	1147: "-H @file with a line without a colon: kcurl refuses it with exit 2, curl skips the line; deliberate",
 	// The token policy.
 	2074: "--oauth2-bearer over http://: kcurl sends a typed token only over verified TLS; deliberate",
-
-	// Not done yet.
-	490:  "globbing in -T \"{file1,file2}\" is not implemented (exit 26)",
-	491:  "globbing in -T \"{file,missing}\" is not implemented",
-	492:  "globbing in -T \"{f1,f2}\" is not implemented (exit 26)",
-	1073: "-T - with -L to a redirect: curl exits 25 (cannot rewind stdin), kcurl 52",
-	1074: "after a server answered HTTP/1.0, curl asks it with HTTP/1.0; kcurl keeps HTTP/1.1",
-	1141: "-L through a proxy to a Location of the form http:///host: kcurl waits for the close",
-	1142: "-L through a proxy to a Location of the form http:///host: kcurl waits for the close",
 }
