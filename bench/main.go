@@ -235,7 +235,7 @@ func serve(ctx context.Context, d time.Duration) error {
 func rssFloor(ctx context.Context, launcher string) (float64, error) {
 	var xs []float64
 	for range 5 {
-		s, err := measure(ctx, launcher, command{path: "/bin/true"})
+		s, err := measure(ctx, launcher, command{path: "/bin/true"}, 0)
 		if err != nil {
 			return 0, err
 		}

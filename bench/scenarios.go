@@ -123,6 +123,8 @@ type scenario struct {
 	runs map[string][]command
 	// skip says why a tool has no row.
 	skip map[string]string
+	// exitCodes are the exit statuses expected of tools that should not exit 0; any other status fails the row.
+	exitCodes map[string]int
 	// check verifies one captured run's stdout (its first 64 KiB and its length) before timing.
 	check func(tool string, head []byte, n int64) error
 	note  string
@@ -408,7 +410,7 @@ func (b *bench) runScenarios(ctx context.Context, scs []*scenario) []*result {
 				if rep >= sc.repsOf(r.tool) || r.err != "" {
 					continue
 				}
-				s, err := measureAll(ctx, b.bins.launcher, sc.runs[r.tool])
+				s, err := measureAll(ctx, b.bins.launcher, sc.runs[r.tool], sc.exitCodes[r.tool])
 				if err != nil {
 					r.err = err.Error()
 					logf("%s: %s: %v", sc.id, r.tool, err)
@@ -421,23 +423,26 @@ func (b *bench) runScenarios(ctx context.Context, scs []*scenario) []*result {
 	return out
 }
 
-// measureAll is one sample made of several processes in a row: wall is their sum, peak RSS their maximum.
-func measureAll(ctx context.Context, launcher string, cmds []command) (sample, error) {
+// measureAll is one sample made of several processes in a row, each expected to exit with status want: wall, CPU
+// and minor faults are their sums, peak RSS their maximum.
+func measureAll(ctx context.Context, launcher string, cmds []command, want int) (sample, error) {
 	var total sample
 	for _, c := range cmds {
-		s, err := measure(ctx, launcher, c)
+		s, err := measure(ctx, launcher, c, want)
 		if err != nil {
 			return total, err
 		}
 		total.wall += s.wall
 		total.maxRSS = max(total.maxRSS, s.maxRSS)
+		total.cpu += s.cpu
+		total.minflt += s.minflt
 	}
 	return total, nil
 }
 
 func (b *bench) verify(ctx context.Context, sc *scenario, tool string, c command) error {
 	var hc headCounter
-	if err := captureTo(ctx, c, &hc); err != nil {
+	if _, err := captureTo(ctx, c, sc.exitCodes[tool], &hc); err != nil {
 		return err
 	}
 	if sc.check == nil {
