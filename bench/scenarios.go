@@ -213,7 +213,7 @@ func (b *bench) getScenarios(t *target, prefix string) []*scenario {
 				toolCurl:    {b.curl(t, "-s", full)},
 				toolKubectl: {b.kubectl(t, "get", "--raw", t.object)},
 				toolFloor:   {b.floor(t, t.object)},
-				// Only here: the GET is where start-up is most of the time.
+				// Here, in `--version` and in the bad option: where start-up is most of the time.
 				toolFloorLibs: {b.floorLibs(t, t.object)},
 			},
 			check: exact(1),
@@ -316,13 +316,28 @@ func (b *bench) localScenarios(t *target) []*scenario {
 		&scenario{
 			id: "version", title: "`--version` start-up", target: t, reps: b.cfg.reps,
 			runs: map[string][]command{
-				toolKcurl:   {b.kcurl(t, "--version")},
-				toolCurl:    {command{path: b.bins.curl, args: []string{"--version"}, env: b.baseEnv()}},
-				toolKubectl: {command{path: b.bins.kubectl, args: []string{"version", "--client"}, env: b.baseEnv()}},
+				toolKcurl:     {b.kcurl(t, "--version")},
+				toolCurl:      {command{path: b.bins.curl, args: []string{"--version"}, env: b.baseEnv()}},
+				toolKubectl:   {command{path: b.bins.kubectl, args: []string{"version", "--client"}, env: b.baseEnv()}},
+				toolFloor:     {b.floor(t, "--version")},
+				toolFloorLibs: {b.floorLibs(t, "--version")},
 			},
-			skip:  map[string]string{toolFloor: "no --version"},
-			check: contains(map[string]string{toolKcurl: "kcurl ", toolCurl: "curl ", toolKubectl: "Client Version"}),
+			check: contains(map[string]string{toolKcurl: "kcurl ", toolCurl: "curl ", toolKubectl: "Client Version", toolFloor: "floor (", toolFloorLibs: "floor ("}),
 			note:  "kubectl's is `version --client`",
+		},
+		&scenario{
+			id: "badopt", title: "bad option (exit 2)", target: t, reps: b.cfg.reps,
+			runs: map[string][]command{
+				toolKcurl:     {b.kcurl(t, "--no-such-option")},
+				toolCurl:      {command{path: b.bins.curl, args: []string{"--no-such-option"}, env: b.baseEnv()}},
+				toolKubectl:   {command{path: b.bins.kubectl, args: []string{"--no-such-option"}, env: b.baseEnv()}},
+				toolFloor:     {b.floor(t, "--no-such-option")},
+				toolFloorLibs: {b.floorLibs(t, "--no-such-option")},
+			},
+			// kubectl's unknown flag is cobra's error, exit 1 (every run checked, as for the others).
+			exitCodes: map[string]int{toolKcurl: 2, toolCurl: 2, toolKubectl: 1, toolFloor: 2, toolFloorLibs: 2},
+			check:     sizeIs(0),
+			note:      "`--no-such-option`: the error goes to stderr and stdout stays empty; kubectl exits 1, the others 2, and a run that exits otherwise fails its row",
 		},
 	)
 	return all
