@@ -296,7 +296,8 @@ func (r *report) markdown() string {
 		"`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'`. Every tool talks TLS 1.3 to 127.0.0.1, verifies the "+
 		"server with the CA file and sends the bearer token; every process gets stdout and stderr on /dev/null and a "+
 		"clean environment. Samples alternate between the tools, each round starting with the next one. Wall is "+
-		"start to reaped as seen by the parent; peak RSS is the child's `ru_maxrss` from wait4.\n\n",
+		"start to reaped as seen by the parent; peak RSS is the child's `ru_maxrss` from wait4, CPU its `ru_utime + "+
+		"ru_stime` and minor faults its `ru_minflt`.\n\n",
 		r.started.UTC().Format("2006-01-02 15:04 UTC"), r.elapsed.Round(time.Second))
 	w("## Machine\n\n")
 	for _, l := range r.machine {
@@ -319,6 +320,7 @@ func (r *report) markdown() string {
 	}
 
 	r.targetsTable(w)
+	r.startupTargetsTable(w)
 
 	w("## Wall time and peak RSS\n\n")
 	w("min / **median** / max over n samples; ratios are medians over curl's and kubectl's median in the same scenario.\n\n")
@@ -359,6 +361,7 @@ func (r *report) markdown() string {
 	}
 	w("\n")
 
+	r.cpuTable(w)
 	r.throughputTable(w)
 	r.watchTable(w)
 	r.sizeTables(w)
@@ -401,21 +404,23 @@ func (r *report) find(id, tool string) *result {
 	return nil
 }
 
-func (res *result) wallMS() stats {
-	xs := make([]float64, len(res.samples))
-	for i, s := range res.samples {
-		xs[i] = float64(s.wall) / float64(time.Millisecond)
+// statsOf summarizes one figure of each sample.
+func statsOf(samples []sample, figure func(sample) float64) stats {
+	xs := make([]float64, len(samples))
+	for i, s := range samples {
+		xs[i] = figure(s)
 	}
 	return summarize(xs)
 }
 
-func (res *result) rssMiB() stats {
-	xs := make([]float64, len(res.samples))
-	for i, s := range res.samples {
-		xs[i] = float64(s.maxRSS) / mibF
-	}
-	return summarize(xs)
-}
+func wallMS(s sample) float64      { return float64(s.wall) / float64(time.Millisecond) }
+func rssMiB(s sample) float64      { return float64(s.maxRSS) / mibF }
+func cpuMS(s sample) float64       { return float64(s.cpu) / float64(time.Millisecond) }
+func minorFaults(s sample) float64 { return float64(s.minflt) }
+
+func (res *result) wallMS() stats { return statsOf(res.samples, wallMS) }
+func (res *result) rssMiB() stats { return statsOf(res.samples, rssMiB) }
+func (res *result) cpuMS() stats  { return statsOf(res.samples, cpuMS) }
 
 func (res *result) wallMedian() float64 {
 	if res == nil || len(res.samples) == 0 {
@@ -429,6 +434,13 @@ func (res *result) rssMedian() float64 {
 		return 0
 	}
 	return res.rssMiB().median
+}
+
+func (res *result) cpuMedian() float64 {
+	if res == nil || len(res.samples) == 0 {
+		return 0
+	}
+	return res.cpuMS().median
 }
 
 func triple(s stats, digits int) string {
@@ -456,20 +468,14 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 func (r *report) targetsTable(w func(string, ...any)) {
 	type row struct{ target, measured, met string }
 	var rows []row
-	yes := func(ok bool) string {
-		if ok {
-			return "yes"
-		}
-		return "**no**"
-	}
 	if k, c := r.find("get", toolKcurl), r.find("get", toolCurl); k != nil && c != nil && k.wallMedian() > 0 && c.wallMedian() > 0 {
 		q := k.wallMedian() / c.wallMedian()
-		rows = append(rows, row{"one authenticated GET: wall ≤ 0.55× curl", fmt.Sprintf("%.2f× (%.1f ms vs %.1f ms)", q, k.wallMedian(), c.wallMedian()), yes(q <= 0.55)})
-		rows = append(rows, row{"one authenticated GET: peak RSS ≤ curl's", fmt.Sprintf("%.1f MiB vs %.1f MiB", k.rssMedian(), c.rssMedian()), yes(k.rssMedian() <= c.rssMedian())})
+		rows = append(rows, row{"one authenticated GET: wall ≤ 0.55× curl", fmt.Sprintf("%.2f× (%.1f ms vs %.1f ms)", q, k.wallMedian(), c.wallMedian()), metMark(q <= 0.55)})
+		rows = append(rows, row{"one authenticated GET: peak RSS ≤ curl's", fmt.Sprintf("%.1f MiB vs %.1f MiB", k.rssMedian(), c.rssMedian()), metMark(k.rssMedian() <= c.rssMedian())})
 	}
 	if k, c := r.find("body1g", toolKcurl), r.find("body1g", toolCurl); k != nil && c != nil && k.wallMedian() > 0 && c.wallMedian() > 0 {
 		kt, ct := float64(gib)/mibF/(k.wallMedian()/1000), float64(gib)/mibF/(c.wallMedian()/1000)
-		rows = append(rows, row{"1 GiB body: throughput ≥ curl's", fmt.Sprintf("%.0f MiB/s vs %.0f MiB/s", kt, ct), yes(kt >= ct)})
+		rows = append(rows, row{"1 GiB body: throughput ≥ curl's", fmt.Sprintf("%.0f MiB/s vs %.0f MiB/s", kt, ct), metMark(kt >= ct)})
 		small := r.find("body10m", toolKcurl)
 		flat := ""
 		ok := k.rssMiB().max <= 16
@@ -477,22 +483,22 @@ func (r *report) targetsTable(w func(string, ...any)) {
 			flat = fmt.Sprintf("; %.1f MiB at 10 MiB", small.rssMedian())
 			ok = ok && small.rssMiB().max <= 16 && k.rssMedian() <= small.rssMedian()+1
 		}
-		rows = append(rows, row{"1 GiB body: peak RSS ≤ 16 MiB, flat in body size", fmt.Sprintf("%.1f MiB (max %.1f)%s", k.rssMedian(), k.rssMiB().max, flat), yes(ok)})
+		rows = append(rows, row{"1 GiB body: peak RSS ≤ 16 MiB, flat in body size", fmt.Sprintf("%.1f MiB (max %.1f)%s", k.rssMedian(), k.rssMiB().max, flat), metMark(ok)})
 	}
 	for _, wr := range r.watch {
 		if wr.tool == toolKcurl && len(wr.latencies) > 0 {
 			_, p99, _ := latencyStats(wr.latencies)
-			rows = append(rows, row{"watch latency p99 ≤ 2 ms", fmt.Sprintf("%.3f ms", p99), yes(p99 <= 2)})
+			rows = append(rows, row{"watch latency p99 ≤ 2 ms", fmt.Sprintf("%.3f ms", p99), metMark(p99 <= 2)})
 		}
 	}
 	if fi, err := os.Stat(r.bins.kcurl); err == nil {
-		rows = append(rows, row{"binary ≤ 10 MiB (10,485,760 bytes) stripped", fmt.Sprintf("%s bytes (%.2f MiB)", thousands(fi.Size()), float64(fi.Size())/mibF), yes(fi.Size() <= 10<<20)})
+		rows = append(rows, row{"binary ≤ 10 MiB (10,485,760 bytes) stripped", fmt.Sprintf("%s bytes (%.2f MiB)", thousands(fi.Size()), float64(fi.Size())/mibF), metMark(fi.Size() <= 10<<20)})
 	}
 	if !r.pretty {
 		rows = append(rows, row{"`--pretty`: ≥ 200 MB/s, memory flat", "pending --pretty", "–"})
 	} else if k := r.find("pretty10m", toolKcurl); k != nil && k.wallMedian() > 0 {
 		t := float64(k.sc.bytes) / 1e6 / (k.wallMedian() / 1000)
-		rows = append(rows, row{"`--pretty`: ≥ 200 MB/s, memory flat", fmt.Sprintf("%.0f MB/s, %.1f MiB", t, k.rssMedian()), yes(t >= 200)})
+		rows = append(rows, row{"`--pretty`: ≥ 200 MB/s, memory flat", fmt.Sprintf("%.0f MB/s, %.1f MiB", t, k.rssMedian()), metMark(t >= 200)})
 	}
 	if len(rows) == 0 {
 		return
@@ -500,6 +506,81 @@ func (r *report) targetsTable(w func(string, ...any)) {
 	w("## Issue 5's targets (Go TLS server)\n\n| target | measured (medians) | met |\n| --- | --- | --- |\n")
 	for _, r := range rows {
 		w("| %s | %s | %s |\n", r.target, r.measured, r.met)
+	}
+	w("\n")
+}
+
+// metMark is a target table's last column.
+func metMark(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// startupTargetsTable checks the figures against issue 15's targets: kcurl's start-up at the floor, as ratios of
+// medians taken in the same scenario, alternating with the floors.
+func (r *report) startupTargetsTable(w func(string, ...any)) {
+	type row struct{ target, measured, met string }
+	var rows []row
+	figures := []struct {
+		name   string
+		median func(*result) float64
+	}{{"wall", (*result).wallMedian}, {"CPU", (*result).cpuMedian}}
+	check := func(what, id, floor string, limit float64) {
+		k, f := r.find(id, toolKcurl), r.find(id, floor)
+		if k.wallMedian() == 0 || f.wallMedian() == 0 {
+			return
+		}
+		for _, fig := range figures {
+			kv, fv := fig.median(k), fig.median(f)
+			if fv == 0 {
+				continue
+			}
+			q := kv / fv
+			rows = append(rows, row{fmt.Sprintf("%s (%s): %s ≤ %.2f× %s", what, k.sc.target.name, fig.name, limit, floor),
+				fmt.Sprintf("%.2f× (%.2f ms vs %.2f ms)", q, kv, fv), metMark(q <= limit)})
+		}
+	}
+	for _, id := range []string{"get", "api-get"} {
+		check("one authenticated GET", id, toolFloorLibs, 1.05)
+		check("one authenticated GET", id, toolFloor, 1.15)
+	}
+	check("`--version`", "version", toolFloorLibs, 1.05)
+	check("bad option, exit 2", "badopt", toolFloorLibs, 1.05)
+	if len(rows) == 0 {
+		return
+	}
+	w("## Issue 15's targets (start-up at the floor)\n\n")
+	w("kcurl's median over the floor's median in the same scenario, samples alternating between them. The Go floor is " +
+		"net/http and crypto/tls alone; the Go floor + kong + go-json is the same program with kcurl's two libraries " +
+		"linked in and never called.\n\n")
+	w("| target | measured (medians) | met |\n| --- | --- | --- |\n")
+	for _, r := range rows {
+		w("| %s | %s | %s |\n", r.target, r.measured, r.met)
+	}
+	w("\n")
+}
+
+// cpuTable is every row's CPU time and minor faults, against the two Go floors of its scenario.
+func (r *report) cpuTable(w func(string, ...any)) {
+	w("## CPU and page faults\n\n")
+	w("CPU is the child's user plus system time, all threads (`ru_utime + ru_stime` from wait4); minor faults are its " +
+		"`ru_minflt`, pages it touched that were mapped without reading the disk (the binary from the page cache, new " +
+		"heap and stacks). min / **median** / max over the same samples as above; ratios are medians over the Go " +
+		"floor's and over the Go floor + kong + go-json's median in the same scenario.\n\n")
+	w("| scenario | server | tool | n | CPU ms | × Go floor | × Go floor + libs | minor faults (median) |\n")
+	w("| --- | --- | --- | ---: | --- | ---: | ---: | ---: |\n")
+	for _, group := range r.groups() {
+		floor, floorLibs := group.by(toolFloor), group.by(toolFloorLibs)
+		for _, res := range group.rows {
+			if len(res.samples) == 0 {
+				continue
+			}
+			cpu := res.cpuMS()
+			w("| %s | %s | %s | %d | %s | %s | %s | %.0f |\n", group.sc.title, group.sc.target.name, res.tool, cpu.n, triple(cpu, 2),
+				ratio(cpu.median, floor.cpuMedian()), ratio(cpu.median, floorLibs.cpuMedian()), statsOf(res.samples, minorFaults).median)
+		}
 	}
 	w("\n")
 }
