@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ type report struct {
 	symbols    *symbolReport
 	results    []*result
 	watch      []*watchResult
+	timelines  []*timeline
 	pretty     bool
 	apiVersion string
 	apiErr     string
@@ -362,6 +364,7 @@ func (r *report) markdown() string {
 	w("\n")
 
 	r.cpuTable(w)
+	r.timelineSection(w)
 	r.throughputTable(w)
 	r.watchTable(w)
 	r.sizeTables(w)
@@ -585,6 +588,178 @@ func (r *report) cpuTable(w func(string, ...any)) {
 	w("\n")
 }
 
+// timelineRow is one phase of a GET, with its value on each server's timeline.
+type timelineRow struct {
+	phase, how string
+	// part marks a row that splits the row above it.
+	part bool
+	ms   []float64
+	ok   []bool
+}
+
+// timelineRows derives the phases of kcurl's GET from each timeline: the top rows add up to the GET's median wall
+// by construction, the parts are medians of their own and need not add up to their row.
+func (r *report) timelineRows() []*timelineRow {
+	var rows []*timelineRow
+	add := func(part bool, phase, how string) *timelineRow {
+		row := &timelineRow{phase: phase, how: how, part: part}
+		rows = append(rows, row)
+		return row
+	}
+	wall := func(tl *timeline, tool, what string) (float64, bool) {
+		p := tl.proc(tool, what)
+		if p == nil || len(p.samples) == 0 {
+			return 0, false
+		}
+		return statsOf(p.samples, wallMS).median, true
+	}
+	exec := add(false, "exec, Go runtime start, exit",
+		"median wall of the empty program (`func main() {}`, built as kcurl is) under the launcher; it holds the runtime's own package initialisation")
+	inits := add(false, "package initialisation",
+		"`kcurl --version` under `GODEBUG=inittrace=1`: the `ms clock` values summed per run, the runtime's packages "+
+			"(those the empty program initialises) left out as they are in the row above; median over runs")
+	var groups []*timelineRow
+	for _, g := range initGroups[1:] {
+		groups = append(groups, add(true, "↳ "+g, "the same sums over this group's packages alone; median over runs"))
+	}
+	cmdline := add(false, "command line (kong parses, `--version` is printed)",
+		"`kcurl --version`'s median wall − the two rows above")
+	setup := add(false, "set-up: discovery, CA and token, transport",
+		"the GET's median wall − `kcurl --version`'s median wall − median `time_total`: what the GET does outside its "+
+			"transfer (what of discovery, CA, token and transport kcurl does inside it is in the transfer's first ↳ row), "+
+			"and whatever its exit costs more than `--version`'s; below the medians' noise it comes out negative")
+	transfer := add(false, "transfer (`time_total`)",
+		"median of kcurl's own `time_total` (`-w`), from its start to the last byte written")
+	var phases []*timelineRow
+	for _, ph := range transferPhases {
+		phases = append(phases, add(true, "↳ "+ph.name, ph.derivation+", median over runs"))
+	}
+	get := add(false, "**the GET, whole process**", "median wall of `kcurl -s PATH` under the launcher, in the same rounds; the sum of the rows above")
+	put := func(row *timelineRow, v float64, ok bool) {
+		row.ms, row.ok = append(row.ms, v), append(row.ok, ok)
+	}
+	for _, tl := range r.timelines {
+		empty, okEmpty := wall(tl, toolEmpty, "exit")
+		version, okVersion := wall(tl, toolKcurl, "--version")
+		getWall, okGet := wall(tl, toolKcurl, "GET")
+		okInit := len(tl.inits[toolKcurl]) > 0 && len(tl.inits[toolEmpty]) > 0
+		is := tl.initStats(toolKcurl)
+		okTransfer := len(tl.transfers) > 0
+		total := tl.phaseStats(func(t transferTimes) float64 { return secondsToMS(t.total) }).median
+		put(exec, empty, okEmpty)
+		put(inits, is[""].median, okInit)
+		for i, g := range initGroups[1:] {
+			put(groups[i], is[g].median, okInit)
+		}
+		put(cmdline, version-empty-is[""].median, okVersion && okEmpty && okInit)
+		put(setup, getWall-version-total, okGet && okVersion && okTransfer)
+		put(transfer, total, okTransfer)
+		for i, ph := range transferPhases {
+			put(phases[i], tl.phaseStats(ph.ms).median, okTransfer)
+		}
+		put(get, getWall, okGet)
+	}
+	return rows
+}
+
+// timelineSection is where a GET's time goes, one column a server, from the timeline's own rounds.
+func (r *report) timelineSection(w func(string, ...any)) {
+	if len(r.timelines) == 0 {
+		return
+	}
+	first := r.timelines[0]
+	w("## Where a GET's time goes\n\n")
+	w("Measured after the scenarios, in rounds of its own (%d on each server): each round times, under the launcher and "+
+		"each round starting with the next one, the empty Go program, `--version` of kcurl and of both Go floors, and "+
+		"the GET of each; then runs each `--version` and the empty program once more with `GODEBUG=inittrace=1` "+
+		"(stderr kept), and kcurl's GET once more with `-s -o /dev/null -w '%s'` (stdout kept; these runs are not "+
+		"timed). Each row below says how it is derived. Rows that are a difference of medians (command line, set-up) "+
+		"are estimates, not exact: the runs are different processes, and a median of differences is not a difference "+
+		"of medians. The top rows add up to the GET's median by construction; the ↳ rows split the row above them, "+
+		"each a median of its own, so they need not add up to it. kcurl's timers start when its transfer does, "+
+		"after the command line and discovery.\n\n",
+		r.cfg.timelineRuns, strings.TrimSuffix(timersFormat, "\n")+`\n`)
+	w("| phase |")
+	for _, tl := range r.timelines {
+		w(" kcurl ms, %s |", tl.target.name)
+	}
+	w(" derived from |\n| --- |%s --- |\n", strings.Repeat(" ---: |", len(r.timelines)))
+	for _, row := range r.timelineRows() {
+		w("| %s |", row.phase)
+		for i := range row.ms {
+			switch {
+			case !row.ok[i]:
+				w(" – |")
+			case row.part:
+				w(" %.2f |", row.ms[i])
+			default:
+				w(" **%.2f** |", row.ms[i])
+			}
+		}
+		w(" %s |\n", row.how)
+	}
+	w("\n")
+	for _, tl := range r.timelines {
+		for _, e := range tl.errs {
+			w("- %s: not measured: %s\n", tl.target.name, mdEscape(clip(firstLine(e), 200)))
+		}
+	}
+
+	w("### Package initialisation\n\n`GODEBUG=inittrace=1`, the `ms clock` values summed per group in each run, median "+
+		"over %d runs with the %s (the figures do not depend on the server). The trace's own writes to stderr fall "+
+		"between the clocks, not in them.\n\n", len(first.inits[toolKcurl]), first.target.name)
+	traced := []string{toolKcurl, toolFloorLibs, toolFloor, toolEmpty}
+	w("| group |")
+	for _, tool := range traced {
+		w(" %s ms |", tool)
+	}
+	w("\n| --- |%s\n", strings.Repeat(" ---: |", len(traced)))
+	initStats := map[string]map[string]stats{}
+	for _, tool := range traced {
+		initStats[tool] = first.initStats(tool)
+	}
+	for _, g := range append(slices.Clone(initGroups), "") {
+		name := g
+		if g == "" {
+			name = "**all but the runtime**"
+		}
+		w("| %s |", name)
+		for _, tool := range traced {
+			if len(first.inits[tool]) == 0 {
+				w(" – |")
+				continue
+			}
+			w(" %.3f |", initStats[tool][g].median)
+		}
+		w("\n")
+	}
+	w("\n")
+
+	w("### The processes of these rounds\n\nMedians over the rounds' samples, under the launcher as in the scenarios.\n\n")
+	w("| process | server | n | wall ms | CPU ms | minor faults | peak RSS MiB | binary bytes |\n")
+	w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, tl := range r.timelines {
+		for _, p := range tl.procs {
+			name := p.tool
+			if p.what != "exit" {
+				name += ", " + p.what
+			}
+			size := "–"
+			if fi, err := os.Stat(p.cmd.path); err == nil {
+				size = thousands(fi.Size())
+			}
+			if len(p.samples) == 0 {
+				w("| %s | %s | 0 | failed | | | | %s |\n", name, tl.target.name, size)
+				continue
+			}
+			w("| %s | %s | %d | %.2f | %.2f | %.0f | %.1f | %s |\n", name, tl.target.name, len(p.samples),
+				statsOf(p.samples, wallMS).median, statsOf(p.samples, cpuMS).median, statsOf(p.samples, minorFaults).median,
+				statsOf(p.samples, rssMiB).median, size)
+		}
+	}
+	w("\n")
+}
+
 func (r *report) throughputTable(w func(string, ...any)) {
 	var lines []string
 	for _, res := range r.results {
@@ -648,6 +823,7 @@ func (r *report) sizeTables(w func(string, ...any)) {
 	}
 	row("Go floor (net/http only, same flags)", r.bins.floor, "static")
 	row("Go floor + kong + go-json (linked, not called)", r.bins.floorLibs, "static")
+	row("empty Go program (`func main() {}`, same flags)", r.bins.empty, "static")
 	curlLibs := dynamicLibs(r.bins.curl)
 	libTotal := int64(0)
 	for _, l := range curlLibs {
