@@ -31,6 +31,7 @@ type config struct {
 	seqReps      int
 	watchEvents  int
 	watchRuns    int
+	timelineRuns int
 	apiserver    bool
 	kubectlBig   bool
 	only         string
@@ -48,6 +49,7 @@ func main() {
 	flag.IntVar(&cfg.seqReps, "seq-reps", 10, "runs of each tool for 100 sequential requests (kubectl: 3 at most, 100 processes each)")
 	flag.IntVar(&cfg.watchEvents, "watch-events", 1000, "events per watch run")
 	flag.IntVar(&cfg.watchRuns, "watch-runs", 3, "watch runs per tool, alternating")
+	flag.IntVar(&cfg.timelineRuns, "timeline-runs", 20, "runs of each process for where a GET's time goes (scenario id timeline)")
 	flag.BoolVar(&cfg.apiserver, "apiserver", true, "also measure against a real kube-apiserver from the e2e harness (cached binaries start in seconds; a cold build takes minutes)")
 	flag.BoolVar(&cfg.kubectlBig, "kubectl-big", true, "run kubectl (once) on the 1 GiB body too; kubectl holds the whole body in memory")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated scenario ids to run (default all)")
@@ -125,6 +127,9 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.watchEvents > 0 && cfg.watchRuns > 0 && wanted(cfg, "watch") {
 		rep.watch = b.watchLatency(ctx, local)
 	}
+	if cfg.timelineRuns > 0 && wanted(cfg, "timeline") {
+		rep.timelines = append(rep.timelines, b.timeline(ctx, local.target))
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -137,6 +142,9 @@ func run(ctx context.Context, cfg config) error {
 		} else {
 			rep.apiVersion = api.version
 			rep.results = append(rep.results, b.runScenarios(ctx, b.apiScenarios(api))...)
+			if cfg.timelineRuns > 0 && wanted(cfg, "timeline") {
+				rep.timelines = append(rep.timelines, b.timeline(ctx, api.target))
+			}
 			stopAPI()
 		}
 	}
@@ -172,6 +180,8 @@ func wanted(cfg config, id string) bool {
 // binaries are the programs measured.
 type binaries struct {
 	kcurl, floor, floorLibs, curl, kubectl string
+	// empty is a Go program that does nothing: exec, runtime start and exit.
+	empty string
 	// launcher starts every measured process; see launcher/main.go.
 	launcher string
 }
@@ -200,6 +210,10 @@ func buildBinaries(ctx context.Context, cfg config, root, dir string) (binaries,
 	}
 	b.floorLibs = filepath.Join(dir, "floor-libs")
 	if err := harness.GoBuild(ctx, benchDir, b.floorLibs, "./floor", static, append([]string{"-tags", "libs"}, harness.ShipFlags...)...); err != nil {
+		return b, err
+	}
+	b.empty = filepath.Join(dir, "empty")
+	if err := harness.GoBuild(ctx, benchDir, b.empty, "./empty", static, harness.ShipFlags...); err != nil {
 		return b, err
 	}
 	b.launcher = filepath.Join(dir, "launcher")
@@ -235,7 +249,7 @@ func serve(ctx context.Context, d time.Duration) error {
 func rssFloor(ctx context.Context, launcher string) (float64, error) {
 	var xs []float64
 	for range 5 {
-		s, err := measure(ctx, launcher, command{path: "/bin/true"})
+		s, err := measure(ctx, launcher, command{path: "/bin/true"}, 0)
 		if err != nil {
 			return 0, err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,10 +43,13 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// sample is what one run cost: wall time from start to reaped and peak RSS (ru_maxrss), both as the launcher saw them.
+// sample is what one run cost, as the launcher saw it: wall time from start to reaped, peak RSS (ru_maxrss), CPU
+// time (ru_utime + ru_stime) and minor page faults (ru_minflt).
 type sample struct {
 	wall   time.Duration
 	maxRSS int64 // bytes
+	cpu    time.Duration
+	minflt int64
 }
 
 // runTimeout bounds any single process, so a hung client cannot hang the benchmark.
@@ -60,9 +64,9 @@ var devNull = func() *os.File {
 	return f
 }()
 
-// measure runs c under the launcher with stdout and stderr on /dev/null and returns its sample; a non-zero exit is
-// an error.
-func measure(ctx context.Context, launcher string, c command) (sample, error) {
+// measure runs c under the launcher with stdout and stderr on /dev/null and returns its sample; an exit status
+// other than want is an error.
+func measure(ctx context.Context, launcher string, c command, want int) (sample, error) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 	pr, pw, err := os.Pipe()
@@ -80,28 +84,48 @@ func measure(ctx context.Context, launcher string, c command) (sample, error) {
 		return sample{}, err
 	}
 	report, _ := io.ReadAll(pr)
-	if err := cmd.Wait(); err != nil {
+	if err := exitIs(cmd.Wait(), want); err != nil {
 		return sample{}, fmt.Errorf("%s: %w", shortName(c.path), err)
 	}
-	var wallNS, rssKiB int64
-	if _, err := fmt.Sscan(string(report), &wallNS, &rssKiB); err != nil {
+	var wallNS, rssKiB, cpuNS, minflt int64
+	if _, err := fmt.Sscan(string(report), &wallNS, &rssKiB, &cpuNS, &minflt); err != nil {
 		return sample{}, fmt.Errorf("%s: launcher report %q: %w", shortName(c.path), report, err)
 	}
-	return sample{wall: time.Duration(wallNS), maxRSS: rssKiB * 1024}, nil
+	return sample{wall: time.Duration(wallNS), maxRSS: rssKiB * 1024, cpu: time.Duration(cpuNS), minflt: minflt}, nil
 }
 
-// captureTo runs c once with stdout to w, for checking that a tool does what the scenario says before it is timed.
-func captureTo(ctx context.Context, c command, w io.Writer) error {
+// exitIs turns a finished process's error into nil when it exited with status want, and into an error naming both
+// statuses when it exited with another.
+func exitIs(err error, want int) error {
+	var exit *exec.ExitError
+	switch {
+	case err == nil && want == 0:
+		return nil
+	case err == nil:
+		return fmt.Errorf("exit status 0, want %d", want)
+	case !errors.As(err, &exit) || !exit.Exited():
+		return err
+	case exit.ExitCode() == want:
+		return nil
+	case want == 0:
+		return err
+	}
+	return fmt.Errorf("%w, want %d", err, want)
+}
+
+// captureTo runs c once with stdout to w and returns its stderr, for checking that a tool does what the scenario
+// says before it is timed; an exit status other than want is an error.
+func captureTo(ctx context.Context, c command, want int, w io.Writer) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, runTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.path, c.args...)
 	cmd.Env = c.env
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = w, &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w: %s", shortName(c.path), err, firstLine(stderr.String()))
+	if err := exitIs(cmd.Run(), want); err != nil {
+		return stderr.Bytes(), fmt.Errorf("%s: %w: %s", shortName(c.path), err, firstLine(stderr.String()))
 	}
-	return nil
+	return stderr.Bytes(), nil
 }
 
 func firstLine(s string) string {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ type report struct {
 	symbols    *symbolReport
 	results    []*result
 	watch      []*watchResult
+	timelines  []*timeline
 	pretty     bool
 	apiVersion string
 	apiErr     string
@@ -296,7 +298,8 @@ func (r *report) markdown() string {
 		"`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'`. Every tool talks TLS 1.3 to 127.0.0.1, verifies the "+
 		"server with the CA file and sends the bearer token; every process gets stdout and stderr on /dev/null and a "+
 		"clean environment. Samples alternate between the tools, each round starting with the next one. Wall is "+
-		"start to reaped as seen by the parent; peak RSS is the child's `ru_maxrss` from wait4.\n\n",
+		"start to reaped as seen by the parent; peak RSS is the child's `ru_maxrss` from wait4, CPU its `ru_utime + "+
+		"ru_stime` and minor faults its `ru_minflt`.\n\n",
 		r.started.UTC().Format("2006-01-02 15:04 UTC"), r.elapsed.Round(time.Second))
 	w("## Machine\n\n")
 	for _, l := range r.machine {
@@ -319,6 +322,7 @@ func (r *report) markdown() string {
 	}
 
 	r.targetsTable(w)
+	r.startupTargetsTable(w)
 
 	w("## Wall time and peak RSS\n\n")
 	w("min / **median** / max over n samples; ratios are medians over curl's and kubectl's median in the same scenario.\n\n")
@@ -359,6 +363,8 @@ func (r *report) markdown() string {
 	}
 	w("\n")
 
+	r.cpuTable(w)
+	r.timelineSection(w)
 	r.throughputTable(w)
 	r.watchTable(w)
 	r.sizeTables(w)
@@ -401,21 +407,23 @@ func (r *report) find(id, tool string) *result {
 	return nil
 }
 
-func (res *result) wallMS() stats {
-	xs := make([]float64, len(res.samples))
-	for i, s := range res.samples {
-		xs[i] = float64(s.wall) / float64(time.Millisecond)
+// statsOf summarizes one figure of each sample.
+func statsOf(samples []sample, figure func(sample) float64) stats {
+	xs := make([]float64, len(samples))
+	for i, s := range samples {
+		xs[i] = figure(s)
 	}
 	return summarize(xs)
 }
 
-func (res *result) rssMiB() stats {
-	xs := make([]float64, len(res.samples))
-	for i, s := range res.samples {
-		xs[i] = float64(s.maxRSS) / mibF
-	}
-	return summarize(xs)
-}
+func wallMS(s sample) float64      { return float64(s.wall) / float64(time.Millisecond) }
+func rssMiB(s sample) float64      { return float64(s.maxRSS) / mibF }
+func cpuMS(s sample) float64       { return float64(s.cpu) / float64(time.Millisecond) }
+func minorFaults(s sample) float64 { return float64(s.minflt) }
+
+func (res *result) wallMS() stats { return statsOf(res.samples, wallMS) }
+func (res *result) rssMiB() stats { return statsOf(res.samples, rssMiB) }
+func (res *result) cpuMS() stats  { return statsOf(res.samples, cpuMS) }
 
 func (res *result) wallMedian() float64 {
 	if res == nil || len(res.samples) == 0 {
@@ -429,6 +437,13 @@ func (res *result) rssMedian() float64 {
 		return 0
 	}
 	return res.rssMiB().median
+}
+
+func (res *result) cpuMedian() float64 {
+	if res == nil || len(res.samples) == 0 {
+		return 0
+	}
+	return res.cpuMS().median
 }
 
 func triple(s stats, digits int) string {
@@ -456,20 +471,14 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 func (r *report) targetsTable(w func(string, ...any)) {
 	type row struct{ target, measured, met string }
 	var rows []row
-	yes := func(ok bool) string {
-		if ok {
-			return "yes"
-		}
-		return "**no**"
-	}
 	if k, c := r.find("get", toolKcurl), r.find("get", toolCurl); k != nil && c != nil && k.wallMedian() > 0 && c.wallMedian() > 0 {
 		q := k.wallMedian() / c.wallMedian()
-		rows = append(rows, row{"one authenticated GET: wall ≤ 0.55× curl", fmt.Sprintf("%.2f× (%.1f ms vs %.1f ms)", q, k.wallMedian(), c.wallMedian()), yes(q <= 0.55)})
-		rows = append(rows, row{"one authenticated GET: peak RSS ≤ curl's", fmt.Sprintf("%.1f MiB vs %.1f MiB", k.rssMedian(), c.rssMedian()), yes(k.rssMedian() <= c.rssMedian())})
+		rows = append(rows, row{"one authenticated GET: wall ≤ 0.55× curl", fmt.Sprintf("%.2f× (%.1f ms vs %.1f ms)", q, k.wallMedian(), c.wallMedian()), metMark(q <= 0.55)})
+		rows = append(rows, row{"one authenticated GET: peak RSS ≤ curl's", fmt.Sprintf("%.1f MiB vs %.1f MiB", k.rssMedian(), c.rssMedian()), metMark(k.rssMedian() <= c.rssMedian())})
 	}
 	if k, c := r.find("body1g", toolKcurl), r.find("body1g", toolCurl); k != nil && c != nil && k.wallMedian() > 0 && c.wallMedian() > 0 {
 		kt, ct := float64(gib)/mibF/(k.wallMedian()/1000), float64(gib)/mibF/(c.wallMedian()/1000)
-		rows = append(rows, row{"1 GiB body: throughput ≥ curl's", fmt.Sprintf("%.0f MiB/s vs %.0f MiB/s", kt, ct), yes(kt >= ct)})
+		rows = append(rows, row{"1 GiB body: throughput ≥ curl's", fmt.Sprintf("%.0f MiB/s vs %.0f MiB/s", kt, ct), metMark(kt >= ct)})
 		small := r.find("body10m", toolKcurl)
 		flat := ""
 		ok := k.rssMiB().max <= 16
@@ -477,22 +486,22 @@ func (r *report) targetsTable(w func(string, ...any)) {
 			flat = fmt.Sprintf("; %.1f MiB at 10 MiB", small.rssMedian())
 			ok = ok && small.rssMiB().max <= 16 && k.rssMedian() <= small.rssMedian()+1
 		}
-		rows = append(rows, row{"1 GiB body: peak RSS ≤ 16 MiB, flat in body size", fmt.Sprintf("%.1f MiB (max %.1f)%s", k.rssMedian(), k.rssMiB().max, flat), yes(ok)})
+		rows = append(rows, row{"1 GiB body: peak RSS ≤ 16 MiB, flat in body size", fmt.Sprintf("%.1f MiB (max %.1f)%s", k.rssMedian(), k.rssMiB().max, flat), metMark(ok)})
 	}
 	for _, wr := range r.watch {
 		if wr.tool == toolKcurl && len(wr.latencies) > 0 {
 			_, p99, _ := latencyStats(wr.latencies)
-			rows = append(rows, row{"watch latency p99 ≤ 2 ms", fmt.Sprintf("%.3f ms", p99), yes(p99 <= 2)})
+			rows = append(rows, row{"watch latency p99 ≤ 2 ms", fmt.Sprintf("%.3f ms", p99), metMark(p99 <= 2)})
 		}
 	}
 	if fi, err := os.Stat(r.bins.kcurl); err == nil {
-		rows = append(rows, row{"binary ≤ 10 MiB (10,485,760 bytes) stripped", fmt.Sprintf("%s bytes (%.2f MiB)", thousands(fi.Size()), float64(fi.Size())/mibF), yes(fi.Size() <= 10<<20)})
+		rows = append(rows, row{"binary ≤ 10 MiB (10,485,760 bytes) stripped", fmt.Sprintf("%s bytes (%.2f MiB)", thousands(fi.Size()), float64(fi.Size())/mibF), metMark(fi.Size() <= 10<<20)})
 	}
 	if !r.pretty {
 		rows = append(rows, row{"`--pretty`: ≥ 200 MB/s, memory flat", "pending --pretty", "–"})
 	} else if k := r.find("pretty10m", toolKcurl); k != nil && k.wallMedian() > 0 {
 		t := float64(k.sc.bytes) / 1e6 / (k.wallMedian() / 1000)
-		rows = append(rows, row{"`--pretty`: ≥ 200 MB/s, memory flat", fmt.Sprintf("%.0f MB/s, %.1f MiB", t, k.rssMedian()), yes(t >= 200)})
+		rows = append(rows, row{"`--pretty`: ≥ 200 MB/s, memory flat", fmt.Sprintf("%.0f MB/s, %.1f MiB", t, k.rssMedian()), metMark(t >= 200)})
 	}
 	if len(rows) == 0 {
 		return
@@ -500,6 +509,253 @@ func (r *report) targetsTable(w func(string, ...any)) {
 	w("## Issue 5's targets (Go TLS server)\n\n| target | measured (medians) | met |\n| --- | --- | --- |\n")
 	for _, r := range rows {
 		w("| %s | %s | %s |\n", r.target, r.measured, r.met)
+	}
+	w("\n")
+}
+
+// metMark is a target table's last column.
+func metMark(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// startupTargetsTable checks the figures against issue 15's targets: kcurl's start-up at the floor, as ratios of
+// medians taken in the same scenario, alternating with the floors.
+func (r *report) startupTargetsTable(w func(string, ...any)) {
+	type row struct{ target, measured, met string }
+	var rows []row
+	figures := []struct {
+		name   string
+		median func(*result) float64
+	}{{"wall", (*result).wallMedian}, {"CPU", (*result).cpuMedian}}
+	check := func(what, id, floor string, limit float64) {
+		k, f := r.find(id, toolKcurl), r.find(id, floor)
+		if k.wallMedian() == 0 || f.wallMedian() == 0 {
+			return
+		}
+		for _, fig := range figures {
+			kv, fv := fig.median(k), fig.median(f)
+			if fv == 0 {
+				continue
+			}
+			q := kv / fv
+			rows = append(rows, row{fmt.Sprintf("%s (%s): %s ≤ %.2f× %s", what, k.sc.target.name, fig.name, limit, floor),
+				fmt.Sprintf("%.2f× (%.2f ms vs %.2f ms)", q, kv, fv), metMark(q <= limit)})
+		}
+	}
+	for _, id := range []string{"get", "api-get"} {
+		check("one authenticated GET", id, toolFloorLibs, 1.05)
+		check("one authenticated GET", id, toolFloor, 1.15)
+	}
+	check("`--version`", "version", toolFloorLibs, 1.05)
+	check("bad option, exit 2", "badopt", toolFloorLibs, 1.05)
+	if len(rows) == 0 {
+		return
+	}
+	w("## Issue 15's targets (start-up at the floor)\n\n")
+	w("kcurl's median over the floor's median in the same scenario, samples alternating between them. The Go floor is " +
+		"net/http and crypto/tls alone; the Go floor + kong + go-json is the same program with kcurl's two libraries " +
+		"linked in and never called.\n\n")
+	w("| target | measured (medians) | met |\n| --- | --- | --- |\n")
+	for _, r := range rows {
+		w("| %s | %s | %s |\n", r.target, r.measured, r.met)
+	}
+	w("\n")
+}
+
+// cpuTable is every row's CPU time and minor faults, against the two Go floors of its scenario.
+func (r *report) cpuTable(w func(string, ...any)) {
+	w("## CPU and page faults\n\n")
+	w("CPU is the child's user plus system time, all threads (`ru_utime + ru_stime` from wait4); minor faults are its " +
+		"`ru_minflt`, pages it touched that were mapped without reading the disk (the binary from the page cache, new " +
+		"heap and stacks). min / **median** / max over the same samples as above; ratios are medians over the Go " +
+		"floor's and over the Go floor + kong + go-json's median in the same scenario.\n\n")
+	w("| scenario | server | tool | n | CPU ms | × Go floor | × Go floor + libs | minor faults (median) |\n")
+	w("| --- | --- | --- | ---: | --- | ---: | ---: | ---: |\n")
+	for _, group := range r.groups() {
+		floor, floorLibs := group.by(toolFloor), group.by(toolFloorLibs)
+		for _, res := range group.rows {
+			if len(res.samples) == 0 {
+				continue
+			}
+			cpu := res.cpuMS()
+			w("| %s | %s | %s | %d | %s | %s | %s | %.0f |\n", group.sc.title, group.sc.target.name, res.tool, cpu.n, triple(cpu, 2),
+				ratio(cpu.median, floor.cpuMedian()), ratio(cpu.median, floorLibs.cpuMedian()), statsOf(res.samples, minorFaults).median)
+		}
+	}
+	w("\n")
+}
+
+// timelineRow is one phase of a GET, with its value on each server's timeline.
+type timelineRow struct {
+	phase, how string
+	// part marks a row that splits the row above it.
+	part bool
+	ms   []float64
+	ok   []bool
+}
+
+// timelineRows derives the phases of kcurl's GET from each timeline: the top rows add up to the GET's median wall
+// by construction, the parts are medians of their own and need not add up to their row.
+func (r *report) timelineRows() []*timelineRow {
+	var rows []*timelineRow
+	add := func(part bool, phase, how string) *timelineRow {
+		row := &timelineRow{phase: phase, how: how, part: part}
+		rows = append(rows, row)
+		return row
+	}
+	wall := func(tl *timeline, tool, what string) (float64, bool) {
+		p := tl.proc(tool, what)
+		if p == nil || len(p.samples) == 0 {
+			return 0, false
+		}
+		return statsOf(p.samples, wallMS).median, true
+	}
+	exec := add(false, "exec, Go runtime start, exit",
+		"median wall of the empty program (`func main() {}`, built as kcurl is) under the launcher; it holds the runtime's own package initialisation")
+	inits := add(false, "package initialisation",
+		"`kcurl --version` under `GODEBUG=inittrace=1`: the `ms clock` values summed per run, the runtime's packages "+
+			"(those the empty program initialises) left out as they are in the row above; median over runs")
+	var groups []*timelineRow
+	for _, g := range initGroups[1:] {
+		groups = append(groups, add(true, "↳ "+g, "the same sums over this group's packages alone; median over runs"))
+	}
+	cmdline := add(false, "command line (kong parses, `--version` is printed)",
+		"`kcurl --version`'s median wall − the two rows above")
+	setup := add(false, "set-up: discovery, CA and token, transport",
+		"the GET's median wall − `kcurl --version`'s median wall − median `time_total`: what the GET does outside its "+
+			"transfer (what of discovery, CA, token and transport kcurl does inside it is in the transfer's first ↳ row), "+
+			"and whatever its exit costs more than `--version`'s; below the medians' noise it comes out negative")
+	transfer := add(false, "transfer (`time_total`)",
+		"median of kcurl's own `time_total` (`-w`), from its start to the last byte written")
+	var phases []*timelineRow
+	for _, ph := range transferPhases {
+		phases = append(phases, add(true, "↳ "+ph.name, ph.derivation+", median over runs"))
+	}
+	get := add(false, "**the GET, whole process**", "median wall of `kcurl -s PATH` under the launcher, in the same rounds; the sum of the rows above")
+	put := func(row *timelineRow, v float64, ok bool) {
+		row.ms, row.ok = append(row.ms, v), append(row.ok, ok)
+	}
+	for _, tl := range r.timelines {
+		empty, okEmpty := wall(tl, toolEmpty, "exit")
+		version, okVersion := wall(tl, toolKcurl, "--version")
+		getWall, okGet := wall(tl, toolKcurl, "GET")
+		okInit := len(tl.inits[toolKcurl]) > 0 && len(tl.inits[toolEmpty]) > 0
+		is := tl.initStats(toolKcurl)
+		okTransfer := len(tl.transfers) > 0
+		total := tl.phaseStats(func(t transferTimes) float64 { return secondsToMS(t.total) }).median
+		put(exec, empty, okEmpty)
+		put(inits, is[""].median, okInit)
+		for i, g := range initGroups[1:] {
+			put(groups[i], is[g].median, okInit)
+		}
+		put(cmdline, version-empty-is[""].median, okVersion && okEmpty && okInit)
+		put(setup, getWall-version-total, okGet && okVersion && okTransfer)
+		put(transfer, total, okTransfer)
+		for i, ph := range transferPhases {
+			put(phases[i], tl.phaseStats(ph.ms).median, okTransfer)
+		}
+		put(get, getWall, okGet)
+	}
+	return rows
+}
+
+// timelineSection is where a GET's time goes, one column a server, from the timeline's own rounds.
+func (r *report) timelineSection(w func(string, ...any)) {
+	if len(r.timelines) == 0 {
+		return
+	}
+	first := r.timelines[0]
+	w("## Where a GET's time goes\n\n")
+	w("Measured after the scenarios, in rounds of its own (%d on each server): each round times, under the launcher and "+
+		"each round starting with the next one, the empty Go program, `--version` of kcurl and of both Go floors, and "+
+		"the GET of each; then runs each `--version` and the empty program once more with `GODEBUG=inittrace=1` "+
+		"(stderr kept), and kcurl's GET once more with `-s -o /dev/null -w '%s'` (stdout kept; these runs are not "+
+		"timed). Each row below says how it is derived. Rows that are a difference of medians (command line, set-up) "+
+		"are estimates, not exact: the runs are different processes, and a median of differences is not a difference "+
+		"of medians. The top rows add up to the GET's median by construction; the ↳ rows split the row above them, "+
+		"each a median of its own, so they need not add up to it. kcurl's timers start when its transfer does, "+
+		"after the command line and discovery.\n\n",
+		r.cfg.timelineRuns, strings.TrimSuffix(timersFormat, "\n")+`\n`)
+	w("| phase |")
+	for _, tl := range r.timelines {
+		w(" kcurl ms, %s |", tl.target.name)
+	}
+	w(" derived from |\n| --- |%s --- |\n", strings.Repeat(" ---: |", len(r.timelines)))
+	for _, row := range r.timelineRows() {
+		w("| %s |", row.phase)
+		for i := range row.ms {
+			switch {
+			case !row.ok[i]:
+				w(" – |")
+			case row.part:
+				w(" %.2f |", row.ms[i])
+			default:
+				w(" **%.2f** |", row.ms[i])
+			}
+		}
+		w(" %s |\n", row.how)
+	}
+	w("\n")
+	for _, tl := range r.timelines {
+		for _, e := range tl.errs {
+			w("- %s: not measured: %s\n", tl.target.name, mdEscape(clip(firstLine(e), 200)))
+		}
+	}
+
+	w("### Package initialisation\n\n`GODEBUG=inittrace=1`, the `ms clock` values summed per group in each run, median "+
+		"over %d runs with the %s (the figures do not depend on the server). The trace's own writes to stderr fall "+
+		"between the clocks, not in them.\n\n", len(first.inits[toolKcurl]), first.target.name)
+	traced := []string{toolKcurl, toolFloorLibs, toolFloor, toolEmpty}
+	w("| group |")
+	for _, tool := range traced {
+		w(" %s ms |", tool)
+	}
+	w("\n| --- |%s\n", strings.Repeat(" ---: |", len(traced)))
+	initStats := map[string]map[string]stats{}
+	for _, tool := range traced {
+		initStats[tool] = first.initStats(tool)
+	}
+	for _, g := range append(slices.Clone(initGroups), "") {
+		name := g
+		if g == "" {
+			name = "**all but the runtime**"
+		}
+		w("| %s |", name)
+		for _, tool := range traced {
+			if len(first.inits[tool]) == 0 {
+				w(" – |")
+				continue
+			}
+			w(" %.3f |", initStats[tool][g].median)
+		}
+		w("\n")
+	}
+	w("\n")
+
+	w("### The processes of these rounds\n\nMedians over the rounds' samples, under the launcher as in the scenarios.\n\n")
+	w("| process | server | n | wall ms | CPU ms | minor faults | peak RSS MiB | binary bytes |\n")
+	w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, tl := range r.timelines {
+		for _, p := range tl.procs {
+			name := p.tool
+			if p.what != "exit" {
+				name += ", " + p.what
+			}
+			size := "–"
+			if fi, err := os.Stat(p.cmd.path); err == nil {
+				size = thousands(fi.Size())
+			}
+			if len(p.samples) == 0 {
+				w("| %s | %s | 0 | failed | | | | %s |\n", name, tl.target.name, size)
+				continue
+			}
+			w("| %s | %s | %d | %.2f | %.2f | %.0f | %.1f | %s |\n", name, tl.target.name, len(p.samples),
+				statsOf(p.samples, wallMS).median, statsOf(p.samples, cpuMS).median, statsOf(p.samples, minorFaults).median,
+				statsOf(p.samples, rssMiB).median, size)
+		}
 	}
 	w("\n")
 }
@@ -567,6 +823,7 @@ func (r *report) sizeTables(w func(string, ...any)) {
 	}
 	row("Go floor (net/http only, same flags)", r.bins.floor, "static")
 	row("Go floor + kong + go-json (linked, not called)", r.bins.floorLibs, "static")
+	row("empty Go program (`func main() {}`, same flags)", r.bins.empty, "static")
 	curlLibs := dynamicLibs(r.bins.curl)
 	libTotal := int64(0)
 	for _, l := range curlLibs {

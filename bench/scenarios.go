@@ -123,6 +123,8 @@ type scenario struct {
 	runs map[string][]command
 	// skip says why a tool has no row.
 	skip map[string]string
+	// exitCodes are the exit statuses expected of tools that should not exit 0; any other status fails the row.
+	exitCodes map[string]int
 	// check verifies one captured run's stdout (its first 64 KiB and its length) before timing.
 	check func(tool string, head []byte, n int64) error
 	note  string
@@ -211,7 +213,7 @@ func (b *bench) getScenarios(t *target, prefix string) []*scenario {
 				toolCurl:    {b.curl(t, "-s", full)},
 				toolKubectl: {b.kubectl(t, "get", "--raw", t.object)},
 				toolFloor:   {b.floor(t, t.object)},
-				// Only here: the GET is where start-up is most of the time.
+				// Here, in `--version` and in the bad option: where start-up is most of the time.
 				toolFloorLibs: {b.floorLibs(t, t.object)},
 			},
 			check: exact(1),
@@ -314,13 +316,28 @@ func (b *bench) localScenarios(t *target) []*scenario {
 		&scenario{
 			id: "version", title: "`--version` start-up", target: t, reps: b.cfg.reps,
 			runs: map[string][]command{
-				toolKcurl:   {b.kcurl(t, "--version")},
-				toolCurl:    {command{path: b.bins.curl, args: []string{"--version"}, env: b.baseEnv()}},
-				toolKubectl: {command{path: b.bins.kubectl, args: []string{"version", "--client"}, env: b.baseEnv()}},
+				toolKcurl:     {b.kcurl(t, "--version")},
+				toolCurl:      {command{path: b.bins.curl, args: []string{"--version"}, env: b.baseEnv()}},
+				toolKubectl:   {command{path: b.bins.kubectl, args: []string{"version", "--client"}, env: b.baseEnv()}},
+				toolFloor:     {b.floor(t, "--version")},
+				toolFloorLibs: {b.floorLibs(t, "--version")},
 			},
-			skip:  map[string]string{toolFloor: "no --version"},
-			check: contains(map[string]string{toolKcurl: "kcurl ", toolCurl: "curl ", toolKubectl: "Client Version"}),
+			check: contains(map[string]string{toolKcurl: "kcurl ", toolCurl: "curl ", toolKubectl: "Client Version", toolFloor: "floor (", toolFloorLibs: "floor ("}),
 			note:  "kubectl's is `version --client`",
+		},
+		&scenario{
+			id: "badopt", title: "bad option (exit 2)", target: t, reps: b.cfg.reps,
+			runs: map[string][]command{
+				toolKcurl:     {b.kcurl(t, "--no-such-option")},
+				toolCurl:      {command{path: b.bins.curl, args: []string{"--no-such-option"}, env: b.baseEnv()}},
+				toolKubectl:   {command{path: b.bins.kubectl, args: []string{"--no-such-option"}, env: b.baseEnv()}},
+				toolFloor:     {b.floor(t, "--no-such-option")},
+				toolFloorLibs: {b.floorLibs(t, "--no-such-option")},
+			},
+			// kubectl's unknown flag is cobra's error, exit 1 (every run checked, as for the others).
+			exitCodes: map[string]int{toolKcurl: 2, toolCurl: 2, toolKubectl: 1, toolFloor: 2, toolFloorLibs: 2},
+			check:     sizeIs(0),
+			note:      "`--no-such-option`: the error goes to stderr and stdout stays empty; kubectl exits 1, the others 2, and a run that exits otherwise fails its row",
 		},
 	)
 	return all
@@ -408,7 +425,7 @@ func (b *bench) runScenarios(ctx context.Context, scs []*scenario) []*result {
 				if rep >= sc.repsOf(r.tool) || r.err != "" {
 					continue
 				}
-				s, err := measureAll(ctx, b.bins.launcher, sc.runs[r.tool])
+				s, err := measureAll(ctx, b.bins.launcher, sc.runs[r.tool], sc.exitCodes[r.tool])
 				if err != nil {
 					r.err = err.Error()
 					logf("%s: %s: %v", sc.id, r.tool, err)
@@ -421,23 +438,26 @@ func (b *bench) runScenarios(ctx context.Context, scs []*scenario) []*result {
 	return out
 }
 
-// measureAll is one sample made of several processes in a row: wall is their sum, peak RSS their maximum.
-func measureAll(ctx context.Context, launcher string, cmds []command) (sample, error) {
+// measureAll is one sample made of several processes in a row, each expected to exit with status want: wall, CPU
+// and minor faults are their sums, peak RSS their maximum.
+func measureAll(ctx context.Context, launcher string, cmds []command, want int) (sample, error) {
 	var total sample
 	for _, c := range cmds {
-		s, err := measure(ctx, launcher, c)
+		s, err := measure(ctx, launcher, c, want)
 		if err != nil {
 			return total, err
 		}
 		total.wall += s.wall
 		total.maxRSS = max(total.maxRSS, s.maxRSS)
+		total.cpu += s.cpu
+		total.minflt += s.minflt
 	}
 	return total, nil
 }
 
 func (b *bench) verify(ctx context.Context, sc *scenario, tool string, c command) error {
 	var hc headCounter
-	if err := captureTo(ctx, c, &hc); err != nil {
+	if _, err := captureTo(ctx, c, sc.exitCodes[tool], &hc); err != nil {
 		return err
 	}
 	if sc.check == nil {

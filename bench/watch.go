@@ -34,7 +34,7 @@ func (b *bench) watchLatency(ctx context.Context, s *localServerTarget) []*watch
 	var active []*watchResult
 	for _, tool := range toolOrder {
 		if tool == toolFloorLibs {
-			continue // a GET-only row
+			continue // the libraries change start-up, not streaming
 		}
 		r := &watchResult{tool: tool}
 		out = append(out, r)

@@ -2,6 +2,10 @@
 // benchmark runs it beside kcurl as the floor a Go binary can reach (issue 5 measured it at 0.49× curl).
 //
 //	KUBERNETES_SERVICE_HOST=… KUBERNETES_SERVICE_PORT=… KCURL_SERVICE_ACCOUNT_DIR=… floor /path [/path …]
+//	floor --version
+//	floor --no-such-option    # exit 2, as curl and kcurl do for an option they do not know
+//
+// The last two are the floor of a start-up that reads no file and makes no connection.
 package main
 
 import (
@@ -13,10 +17,21 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
 func main() {
+	for _, arg := range os.Args[1:] {
+		switch {
+		case arg == "--version":
+			fmt.Printf("floor (%s %s/%s)\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			os.Exit(0)
+		case strings.HasPrefix(arg, "-"):
+			fmt.Fprintf(os.Stderr, "floor: unknown option %s\n", arg)
+			os.Exit(2)
+		}
+	}
 	dir := os.Getenv("KCURL_SERVICE_ACCOUNT_DIR")
 	ca, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
 	check(err)
