@@ -36,6 +36,7 @@ type config struct {
 	kubectlBig   bool
 	only         string
 	kcurlBinary  string
+	baseline     string
 	keep         bool
 	skipNMReport bool
 	serve        time.Duration
@@ -54,6 +55,7 @@ func main() {
 	flag.BoolVar(&cfg.kubectlBig, "kubectl-big", true, "run kubectl (once) on the 1 GiB body too; kubectl holds the whole body in memory")
 	flag.StringVar(&cfg.only, "only", "", "comma-separated scenario ids to run (default all)")
 	flag.StringVar(&cfg.kcurlBinary, "kcurl", "", "measure this kcurl binary instead of building one")
+	flag.StringVar(&cfg.baseline, "baseline", "", "also measure this kcurl binary (an earlier build) in the start-up scenarios (one GET, --version, a bad option), alternating with the others, as the row \"kcurl baseline\"")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (binaries, CA, kubeconfig)")
 	flag.BoolVar(&cfg.skipNMReport, "no-nm", false, "skip the unstripped build and the per-package symbol sizes")
 	flag.DurationVar(&cfg.serve, "serve", 0, "only start the local server, print the pod's environment and serve for this long (for profiling by hand)")
@@ -180,6 +182,8 @@ func wanted(cfg config, id string) bool {
 // binaries are the programs measured.
 type binaries struct {
 	kcurl, floor, floorLibs, curl, kubectl string
+	// baseline is an earlier kcurl to compare with (-baseline), or "".
+	baseline string
 	// empty is a Go program that does nothing: exec, runtime start and exit.
 	empty string
 	// launcher starts every measured process; see launcher/main.go.
@@ -195,7 +199,7 @@ func buildBinaries(ctx context.Context, cfg config, root, dir string) (binaries,
 	if b.kubectl, err = exec.LookPath("kubectl"); err != nil {
 		return b, fmt.Errorf("kubectl is not installed: %w", err)
 	}
-	b.kcurl = cfg.kcurlBinary
+	b.kcurl, b.baseline = cfg.kcurlBinary, cfg.baseline
 	if b.kcurl == "" {
 		logf("building kcurl: CGO_ENABLED=0 go build %s -o %s . (in %s)", strings.Join(harness.ShipFlags, " "), filepath.Join(dir, "kcurl"), root)
 		if b.kcurl, err = harness.BuildKcurl(ctx, dir, harness.ShipFlags...); err != nil {

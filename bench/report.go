@@ -551,6 +551,9 @@ func (r *report) startupTargetsTable(w func(string, ...any)) {
 	}
 	check("`--version`", "version", toolFloorLibs, 1.05)
 	check("bad option, exit 2", "badopt", toolFloorLibs, 1.05)
+	for _, id := range []string{"get", "api-get", "version", "badopt"} {
+		check("kcurl against the baseline build", id, toolBaseline, 1.00)
+	}
 	if len(rows) == 0 {
 		return
 	}

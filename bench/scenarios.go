@@ -23,7 +23,31 @@ const (
 	toolFloorLibs = "Go floor + kong + go-json"
 )
 
-var toolOrder = []string{toolKcurl, toolCurl, toolKubectl, toolFloor, toolFloorLibs}
+// toolBaseline is an earlier kcurl build (-baseline), run beside kcurl in the start-up scenarios: a change's
+// before and after, measured in the same run.
+const toolBaseline = "kcurl baseline"
+
+var toolOrder = []string{toolKcurl, toolBaseline, toolCurl, toolKubectl, toolFloor, toolFloorLibs}
+
+// baselineScenarios are where toolBaseline runs: those start-up decides.
+var baselineScenarios = map[string]bool{"get": true, "api-get": true, "version": true, "badopt": true}
+
+// addBaseline gives the baseline kcurl's run the same arguments, environment and expected exit as kcurl's.
+func (b *bench) addBaseline(sc *scenario) {
+	kcurl, ok := sc.runs[toolKcurl]
+	if b.bins.baseline == "" || !ok || !baselineScenarios[sc.id] {
+		return
+	}
+	var cmds []command
+	for _, c := range kcurl {
+		c.path = b.bins.baseline
+		cmds = append(cmds, c)
+	}
+	sc.runs[toolBaseline] = cmds
+	if code, ok := sc.exitCodes[toolKcurl]; ok {
+		sc.exitCodes[toolBaseline] = code
+	}
+}
 
 // target is a server the tools talk to, and what each needs to reach it as a pod would.
 type target struct {
@@ -388,6 +412,7 @@ func (b *bench) runScenarios(ctx context.Context, scs []*scenario) []*result {
 		if !wanted(b.cfg, sc.id) {
 			continue
 		}
+		b.addBaseline(sc)
 		var active []*result
 		for _, tool := range toolOrder {
 			r := &result{sc: sc, tool: tool}

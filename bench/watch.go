@@ -33,8 +33,8 @@ func (b *bench) watchLatency(ctx context.Context, s *localServerTarget) []*watch
 	var out []*watchResult
 	var active []*watchResult
 	for _, tool := range toolOrder {
-		if tool == toolFloorLibs {
-			continue // the libraries change start-up, not streaming
+		if tool == toolFloorLibs || tool == toolBaseline {
+			continue // start-up rows, not streaming
 		}
 		r := &watchResult{tool: tool}
 		out = append(out, r)
