@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -158,4 +159,25 @@ func TestNamed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzFlagInError holds the scan that finds the flag in a kong error to the regular
+// expression it replaced.
+func FuzzFlagInError(f *testing.F) {
+	re := regexp.MustCompile(`(?:^|\s)(--?[A-Za-z0-9#][\w.#-]*)`)
+	for _, s := range []string{
+		"unknown flag --bogus, did you mean one of \"--b\"?", "-é", "flag -H: missing value", "--max-time=SECONDS: bad",
+		"expected \"<url>\"", "x --a.b_c#d-e=f", "-", "--", "a-b -c", "\t-x", "--#",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		want := ""
+		if m := re.FindStringSubmatch(msg); m != nil {
+			want = m[1]
+		}
+		if got := flagInError(msg); got != want {
+			t.Fatalf("flagInError(%q) = %q, the regexp finds %q", msg, got, want)
+		}
+	})
 }

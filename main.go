@@ -16,14 +16,12 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -903,17 +901,40 @@ func tryHelp(name string) string {
 	return "kcurl: try '" + name + " --help' for more information"
 }
 
-// kongFlagName finds the flag a kong error is about; compiled only when one is needed.
-var kongFlagName = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?:^|\s)(--?[A-Za-z0-9#][\w.#-]*)`)
-})
+// flagInError is the first word of a kong error that reads as a flag ("--max-time",
+// "-H"): a dash or two, then a letter, digit or '#', then letters, digits, '_', '.',
+// '#' or '-'. A scan, not a regexp: a bad command line is a start-up path too (issue 15),
+// and compiling one touched the regexp packages' pages for a single match.
+func flagInError(msg string) string {
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != '-' || i > 0 && !strings.ContainsRune(" \t\n\f\r", rune(msg[i-1])) {
+			continue
+		}
+		j := i + 1
+		if j < len(msg) && msg[j] == '-' {
+			j++
+		}
+		if j == len(msg) || !flagStart(msg[j]) {
+			continue
+		}
+		for j < len(msg) && (flagStart(msg[j]) || msg[j] == '_' || msg[j] == '.' || msg[j] == '-') {
+			j++
+		}
+		return msg[i:j]
+	}
+	return ""
+}
+
+func flagStart(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '#'
+}
 
 // optionError rewords a kong parse error the way curl words a bad option.
 func optionError(err error) string {
 	msg := err.Error()
 	flag := ""
-	if m := kongFlagName().FindStringSubmatch(msg); m != nil {
-		flag = strings.SplitN(m[1], "=", 2)[0]
+	if f := flagInError(msg); f != "" {
+		flag = strings.SplitN(f, "=", 2)[0]
 	}
 	var bad *badValueError
 	switch {
