@@ -331,6 +331,7 @@ var rawReplies = map[string]string{
 	"/slash3":   "HTTP/1.1 302 Found\r\nLocation: http:///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/slash4":   "HTTP/1.1 302 Found\r\nLocation: http:////b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/slash0":   "HTTP/1.1 302 Found\r\nLocation: HTTP:b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/qloc":     "HTTP/1.1 302 Found\r\nLocation: http://b.invalid?a=b\r\nContent-Length: 0\r\n\r\n",
 	"/slashrel": "HTTP/1.1 302 Found\r\nLocation: ///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
@@ -378,6 +379,9 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-L to http:////host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slash4"}, stderr: true},
 		{name: "-L to HTTP:host", args: []string{"-x", srv.addr, "-L", "http://a.invalid/slash0"}, stderr: true},
 		{name: "-w redirect_url of a Location with three slashes", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/slash3", "http://a.invalid/slashrel", "http://a.invalid/slash4", "http://a.invalid/slash0"}},
+		{name: "a URL without a path, with a query", args: []string{"-w", "%{url_effective}", base + "?x=1"}},
+		{name: "a Location without a path, with a query", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/qloc"}},
+		{name: "-L to a Location without a path, with a query", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/qloc"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
@@ -607,6 +611,15 @@ func TestOptionsLikeCurl(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "up2"), []byte("defg"), 0o600)
 		}},
 		{name: "-T missing after a good URL", args: []string{"-w", "%{url_effective} %{exitcode}\n", "-T", "{dir}/up", base + "/ok", "-T", "{dir}/missing", base + "/odd", base + "/lf"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-T to URLs without a path: the file's name appended", args: []string{"-w", "%{url} %{url_effective}\n", "-T", "{dir}/up", base, "-T", "{dir}/up", base + "?a=b", "-T", "{dir}/up", base + "?"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-T: the URL -w shows keeps the fragment, the scheme in lower case", args: []string{"-w", "%{url}\n", "-T", "{dir}/up", "HTTP://" + srv.addr + "/d/?x#frag"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-T to a URL without a scheme or a path", args: []string{"-w", "%{url} %{url_effective}\n", "-T", "{dir}/up", srv.addr}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 		}},
 		{name: "-g -T: the file's name escaped in the URL", args: []string{"-g", "-T", "{dir}/{up,2} é~(!).txt", base + "/files/"}, before: func(dir string) {

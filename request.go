@@ -844,8 +844,8 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
 			name := f.uploadFile[strings.LastIndexAny(f.uploadFile, `/\`)+1:]
-			u.RawPath = u.EscapedPath() + uploadName(name)
-			u.Path += name
+			appendUploadName(u, name)
+			t.given = givenWithUploadName(t.given, name)
 			t.target = ""
 		}
 	case len(f.data) > 0:
@@ -857,6 +857,33 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 	t.method = defaultMethod(f, t.body != nil)
 	addFieldManager(t, api)
 	return nil
+}
+
+// appendUploadName puts a -T file's name after u's path, which ends in /; an empty
+// query goes, as curl writes the URL again.
+func appendUploadName(u *url.URL, name string) {
+	u.RawPath = u.EscapedPath() + uploadName(name)
+	u.Path += name
+	u.ForceQuery = false
+}
+
+// givenWithUploadName is %{url} once -T put its file's name in the URL: curl 7.88
+// rewrites the URL as its parser reads it (http:// guessed, the scheme's slashes made
+// two, a path of at least /) with the name appended, and keeps the fragment.
+func givenWithUploadName(given, name string) string {
+	raw, _ := schemeSlashes(given)
+	if !strings.HasPrefix(raw, "/") && !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return given
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	appendUploadName(u, name)
+	return u.String()
 }
 
 // uploadName is a -T file's name as curl appends it to a URL ending in /: every byte

@@ -132,6 +132,9 @@ func resolveLocation(u *url.URL, location string) (*url.URL, error) {
 	if err != nil {
 		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
 	}
+	if next.Path == "" {
+		next.Path = "/" // as curl's URL parser: http://host?q is http://host/?q
+	}
 	return next, nil
 }
 
@@ -1045,9 +1048,6 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
 		info.redirectURL = loc // what curl reports of a Location it cannot read
 		if next, err := resolveLocation(u, loc); err == nil {
-			if next.Path == "" && next.RawQuery == "" {
-				next.Path = "/" // curl normalizes the URL it reports
-			}
 			info.redirectURL = next.String()
 		}
 	}
