@@ -331,12 +331,21 @@ var rawReplies = map[string]string{
 	"/slash3":   "HTTP/1.1 302 Found\r\nLocation: http:///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/slash4":   "HTTP/1.1 302 Found\r\nLocation: http:////b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/slash0":   "HTTP/1.1 302 Found\r\nLocation: HTTP:b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/badport":  "HTTP/1.1 302 Found\r\nLocation: http://b.invalid:99999/x\r\nContent-Length: 0\r\n\r\n",
+	"/badport2": "HTTP/1.1 302 Found\r\nLocation: http://b.invalid:y:z/x\r\nContent-Length: 0\r\n\r\n",
+	"/nohost":   "HTTP/1.1 302 Found\r\nLocation: http:///\r\nContent-Length: 0\r\n\r\n",
+	"/portonly": "HTTP/1.1 302 Found\r\nLocation: http://:1/x\r\nContent-Length: 0\r\n\r\n",
+	"/badv6":    "HTTP/1.1 302 Found\r\nLocation: http://[::1/x\r\nContent-Length: 0\r\n\r\n",
+	"/badhost":  "HTTP/1.1 302 Found\r\nLocation: http://b invalid/x\r\nContent-Length: 0\r\n\r\n",
 	"/qloc":     "HTTP/1.1 302 Found\r\nLocation: http://b.invalid?a=b\r\nContent-Length: 0\r\n\r\n",
 	"/slashrel": "HTTP/1.1 302 Found\r\nLocation: ///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 }
+
+// redirectVars are the -w variables a redirect changes.
+const redirectVars = "%{num_redirects}|%{redirect_url}|%{url_effective}|%{http_code}|%{exitcode}|%{errormsg}\n"
 
 // TestCurlFidelity runs curl 7.88 and kcurl side by side against the raw server and
 // compares what a script sees: stdout, the exit code, stderr where curl's words are the
@@ -382,6 +391,10 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "a URL without a path, with a query", args: []string{"-w", "%{url_effective}", base + "?x=1"}},
 		{name: "a Location without a path, with a query", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/qloc"}},
 		{name: "-L to a Location without a path, with a query", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/qloc"}},
+		{name: "-L to a Location that does not parse: counted, not a redirect_url", args: []string{"-L", "-w", redirectVars, base + "/badport", base + "/badport2", base + "/nohost", base + "/portonly", base + "/badv6", base + "/badhost"}, stderr: true},
+		{name: "-w redirect_url of a Location that does not parse", args: []string{"-w", redirectVars, base + "/badport", base + "/badport2", base + "/nohost", base + "/portonly", base + "/badv6", base + "/badhost"}},
+		{name: "-L to a scheme --proto-redir refuses: counted, url_effective the refused URL", args: []string{"-L", "--proto-redir", "=https", "-w", redirectVars, base + "/302"}, stderr: true},
+		{name: "-L --max-redirs 0: not counted, the redirect_url kept", args: []string{"-L", "--max-redirs", "0", "-w", redirectVars, base + "/302", base + "/badport"}, stderr: true},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

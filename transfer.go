@@ -97,8 +97,8 @@ type redirectPolicy struct {
 	protocols protocolSet
 }
 
-// next is the URL a Location leads to, after followed redirects, or why it is not followed.
-func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.URL, error) {
+// mayFollow is why a redirect after followed ones is not followed (--max-redirs), if it is not.
+func (p redirectPolicy) mayFollow(followed int) error {
 	max := p.max
 	if max < 0 {
 		// --max-redirs -1 is curl's "no limit"; a server that redirects forever still
@@ -106,36 +106,82 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 		max = maxRedirectsUnlimited
 	}
 	if followed >= max {
-		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
+		return exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
-	next, err := resolveLocation(u, location)
-	if err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// allows is why a redirect may not lead to next (--proto-redir, or a scheme kcurl
+// does not speak), if it may not.
+func (p redirectPolicy) allows(next *url.URL) error {
 	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
-		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
+		return exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
 	}
-	return next, nil
+	return nil
 }
 
 // resolveLocation is the URL a Location leads to from u, read as curl reads it.
 func resolveLocation(u *url.URL, location string) (*url.URL, error) {
-	loc := escapeLocation(location)
+	loc := location
 	if strings.HasPrefix(loc, "//") {
 		loc = u.Scheme + ":" + loc // curl joins a scheme-relative Location so, then reads its slashes
 	}
 	loc, ok := schemeSlashes(loc)
 	if !ok {
-		return nil, exitErrorf(exitURLMalformed, "The redirect target URL could not be parsed: Unsupported number of slashes following scheme")
+		return nil, badLocation("Unsupported number of slashes following scheme")
 	}
-	next, err := u.Parse(loc)
-	if err != nil {
-		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
+	next, err := u.Parse(escapeLocation(loc))
+	if err != nil || next.Hostname() == "" || next.Port() != "" && !validPort(next.Port()) {
+		return nil, badLocation(locationProblem(loc))
 	}
 	if next.Path == "" {
 		next.Path = "/" // as curl's URL parser: http://host?q is http://host/?q
 	}
 	return next, nil
+}
+
+// badLocation is curl's error for a Location its URL parser refuses, with the parser's reason.
+func badLocation(reason string) error {
+	return exitErrorf(exitURLMalformed, "The redirect target URL could not be parsed: %s", reason)
+}
+
+// urlCatchAll is curl's reason for a URL its parser refuses for no reason of its own.
+const urlCatchAll = "Malformed input to a URL function"
+
+// locationProblem is curl 7.88's reason for refusing a Location as a URL, read from
+// its host and port in curl's order: a bracket left open, a bad port, no host, a
+// byte a host name cannot have. Anything else is curl's catch-all.
+func locationProblem(loc string) string {
+	_, rest, ok := strings.Cut(loc, "://")
+	if !ok {
+		return urlCatchAll
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	host := rest[strings.LastIndexByte(rest, '@')+1:]
+	port := ""
+	if strings.HasPrefix(host, "[") {
+		end := strings.IndexByte(host, ']')
+		if end < 0 {
+			return "Bad IPv6 address"
+		}
+		host, port = host[:end+1], host[end+1:]
+	} else if i := strings.IndexByte(host, ':'); i >= 0 {
+		host, port = host[:i], host[i:]
+	}
+	if port != "" {
+		if _, err := strconv.ParseUint(strings.TrimPrefix(port, ":"), 10, 16); port != ":" && (port[0] != ':' || err != nil) {
+			return "Port number was not a decimal number between 0 and 65535"
+		}
+	}
+	switch {
+	case host == "":
+		return "No host part in the URL"
+	case strings.ContainsAny(host, " \r\n\t/:#?!@{}[]\\$'\"^`*<>=;,+&()"):
+		return "Bad hostname"
+	}
+	return urlCatchAll
 }
 
 // escapeLocation encodes what curl encodes in a Location before following it: spaces
@@ -435,21 +481,37 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 			}
 		}
 		drain(resp.Body)
-		next, err := r.redirects.next(u, location, info.numRedirects)
+		next, err := r.follow(u, location, info)
 		if err != nil {
 			return nil, err
 		}
-		info.numRedirects++
-		r.out.info("Issue another request to this URL: '%s'", next.String())
 		method, body = r.redirects.method(resp.StatusCode, method, body, t.customMethod)
 		info.method = method
 		info.redirectTime = time.Since(info.start)
 		u = next
-		info.urlEffective = u.String()
 		if err := body.rewind(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// follow is the URL a Location -L follows leads to, counted as curl counts it: once
+// --max-redirs lets it go, the redirect is in %{num_redirects} and out of
+// %{redirect_url} whether its URL reads or not, and a URL that reads is
+// %{url_effective} even when its scheme is then refused.
+func (r *runner) follow(u *url.URL, location string, info *transferInfo) (*url.URL, error) {
+	if err := r.redirects.mayFollow(info.numRedirects); err != nil {
+		return nil, err
+	}
+	info.numRedirects++
+	info.redirectURL = ""
+	next, err := resolveLocation(u, location)
+	if err != nil {
+		return nil, err
+	}
+	info.urlEffective = next.String()
+	r.out.info("Issue another request to this URL: '%s'", next.String())
+	return next, r.redirects.allows(next)
 }
 
 // deliver writes a final response: its head for -i, then its body, or -f's error; a
