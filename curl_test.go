@@ -344,6 +344,9 @@ var rawReplies = map[string]string{
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 }
 
+// refusedVars are the -w variables of a transfer whose URL curl refuses.
+const refusedVars = "%{url}|%{url_effective}|%{method}|%{http_code}|%{response_code}|%{http_version}|%{num_redirects}|%{num_connects}|%{redirect_url}|%{exitcode}|%{errormsg}|%{urlnum}|%{filename_effective}|%{scheme}|%{remote_ip}|%{remote_port}|%{size_download}|%{size_header}|%{content_type}|%{onerror}!\n"
+
 // redirectVars are the -w variables a redirect changes.
 const redirectVars = "%{num_redirects}|%{redirect_url}|%{url_effective}|%{http_code}|%{exitcode}|%{errormsg}\n"
 
@@ -395,6 +398,16 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-w redirect_url of a Location that does not parse", args: []string{"-w", redirectVars, base + "/badport", base + "/badport2", base + "/nohost", base + "/portonly", base + "/badv6", base + "/badhost"}},
 		{name: "-L to a scheme --proto-redir refuses: counted, url_effective the refused URL", args: []string{"-L", "--proto-redir", "=https", "-w", redirectVars, base + "/302"}, stderr: true},
 		{name: "-L --max-redirs 0: not counted, the redirect_url kept", args: []string{"-L", "--max-redirs", "0", "-w", redirectVars, base + "/302", base + "/badport"}, stderr: true},
+		{name: "malformed URLs: -w for each, and the next URL still goes", args: []string{"-w", refusedVars, "http://exa mple/", base + "/ok", "http:////b.invalid/", "http://b.invalid:99999/", "/api/v1/name spaces", ""}, stderr: true},
+		{name: "a malformed URL's times and sizes", args: []string{"-w", "%{time_total} %{time_connect} %{speed_download} %{size_upload} %{size_request}", "http://exa mple/"}},
+		{name: "a malformed URL's -w with -d", args: []string{"-d", "x", "-w", refusedVars, "http://exa mple/"}},
+		{name: "a malformed URL's -w with -X", args: []string{"-X", "PATCH", "-w", refusedVars, "http://exa mple/"}},
+		{name: "a malformed URL's -w with -I", args: []string{"-I", "-w", refusedVars, "http://exa mple/"}},
+		{name: "a malformed URL's -w with -T -", args: []string{"-T", "-", "-w", refusedVars, "http://exa mple/"}},
+		{name: "--fail-early after a malformed URL", args: []string{"--fail-early", "-w", refusedVars, "http://exa mple/", base + "/ok"}, stderr: true},
+		{name: "-T file to a malformed URL: no url_effective, and the run ends", args: []string{"-w", refusedVars, "-T", "-", base + "/ok", "-T", upload, "http://exa mple/", base + "/ok"}, stderr: true},
+		{name: "-G to a malformed URL: no url_effective, and the run ends", args: []string{"-G", "-d", "a=b", "-w", refusedVars, "http://exa mple/", base + "/ok"}},
+		{name: "--url-query to a malformed URL: no url_effective, and the run ends", args: []string{"--url-query", "a=b", "-w", refusedVars, "http://exa mple/", base + "/ok"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
@@ -505,6 +518,7 @@ func TestWriteOutJSONLikeCurl(t *testing.T) {
 		{name: "%{json} after a redirect", args: []string{"-L", "-o", "/dev/null", "-w", "%{json}", base + "/302"}},
 		{name: "%{json} on a failure", args: []string{"-o", "/dev/null", "-w", "%{json}", "http://" + closedPort(t) + "/"}},
 		{name: "%{json} with -f", args: []string{"-f", "-w", "%{json}", base + "/404"}},
+		{name: "%{json} for a malformed URL", args: []string{"-w", "%{json}", "http://exa mple/"}},
 		{name: "curl-format.txt", args: []string{"-o", "/dev/null", "-w", "@" + curlFormat, base + "/ok"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -635,6 +649,9 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "-T to a URL without a scheme or a path", args: []string{"-w", "%{url} %{url_effective}\n", "-T", "{dir}/up", srv.addr}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 		}},
+		{name: "-o to a malformed URL: no file, its name in -w", args: []string{"-w", refusedVars, "-o", "{dir}/out", "http://exa mple/", "-o", "{dir}/ok", base + "/ok"}, stderr: true},
+		{name: "-O to a malformed URL: -w, and the run ends", args: []string{"--output-dir", "{dir}", "-w", refusedVars, "-o", "one", base + "/ok", "-O", "http://exa mple/x", base + "/ok"}, stderr: true},
+		{name: "-O without a file name after a good URL: -w, and the run ends", args: []string{"--output-dir", "{dir}", "-w", refusedVars, "-o", "one", base + "/ok", "-O", base + "/files/", base + "/ok"}, stderr: true},
 		{name: "-g -T: the file's name escaped in the URL", args: []string{"-g", "-T", "{dir}/{up,2} é~(!).txt", base + "/files/"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "{up,2} é~(!).txt"), []byte("abc"), 0o600)
 		}},

@@ -344,6 +344,13 @@ func (r *runner) execute(ctx context.Context) int {
 	defer r.conn.close()
 	code := exitOK
 	for _, t := range r.transfers {
+		if t.refusal != nil {
+			var stop bool
+			if code, stop = r.refused(t, code); stop {
+				break
+			}
+			continue
+		}
 		if err := t.body.ready(); err != nil {
 			// The run ends here, as curl's does; an error of the transfer before stays its code.
 			if c := r.report(newTransferInfo(t), err); code == exitOK {
@@ -368,6 +375,30 @@ func (r *runner) execute(ctx context.Context) int {
 		code = r.out.fail(err)
 	}
 	return code
+}
+
+// refused reports a transfer whose URL curl refuses and says whether the run ends
+// there. A refusal of curl's tool ends it, and an earlier failure's code stays the
+// run's, as after a -T file that does not open; libcurl's fails the transfer alone.
+func (r *runner) refused(t *transfer, code int) (int, bool) {
+	c := r.report(refusedInfo(t), t.refusal)
+	switch {
+	case t.endsRun && code != exitOK:
+		return code, true
+	case t.endsRun:
+		return c, true
+	}
+	return c, r.failEarly
+}
+
+// refusedInfo is what -w knows of a refused transfer: the URL as given, and, unless
+// curl's tool refused it, that URL as libcurl's (%{url_effective}) and its method.
+func refusedInfo(t *transfer) *transferInfo {
+	info := &transferInfo{start: time.Now(), method: t.method, urlGiven: t.given, urlNum: t.num, filename: t.outFile}
+	if !t.endsRun {
+		info.urlEffective = t.given
+	}
+	return info
 }
 
 // report ends a transfer as curl does: -w, then the error line.
