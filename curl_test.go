@@ -331,11 +331,24 @@ var rawReplies = map[string]string{
 	"/slash3":   "HTTP/1.1 302 Found\r\nLocation: http:///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/slash4":   "HTTP/1.1 302 Found\r\nLocation: http:////b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/slash0":   "HTTP/1.1 302 Found\r\nLocation: HTTP:b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
+	"/badport":  "HTTP/1.1 302 Found\r\nLocation: http://b.invalid:99999/x\r\nContent-Length: 0\r\n\r\n",
+	"/badport2": "HTTP/1.1 302 Found\r\nLocation: http://b.invalid:y:z/x\r\nContent-Length: 0\r\n\r\n",
+	"/nohost":   "HTTP/1.1 302 Found\r\nLocation: http:///\r\nContent-Length: 0\r\n\r\n",
+	"/portonly": "HTTP/1.1 302 Found\r\nLocation: http://:1/x\r\nContent-Length: 0\r\n\r\n",
+	"/badv6":    "HTTP/1.1 302 Found\r\nLocation: http://[::1/x\r\nContent-Length: 0\r\n\r\n",
+	"/badhost":  "HTTP/1.1 302 Found\r\nLocation: http://b invalid/x\r\nContent-Length: 0\r\n\r\n",
+	"/qloc":     "HTTP/1.1 302 Found\r\nLocation: http://b.invalid?a=b\r\nContent-Length: 0\r\n\r\n",
 	"/slashrel": "HTTP/1.1 302 Found\r\nLocation: ///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
 	"example.invalid:443": "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
 }
+
+// refusedVars are the -w variables of a transfer whose URL curl refuses.
+const refusedVars = "%{url}|%{url_effective}|%{method}|%{http_code}|%{response_code}|%{http_version}|%{num_redirects}|%{num_connects}|%{redirect_url}|%{exitcode}|%{errormsg}|%{urlnum}|%{filename_effective}|%{scheme}|%{remote_ip}|%{remote_port}|%{size_download}|%{size_header}|%{content_type}|%{onerror}!\n"
+
+// redirectVars are the -w variables a redirect changes.
+const redirectVars = "%{num_redirects}|%{redirect_url}|%{url_effective}|%{http_code}|%{exitcode}|%{errormsg}\n"
 
 // TestCurlFidelity runs curl 7.88 and kcurl side by side against the raw server and
 // compares what a script sees: stdout, the exit code, stderr where curl's words are the
@@ -378,6 +391,23 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-L to http:////host", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/slash4"}, stderr: true},
 		{name: "-L to HTTP:host", args: []string{"-x", srv.addr, "-L", "http://a.invalid/slash0"}, stderr: true},
 		{name: "-w redirect_url of a Location with three slashes", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/slash3", "http://a.invalid/slashrel", "http://a.invalid/slash4", "http://a.invalid/slash0"}},
+		{name: "a URL without a path, with a query", args: []string{"-w", "%{url_effective}", base + "?x=1"}},
+		{name: "a Location without a path, with a query", args: []string{"-x", srv.addr, "-w", "%{redirect_url}", "http://a.invalid/qloc"}},
+		{name: "-L to a Location without a path, with a query", args: []string{"-x", srv.addr, "-L", "-w", "%{url_effective}", "http://a.invalid/qloc"}},
+		{name: "-L to a Location that does not parse: counted, not a redirect_url", args: []string{"-L", "-w", redirectVars, base + "/badport", base + "/badport2", base + "/nohost", base + "/portonly", base + "/badv6", base + "/badhost"}, stderr: true},
+		{name: "-w redirect_url of a Location that does not parse", args: []string{"-w", redirectVars, base + "/badport", base + "/badport2", base + "/nohost", base + "/portonly", base + "/badv6", base + "/badhost"}},
+		{name: "-L to a scheme --proto-redir refuses: counted, url_effective the refused URL", args: []string{"-L", "--proto-redir", "=https", "-w", redirectVars, base + "/302"}, stderr: true},
+		{name: "-L --max-redirs 0: not counted, the redirect_url kept", args: []string{"-L", "--max-redirs", "0", "-w", redirectVars, base + "/302", base + "/badport"}, stderr: true},
+		{name: "malformed URLs: -w for each, and the next URL still goes", args: []string{"-w", refusedVars, "http://exa mple/", base + "/ok", "http:////b.invalid/", "http://b.invalid:99999/", "/api/v1/name spaces", ""}, stderr: true},
+		{name: "a malformed URL's times and sizes", args: []string{"-w", "%{time_total} %{time_connect} %{speed_download} %{size_upload} %{size_request}", "http://exa mple/"}},
+		{name: "a malformed URL's -w with -d", args: []string{"-d", "x", "-w", refusedVars, "http://exa mple/"}},
+		{name: "a malformed URL's -w with -X", args: []string{"-X", "PATCH", "-w", refusedVars, "http://exa mple/"}},
+		{name: "a malformed URL's -w with -I", args: []string{"-I", "-w", refusedVars, "http://exa mple/"}},
+		{name: "a malformed URL's -w with -T -", args: []string{"-T", "-", "-w", refusedVars, "http://exa mple/"}},
+		{name: "--fail-early after a malformed URL", args: []string{"--fail-early", "-w", refusedVars, "http://exa mple/", base + "/ok"}, stderr: true},
+		{name: "-T file to a malformed URL: no url_effective, and the run ends", args: []string{"-w", refusedVars, "-T", "-", base + "/ok", "-T", upload, "http://exa mple/", base + "/ok"}, stderr: true},
+		{name: "-G to a malformed URL: no url_effective, and the run ends", args: []string{"-G", "-d", "a=b", "-w", refusedVars, "http://exa mple/", base + "/ok"}},
+		{name: "--url-query to a malformed URL: no url_effective, and the run ends", args: []string{"--url-query", "a=b", "-w", refusedVars, "http://exa mple/", base + "/ok"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
@@ -488,6 +518,7 @@ func TestWriteOutJSONLikeCurl(t *testing.T) {
 		{name: "%{json} after a redirect", args: []string{"-L", "-o", "/dev/null", "-w", "%{json}", base + "/302"}},
 		{name: "%{json} on a failure", args: []string{"-o", "/dev/null", "-w", "%{json}", "http://" + closedPort(t) + "/"}},
 		{name: "%{json} with -f", args: []string{"-f", "-w", "%{json}", base + "/404"}},
+		{name: "%{json} for a malformed URL", args: []string{"-w", "%{json}", "http://exa mple/"}},
 		{name: "curl-format.txt", args: []string{"-o", "/dev/null", "-w", "@" + curlFormat, base + "/ok"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -609,6 +640,18 @@ func TestOptionsLikeCurl(t *testing.T) {
 		{name: "-T missing after a good URL", args: []string{"-w", "%{url_effective} %{exitcode}\n", "-T", "{dir}/up", base + "/ok", "-T", "{dir}/missing", base + "/odd", base + "/lf"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
 		}},
+		{name: "-T to URLs without a path: the file's name appended", args: []string{"-w", "%{url} %{url_effective}\n", "-T", "{dir}/up", base, "-T", "{dir}/up", base + "?a=b", "-T", "{dir}/up", base + "?"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-T: the URL -w shows keeps the fragment, the scheme in lower case", args: []string{"-w", "%{url}\n", "-T", "{dir}/up", "HTTP://" + srv.addr + "/d/?x#frag"}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-T to a URL without a scheme or a path", args: []string{"-w", "%{url} %{url_effective}\n", "-T", "{dir}/up", srv.addr}, before: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "up"), []byte("abc"), 0o600)
+		}},
+		{name: "-o to a malformed URL: no file, its name in -w", args: []string{"-w", refusedVars, "-o", "{dir}/out", "http://exa mple/", "-o", "{dir}/ok", base + "/ok"}, stderr: true},
+		{name: "-O to a malformed URL: -w, and the run ends", args: []string{"--output-dir", "{dir}", "-w", refusedVars, "-o", "one", base + "/ok", "-O", "http://exa mple/x", base + "/ok"}, stderr: true},
+		{name: "-O without a file name after a good URL: -w, and the run ends", args: []string{"--output-dir", "{dir}", "-w", refusedVars, "-o", "one", base + "/ok", "-O", base + "/files/", base + "/ok"}, stderr: true},
 		{name: "-g -T: the file's name escaped in the URL", args: []string{"-g", "-T", "{dir}/{up,2} é~(!).txt", base + "/files/"}, before: func(dir string) {
 			os.WriteFile(filepath.Join(dir, "{up,2} é~(!).txt"), []byte("abc"), 0o600)
 		}},

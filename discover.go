@@ -106,8 +106,8 @@ func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
 		return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
 	}
 	u.Fragment = ""
-	if u.Path == "" && u.RawQuery == "" {
-		u.Path = "/"
+	if u.Path == "" {
+		u.Path = "/" // as curl's URL parser: http://host?q is http://host/?q
 	}
 	return u, false, nil
 }

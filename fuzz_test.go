@@ -471,6 +471,12 @@ func FuzzCommandLine(f *testing.F) {
 			}
 		case p != nil:
 			for _, tr := range p.transfers {
+				if tr.refusal != nil {
+					if tr.url != nil {
+						t.Fatalf("args %q: a refused transfer holds a URL to send to: %q", args, tr.url)
+					}
+					continue // failed when its turn comes, with nothing sent
+				}
 				if tr.url.Scheme != "http" && tr.url.Scheme != "https" || tr.url.Host == "" {
 					t.Fatalf("args %q: transfer to %q", args, tr.url)
 				}

@@ -16,21 +16,27 @@ import (
 	"time"
 )
 
+// outputOf is the output that goes with the i-th URL: its -o or -O, or --remote-name-all's.
+func outputOf(f requestFlags, i int) outputSpec {
+	switch {
+	case i < len(f.outputs):
+		return f.outputs[i]
+	case f.remoteNameAll:
+		return outputSpec{remote: true}
+	}
+	return outputSpec{}
+}
+
 // setOutput decides transfer i's output: its -o or -O (in command-line order), else
 // --remote-name-all's remote name, else stdout; -C - resumes from the file's size.
 func (t *transfer) setOutput(f requestFlags, i int, globValues []string) error {
-	var spec outputSpec
-	switch {
-	case i < len(f.outputs):
-		spec = f.outputs[i]
-	case f.remoteNameAll:
-		spec.remote = true
-	}
+	spec := outputOf(f, i)
 	if spec.remote {
 		name := t.url.EscapedPath()
 		name = name[strings.LastIndexByte(name, '/')+1:]
 		if name == "" {
-			return exitErrorf(exitWriteError, "Failed writing received data to disk/application") // curl 7.88's words: the name is empty
+			// curl 7.88's words: the name is empty. Its tool finds out when the transfer's turn comes.
+			return transferRefusal{exitErrorf(exitWriteError, "Failed writing received data to disk/application")}
 		}
 		spec.file = name
 	}

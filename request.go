@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -683,7 +684,18 @@ type transfer struct {
 	watch *watchTracker
 	// appendOutput makes a reconnected watch add to its -o file instead of replacing it.
 	appendOutput bool
+	// refusal is why curl fails this transfer when its turn comes, sending nothing
+	// (a malformed URL, -O with no name); -w is written for it all the same.
+	refusal error
+	// endsRun is a refusal of curl's own tool rather than of libcurl: the run ends there.
+	endsRun bool
 }
+
+// transferRefusal is an error curl meets when a transfer's turn comes, not while it
+// reads the command line: that transfer fails alone, with -w written.
+type transferRefusal struct{ error }
+
+func (r transferRefusal) Unwrap() error { return r.error }
 
 // buildTransfers checks the request flags and reads every input (-H @file, -d @file,
 // stdin) before any byte is sent, so bad input fails with nothing half-done; then it
@@ -712,6 +724,9 @@ func buildTransfers(f requestFlags, urls []string, places placeholders, api apiS
 			return nil, err
 		}
 		transfers = append(transfers, ts...)
+		if len(ts) > 0 && ts[len(ts)-1].endsRun {
+			break // curl's tool never reaches the URLs after it
+		}
 	}
 	return transfers, nil
 }
@@ -746,18 +761,63 @@ func (b *transferBuilder) transfersOf(i int, given string) ([]*transfer, error) 
 	var out []*transfer
 	for _, upload := range uploads {
 		for _, g := range urls {
-			t, err := newTransfer(b.f, b.spec, g, given, i, b.places, b.api, b.stdin)
+			t, err := b.transferOf(g, given, i, upload.url)
 			if err != nil {
 				return nil, err
 			}
-			t.num = i
-			if err := t.bodyFrom(b.f, upload.url, b.data, b.form, b.stdin, b.api); err != nil {
-				return nil, err
-			}
 			out = append(out, t)
+			if t.endsRun {
+				return out, nil
+			}
 		}
 	}
 	return out, nil
+}
+
+// transferOf is the transfer of one URL of the i-th URL's glob, with its -T file
+// (upload), or the refused transfer curl would fail when its turn comes.
+func (b *transferBuilder) transferOf(g globbedURL, given string, i int, upload string) (*transfer, error) {
+	t, err := newTransfer(b.f, b.spec, g, given, i, b.places, b.api, b.stdin)
+	var refusal transferRefusal
+	if errors.As(err, &refusal) {
+		return b.refusedTransfer(g, i, upload, refusal.error)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.num = i
+	if err := t.bodyFrom(b.f, upload, b.data, b.form, b.stdin, b.api); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// refusedTransfer is the transfer of a URL curl refuses when its turn comes. Where
+// libcurl refuses it, -w shows the URL with the method set up; where curl's own tool
+// read it first (toolReadsURL), -w shows no url_effective and GET, and the run ends.
+func (b *transferBuilder) refusedTransfer(g globbedURL, i int, upload string, why error) (*transfer, error) {
+	t := &transfer{given: g.url, num: i, method: http.MethodGet, refusal: why}
+	remote := outputOf(b.f, i).remote
+	if !remote {
+		if err := t.setOutput(b.f, i, g.values); err != nil {
+			return nil, err
+		}
+	}
+	if toolReadsURL(b.f, upload, remote) {
+		t.endsRun = true
+		return t, nil
+	}
+	f := b.f
+	f.uploadFile = upload
+	t.method = defaultMethod(f, upload != "" || len(f.data) > 0 || b.form != nil)
+	return t, nil
+}
+
+// toolReadsURL reports whether curl 7.88's own tool reads a URL before libcurl does,
+// and so refuses a bad one itself: to put a -T file's name in it, to take -O's name
+// from it, or to add -G's data or --url-query to its query.
+func toolReadsURL(f requestFlags, upload string, remote bool) bool {
+	return upload != "" && upload != "-" || remote || f.get && len(f.data) > 0 || len(f.urlQuery) > 0
 }
 
 // glob expands a URL's or a -T file's globs, unless -g turns them off.
@@ -773,7 +833,7 @@ func (b *transferBuilder) glob(s string) ([]globbedURL, error) {
 func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, i int, places placeholders, api apiServer, stdin io.Reader) (*transfer, error) {
 	slashed, ok := schemeSlashes(g.url)
 	if !ok {
-		return nil, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+		return nil, transferRefusal{exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")}
 	}
 	expanded, err := places.expand(slashed)
 	if err != nil {
@@ -781,7 +841,7 @@ func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, 
 	}
 	u, _, err := resolveURL(expanded, api)
 	if err != nil {
-		return nil, err
+		return nil, transferRefusal{err}
 	}
 	t := &transfer{url: u, spec: spec, given: g.url, customMethod: f.method != ""}
 	if len(f.urlQuery) == 0 && !(f.get && len(f.data) > 0) {
@@ -844,8 +904,8 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
 			name := f.uploadFile[strings.LastIndexAny(f.uploadFile, `/\`)+1:]
-			u.RawPath = u.EscapedPath() + uploadName(name)
-			u.Path += name
+			appendUploadName(u, name)
+			t.given = givenWithUploadName(t.given, name)
 			t.target = ""
 		}
 	case len(f.data) > 0:
@@ -857,6 +917,33 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 	t.method = defaultMethod(f, t.body != nil)
 	addFieldManager(t, api)
 	return nil
+}
+
+// appendUploadName puts a -T file's name after u's path, which ends in /; an empty
+// query goes, as curl writes the URL again.
+func appendUploadName(u *url.URL, name string) {
+	u.RawPath = u.EscapedPath() + uploadName(name)
+	u.Path += name
+	u.ForceQuery = false
+}
+
+// givenWithUploadName is %{url} once -T put its file's name in the URL: curl 7.88
+// rewrites the URL as its parser reads it (http:// guessed, the scheme's slashes made
+// two, a path of at least /) with the name appended, and keeps the fragment.
+func givenWithUploadName(given, name string) string {
+	raw, _ := schemeSlashes(given)
+	if !strings.HasPrefix(raw, "/") && !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return given
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	appendUploadName(u, name)
+	return u.String()
 }
 
 // uploadName is a -T file's name as curl appends it to a URL ending in /: every byte

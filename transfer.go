@@ -97,8 +97,8 @@ type redirectPolicy struct {
 	protocols protocolSet
 }
 
-// next is the URL a Location leads to, after followed redirects, or why it is not followed.
-func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.URL, error) {
+// mayFollow is why a redirect after followed ones is not followed (--max-redirs), if it is not.
+func (p redirectPolicy) mayFollow(followed int) error {
 	max := p.max
 	if max < 0 {
 		// --max-redirs -1 is curl's "no limit"; a server that redirects forever still
@@ -106,33 +106,82 @@ func (p redirectPolicy) next(u *url.URL, location string, followed int) (*url.UR
 		max = maxRedirectsUnlimited
 	}
 	if followed >= max {
-		return nil, exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
+		return exitErrorf(exitTooManyRedirects, "Maximum (%d) redirects followed", max)
 	}
-	next, err := resolveLocation(u, location)
-	if err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// allows is why a redirect may not lead to next (--proto-redir, or a scheme kcurl
+// does not speak), if it may not.
+func (p redirectPolicy) allows(next *url.URL) error {
 	if p.protocols != nil && !p.protocols[next.Scheme] || next.Scheme != "http" && next.Scheme != "https" {
-		return nil, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
+		return exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", next.Scheme)
 	}
-	return next, nil
+	return nil
 }
 
 // resolveLocation is the URL a Location leads to from u, read as curl reads it.
 func resolveLocation(u *url.URL, location string) (*url.URL, error) {
-	loc := escapeLocation(location)
+	loc := location
 	if strings.HasPrefix(loc, "//") {
 		loc = u.Scheme + ":" + loc // curl joins a scheme-relative Location so, then reads its slashes
 	}
 	loc, ok := schemeSlashes(loc)
 	if !ok {
-		return nil, exitErrorf(exitURLMalformed, "The redirect target URL could not be parsed: Unsupported number of slashes following scheme")
+		return nil, badLocation("Unsupported number of slashes following scheme")
 	}
-	next, err := u.Parse(loc)
-	if err != nil {
-		return nil, exitErrorf(exitURLMalformed, "redirect to a bad URL")
+	next, err := u.Parse(escapeLocation(loc))
+	if err != nil || next.Hostname() == "" || next.Port() != "" && !validPort(next.Port()) {
+		return nil, badLocation(locationProblem(loc))
+	}
+	if next.Path == "" {
+		next.Path = "/" // as curl's URL parser: http://host?q is http://host/?q
 	}
 	return next, nil
+}
+
+// badLocation is curl's error for a Location its URL parser refuses, with the parser's reason.
+func badLocation(reason string) error {
+	return exitErrorf(exitURLMalformed, "The redirect target URL could not be parsed: %s", reason)
+}
+
+// urlCatchAll is curl's reason for a URL its parser refuses for no reason of its own.
+const urlCatchAll = "Malformed input to a URL function"
+
+// locationProblem is curl 7.88's reason for refusing a Location as a URL, read from
+// its host and port in curl's order: a bracket left open, a bad port, no host, a
+// byte a host name cannot have. Anything else is curl's catch-all.
+func locationProblem(loc string) string {
+	_, rest, ok := strings.Cut(loc, "://")
+	if !ok {
+		return urlCatchAll
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	host := rest[strings.LastIndexByte(rest, '@')+1:]
+	port := ""
+	if strings.HasPrefix(host, "[") {
+		end := strings.IndexByte(host, ']')
+		if end < 0 {
+			return "Bad IPv6 address"
+		}
+		host, port = host[:end+1], host[end+1:]
+	} else if i := strings.IndexByte(host, ':'); i >= 0 {
+		host, port = host[:i], host[i:]
+	}
+	if port != "" {
+		if _, err := strconv.ParseUint(strings.TrimPrefix(port, ":"), 10, 16); port != ":" && (port[0] != ':' || err != nil) {
+			return "Port number was not a decimal number between 0 and 65535"
+		}
+	}
+	switch {
+	case host == "":
+		return "No host part in the URL"
+	case strings.ContainsAny(host, " \r\n\t/:#?!@{}[]\\$'\"^`*<>=;,+&()"):
+		return "Bad hostname"
+	}
+	return urlCatchAll
 }
 
 // escapeLocation encodes what curl encodes in a Location before following it: spaces
@@ -295,6 +344,13 @@ func (r *runner) execute(ctx context.Context) int {
 	defer r.conn.close()
 	code := exitOK
 	for _, t := range r.transfers {
+		if t.refusal != nil {
+			var stop bool
+			if code, stop = r.refused(t, code); stop {
+				break
+			}
+			continue
+		}
 		if err := t.body.ready(); err != nil {
 			// The run ends here, as curl's does; an error of the transfer before stays its code.
 			if c := r.report(newTransferInfo(t), err); code == exitOK {
@@ -319,6 +375,30 @@ func (r *runner) execute(ctx context.Context) int {
 		code = r.out.fail(err)
 	}
 	return code
+}
+
+// refused reports a transfer whose URL curl refuses and says whether the run ends
+// there. A refusal of curl's tool ends it, and an earlier failure's code stays the
+// run's, as after a -T file that does not open; libcurl's fails the transfer alone.
+func (r *runner) refused(t *transfer, code int) (int, bool) {
+	c := r.report(refusedInfo(t), t.refusal)
+	switch {
+	case t.endsRun && code != exitOK:
+		return code, true
+	case t.endsRun:
+		return c, true
+	}
+	return c, r.failEarly
+}
+
+// refusedInfo is what -w knows of a refused transfer: the URL as given, and, unless
+// curl's tool refused it, that URL as libcurl's (%{url_effective}) and its method.
+func refusedInfo(t *transfer) *transferInfo {
+	info := &transferInfo{start: time.Now(), method: t.method, urlGiven: t.given, urlNum: t.num, filename: t.outFile}
+	if !t.endsRun {
+		info.urlEffective = t.given
+	}
+	return info
 }
 
 // report ends a transfer as curl does: -w, then the error line.
@@ -432,21 +512,37 @@ func (r *runner) exchange(ctx context.Context, t *transfer, info *transferInfo, 
 			}
 		}
 		drain(resp.Body)
-		next, err := r.redirects.next(u, location, info.numRedirects)
+		next, err := r.follow(u, location, info)
 		if err != nil {
 			return nil, err
 		}
-		info.numRedirects++
-		r.out.info("Issue another request to this URL: '%s'", next.String())
 		method, body = r.redirects.method(resp.StatusCode, method, body, t.customMethod)
 		info.method = method
 		info.redirectTime = time.Since(info.start)
 		u = next
-		info.urlEffective = u.String()
 		if err := body.rewind(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// follow is the URL a Location -L follows leads to, counted as curl counts it: once
+// --max-redirs lets it go, the redirect is in %{num_redirects} and out of
+// %{redirect_url} whether its URL reads or not, and a URL that reads is
+// %{url_effective} even when its scheme is then refused.
+func (r *runner) follow(u *url.URL, location string, info *transferInfo) (*url.URL, error) {
+	if err := r.redirects.mayFollow(info.numRedirects); err != nil {
+		return nil, err
+	}
+	info.numRedirects++
+	info.redirectURL = ""
+	next, err := resolveLocation(u, location)
+	if err != nil {
+		return nil, err
+	}
+	info.urlEffective = next.String()
+	r.out.info("Issue another request to this URL: '%s'", next.String())
+	return next, r.redirects.allows(next)
 }
 
 // deliver writes a final response: its head for -i, then its body, or -f's error; a
@@ -1045,9 +1141,6 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
 		info.redirectURL = loc // what curl reports of a Location it cannot read
 		if next, err := resolveLocation(u, loc); err == nil {
-			if next.Path == "" && next.RawQuery == "" {
-				next.Path = "/" // curl normalizes the URL it reports
-			}
 			info.redirectURL = next.String()
 		}
 	}

@@ -79,19 +79,54 @@ func TestRedirectPolicy(t *testing.T) {
 		{name: "--max-redirs 0", policy: redirectPolicy{follow: true, max: 0}, location: "/z", code: exitTooManyRedirects},
 		{name: "--max-redirs -1 follows many", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 999, want: "https://api.test:6443/z"},
 		{name: "--max-redirs -1 still ends", policy: redirectPolicy{follow: true, max: -1}, location: "/z", followed: 1000, code: exitTooManyRedirects},
-		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", code: exitUnsupportedProtocol}, // curl's 1
+		{name: "another scheme", policy: redirectPolicy{follow: true, max: 50}, location: "ftp://other.test/", want: "ftp://other.test/", code: exitUnsupportedProtocol}, // curl's 1
+		{name: "--proto-redir", policy: redirectPolicy{follow: true, max: 50, protocols: protocolSet{"https": true}}, location: "http://other.test", want: "http://other.test/", code: exitUnsupportedProtocol},
 		{name: "a Location that does not parse", policy: redirectPolicy{follow: true, max: 50}, location: "http://[::1", code: exitURLMalformed},
+		{name: "a Location with no host", policy: redirectPolicy{follow: true, max: 50}, location: "http://:80/", code: exitURLMalformed},
+		{name: "a Location with a port past 65535", policy: redirectPolicy{follow: true, max: 50}, location: "http://other.test:65536/", code: exitURLMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := is.New(t)
-			next, err := tt.policy.next(from, tt.location, tt.followed)
-			if tt.code != 0 {
-				is.Equal(exitCodeOf(err), tt.code) // the exit code of a redirect not followed
-				return
+			err := tt.policy.mayFollow(tt.followed)
+			var next *url.URL
+			if err == nil {
+				next, err = resolveLocation(from, tt.location)
 			}
-			is.NoErr(err)
-			is.Equal(next.String(), tt.want) // the next URL
+			if err == nil {
+				err = tt.policy.allows(next)
+			}
+			if tt.code == 0 {
+				is.NoErr(err) // the redirect is followed
+			} else {
+				is.Equal(exitCodeOf(err), tt.code) // the exit code of a redirect not followed
+			}
+			if tt.want != "" {
+				is.Equal(next.String(), tt.want) // the next URL
+			}
+		})
+	}
+}
+
+func TestLocationProblem(t *testing.T) {
+	tests := []struct {
+		name, location, want string
+	}{
+		{name: "a bracket left open", location: "http://[::1/x", want: "Bad IPv6 address"},
+		{name: "a port past 65535", location: "http://h:65536/", want: "Port number was not a decimal number between 0 and 65535"},
+		{name: "a port that is not a number", location: "http://h:y:z/", want: "Port number was not a decimal number between 0 and 65535"},
+		{name: "a byte after the bracket", location: "http://[::1]x/", want: "Port number was not a decimal number between 0 and 65535"},
+		{name: "a bad port before no host", location: "http://:99999/", want: "Port number was not a decimal number between 0 and 65535"},
+		{name: "no host", location: "http://", want: "No host part in the URL"},
+		{name: "only a port", location: "http://user@:1/x", want: "No host part in the URL"},
+		{name: "a space in the host", location: "http://a b/", want: "Bad hostname"},
+		{name: "a good host and port: the catch-all", location: "http://h:80/%zz", want: "Malformed input to a URL function"},
+		{name: "a relative Location: the catch-all", location: "/a%zz", want: "Malformed input to a URL function"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(locationProblem(tt.location), tt.want) // curl 7.88's words
 		})
 	}
 }

@@ -339,7 +339,7 @@ func runCase(t *testing.T, bin string, raw *caseFile, isKcurl bool, timeout time
 // verify compares what a client did with the case's <verify>, in runtests.pl's order and with
 // its rules: stdout, the request (protocol), the data saved with --output, the <file>s, the
 // exit code. stderr is not compared: kcurl's messages say kcurl, and runtests.pl's own
-// --trace-ascii (which kcurl lacks and the runner leaves out) changes what curl writes there.
+// --trace-ascii (which the runner leaves out) changes what curl writes there.
 func verify(c *caseFile, dir string, code int, stdout, request []byte, curlOut string) []string {
 	var diffs []string
 	compare := func(what string, want, got []string) {
