@@ -675,6 +675,10 @@ type transfer struct {
 	resumeFrom int64
 	// urlAuth is Basic authorization from the URL's user:password, as curl sends it.
 	urlAuth *headerArg
+	// shownUser and fragment are the URL's user:password and #fragment as given:
+	// neither goes out in the request, but curl keeps both in %{url_effective}.
+	shownUser *url.Userinfo
+	fragment  string
 	// target is the request target as the URL gave it, which curl sends unchanged
 	// (Go would escape [ ] { } | and more); "" to use the parsed URL's.
 	target string
@@ -839,11 +843,14 @@ func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, 
 	if err != nil {
 		return nil, err
 	}
-	u, _, err := resolveURL(expanded, api)
+	u, isAPI, err := resolveURL(expanded, api)
 	if err != nil {
 		return nil, transferRefusal{err}
 	}
-	t := &transfer{url: u, spec: spec, given: g.url, customMethod: f.method != ""}
+	t := &transfer{url: u, spec: spec, given: g.url, customMethod: f.method != "", shownUser: u.User}
+	if _, frag, ok := strings.Cut(expanded, "#"); ok && !isAPI {
+		t.fragment = frag
+	}
 	if len(f.urlQuery) == 0 && !(f.get && len(f.data) > 0) {
 		t.target = rawTarget(expanded, f.pathAsIs)
 	}
@@ -857,7 +864,22 @@ func newTransfer(f requestFlags, spec *requestSpec, g globbedURL, given string, 
 		return nil, err
 	}
 	t.loginFrom(f)
+	if len(f.urlQuery) > 0 {
+		t.given = t.effectiveURL() // curl's tool rewrites the URL, and %{url} shows it so
+	}
 	return t, nil
+}
+
+// effectiveURL is %{url_effective} as curl 7.88 writes it: the URL as its parser
+// reads it, with the user:password and #fragment it was given and no empty "?".
+// A password is shown only where the user typed it into the URL, as %{url} shows it.
+func (t *transfer) effectiveURL() string {
+	e := *t.url
+	e.User, e.ForceQuery, e.Fragment, e.RawFragment = t.shownUser, false, "", ""
+	if t.fragment == "" {
+		return e.String()
+	}
+	return e.String() + "#" + t.fragment
 }
 
 // loginFrom is Basic authorization from .netrc (-n) or the URL's user:password, as
@@ -900,6 +922,7 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 			q += "&"
 		}
 		u.RawQuery = q + query
+		t.given = t.effectiveURL() // curl's tool rewrites the URL, and %{url} shows it so
 	case f.uploadFile != "":
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
 		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {

@@ -468,7 +468,7 @@ func (r *runner) attempt(ctx context.Context, t *transfer, retries int, start ti
 
 // newTransferInfo is what -w knows of a transfer before its first byte goes.
 func newTransferInfo(t *transfer) *transferInfo {
-	return &transferInfo{start: time.Now(), method: t.method, urlEffective: t.url.String(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
+	return &transferInfo{start: time.Now(), method: t.method, urlEffective: t.effectiveURL(), urlGiven: t.given, urlNum: t.num, filename: t.outFile}
 }
 
 // exchange sends the request and, with -L, follows redirects; it returns the last
