@@ -411,6 +411,8 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "url_effective keeps user:password and the fragment, and drops an empty ?", args: []string{"-w", "%{url_effective}|%{url}\n", "http://u:p@" + srv.addr + "/ok?#f", "http://:p@" + srv.addr + "/ok?#", srv.addr + "/ok#a%20b"}},
 		{name: "%{url} after -G is the rewritten URL", args: []string{"-G", "-d", "a=b", "-w", "%{url_effective}|%{url}\n", srv.addr + "/ok?#f", "http:/" + srv.addr + "/ok?"}},
 		{name: "%{url} after --url-query is the rewritten URL", args: []string{"--url-query", "c=d", "-w", "%{url_effective}|%{url}\n", "HTTP://u:p@" + srv.addr, base + "/a/../ok?q#f"}},
+		{name: "-G data with a space fails each transfer alone, with %{url} rewritten", args: []string{"-G", "-d", "a b", "-w", refusedVars, base + "/ok?q#f", base + "/odd"}, stderr: true},
+		{name: "--url-query with a space fails each transfer alone, with the method set up", args: []string{"-d", "x", "--url-query", "+a b", "-w", refusedVars, base + "/ok", base + "/odd"}, stderr: true},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

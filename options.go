@@ -141,9 +141,6 @@ func applyURLOptions(u *url.URL, f requestFlags, stdin interface{ Read([]byte) (
 			}
 			part = lowerHexEscapes(enc) // curl 7.88 writes %2f, not %2F, here
 		}
-		if strings.ContainsFunc(part, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			return exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
-		}
 		if u.RawQuery != "" {
 			u.RawQuery += "&"
 		}

@@ -793,8 +793,16 @@ func (b *transferBuilder) transferOf(g globbedURL, given string, i int, upload s
 	if err := t.bodyFrom(b.f, upload, b.data, b.form, b.stdin, b.api); err != nil {
 		return nil, err
 	}
+	if strings.ContainsFunc(t.url.RawQuery, isURLControl) {
+		// curl 7.88 puts -G's data and --url-query in the URL as they are, and libcurl
+		// then refuses the URL with a space in it: this transfer fails, with %{url} rewritten.
+		t.refusal = exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
 	return t, nil
 }
+
+// isURLControl reports whether r is a byte curl's URL parser refuses: a space or a control.
+func isURLControl(r rune) bool { return r <= ' ' || r == 0x7f }
 
 // refusedTransfer is the transfer of a URL curl refuses when its turn comes. Where
 // libcurl refuses it, -w shows the URL with the method set up; where curl's own tool
@@ -913,10 +921,6 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 	switch {
 	case f.get && len(f.data) > 0:
 		query := string(data.bytes())
-		if strings.ContainsFunc(query, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			// curl 7.88 puts the data in the URL as it is, and a space there is a bad URL.
-			return exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
-		}
 		q := u.RawQuery
 		if q != "" {
 			q += "&"
