@@ -413,6 +413,8 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "%{url} after --url-query is the rewritten URL", args: []string{"--url-query", "c=d", "-w", "%{url_effective}|%{url}\n", "HTTP://u:p@" + srv.addr, base + "/a/../ok?q#f"}},
 		{name: "-G data with a space fails each transfer alone, with %{url} rewritten", args: []string{"-G", "-d", "a b", "-w", refusedVars, base + "/ok?q#f", base + "/odd"}, stderr: true},
 		{name: "--url-query with a space fails each transfer alone, with the method set up", args: []string{"-d", "x", "--url-query", "+a b", "-w", refusedVars, base + "/ok", base + "/odd"}, stderr: true},
+		{name: "--proto refuses a URL: -w for it, and the next URL goes", args: []string{"--proto", "=https", "-w", refusedVars, base + "/ok", "https://127.0.0.1:1/x"}, stderr: true},
+		{name: "--proto refuses a URL whose http:// curl guessed", args: []string{"--proto", "-http", "-d", "x", "-w", refusedVars, srv.addr + "/ok"}, stderr: true},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

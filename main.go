@@ -580,9 +580,6 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkProtocols(c.Proto, c.URLs); err != nil {
-		return nil, err
-	}
 	places := placeholders{namespaceFlag: c.Namespace, saDir: conn.sa.dir, saRoot: conn.sa.root, getenv: e.getenv, hostname: e.hostname}
 	transfers, err := buildTransfers(c.requestFlags(mode, e.getenv), c.URLs, places, conn.api, e.stdin)
 	if err != nil {
@@ -640,7 +637,8 @@ func (c *cli) requestFlags(mode runMode, getenv func(string) string) requestFlag
 		watch: mode == modeWatch || mode == modeWatchReconnect, outputs: c.outputs(), locationTrusted: c.LocationTrust,
 		form: c.Form.items, formString: c.FormString.items, netrc: c.netrc(getenv), globOff: c.GlobOff, remoteNameAll: c.RemoteNameAll, outputDir: c.OutputDir, createDirs: c.CreateDirs,
 		user: c.User, referer: c.Referer, byteRange: c.Range, urlQuery: c.URLQuery, pathAsIs: c.PathAsIs,
-		timeCond: c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
+		protocols: urlProtocols(c.Proto),
+		timeCond:  c.TimeCond, etagCompare: c.EtagCompare, continueAt: c.ContinueAt,
 		yaml: c.YAML,
 	}
 }

@@ -239,19 +239,20 @@ func parseProtocols(spec string, start protocolSet) protocolSet {
 
 var allProtocols = protocolSet{"http": true, "https": true}
 
-// checkProtocols refuses a URL whose scheme --proto does not allow, as curl's 1.
-func checkProtocols(spec string, urls []string) error {
+// urlProtocols is the schemes --proto allows a command-line URL, nil for any.
+func urlProtocols(spec string) protocolSet {
 	if spec == "" {
 		return nil
 	}
-	set := parseProtocols(spec, allProtocols)
-	for _, raw := range urls {
-		scheme, _, ok := strings.Cut(raw, "://")
-		if ok && !set[strings.ToLower(scheme)] {
-			return exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", strings.ToLower(scheme))
-		}
+	return parseProtocols(spec, allProtocols)
+}
+
+// refuses is curl's 1 for a URL whose scheme --proto does not allow, if it does not.
+func (p protocolSet) refuses(u *url.URL) error {
+	if p == nil || p[u.Scheme] {
+		return nil
 	}
-	return nil
+	return exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported or disabled in libcurl", u.Scheme)
 }
 
 // redirectProtocols is what a redirect may lead to: --proto-redir over --proto.

@@ -639,11 +639,13 @@ type requestFlags struct {
 	outputDir        string
 	createDirs       bool
 	// user is -u USER:PASSWORD; referer -e; byteRange -r.
-	user        string
-	referer     string
-	byteRange   string
-	urlQuery    []string
-	pathAsIs    bool
+	user      string
+	referer   string
+	byteRange string
+	urlQuery  []string
+	pathAsIs  bool
+	// protocols are the schemes --proto allows a command-line URL, nil for any.
+	protocols   protocolSet
 	timeCond    string
 	etagCompare string
 	continueAt  string
@@ -797,6 +799,9 @@ func (b *transferBuilder) transferOf(g globbedURL, given string, i int, upload s
 		// curl 7.88 puts -G's data and --url-query in the URL as they are, and libcurl
 		// then refuses the URL with a space in it: this transfer fails, with %{url} rewritten.
 		t.refusal = exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
+	}
+	if t.refusal == nil {
+		t.refusal = b.f.protocols.refuses(t.url) // libcurl's refusal: this transfer fails alone
 	}
 	return t, nil
 }

@@ -392,10 +392,14 @@ func (r *runner) refused(t *transfer, code int) (int, bool) {
 }
 
 // refusedInfo is what -w knows of a refused transfer: the URL as given, and, unless
-// curl's tool refused it, that URL as libcurl's (%{url_effective}) and its method.
+// curl's tool refused it, that URL as libcurl's (%{url_effective}, as its parser
+// reads it when it reads) and its method.
 func refusedInfo(t *transfer) *transferInfo {
 	info := &transferInfo{start: time.Now(), method: t.method, urlGiven: t.given, urlNum: t.num, filename: t.outFile}
-	if !t.endsRun {
+	switch {
+	case t.url != nil:
+		info.urlEffective = t.effectiveURL() // a URL that parses, refused for its scheme or query
+	case !t.endsRun:
 		info.urlEffective = t.given
 	}
 	return info
