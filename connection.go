@@ -158,11 +158,15 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	ctx = httptrace.WithClientTrace(ctx, trace)
 	var resp *http.Response
 	if f.http1 {
-		resp, err = c.transports.roundTripHTTP1(ctx, &http1Request{
+		hr := &http1Request{
 			req: req.WithContext(ctx), proxy: proxy, headers: sent, body: rc, size: size, target: firstHopTarget(t, u), http10: f.http10,
 			reopen:        body.open,
 			expectTimeout: c.transports.opts.expectTimeout, trace: trace,
-		})
+		}
+		resp, err = c.transports.roundTripHTTP1(ctx, hr)
+		if rc != nil && (size < 0 || hasHeader(sent, "Transfer-Encoding", "chunked")) {
+			info.sizeUpload = hr.bodySent // curl counts a chunked body's framing
+		}
 	} else {
 		applyHeaders(req, sent)
 		resp, err = tr.RoundTrip(req.WithContext(ctx))

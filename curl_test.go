@@ -415,6 +415,8 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "--url-query with a space fails each transfer alone, with the method set up", args: []string{"-d", "x", "--url-query", "+a b", "-w", refusedVars, base + "/ok", base + "/odd"}, stderr: true},
 		{name: "--proto refuses a URL: -w for it, and the next URL goes", args: []string{"--proto", "=https", "-w", refusedVars, base + "/ok", "https://127.0.0.1:1/x"}, stderr: true},
 		{name: "--proto refuses a URL whose http:// curl guessed", args: []string{"--proto", "-http", "-d", "x", "-w", refusedVars, srv.addr + "/ok"}, stderr: true},
+		{name: "%{size_upload} of a chunked -T - counts the chunk framing", args: []string{"-T", "-", "-w", "%{size_upload}", base + "/ok"}},
+		{name: "%{size_upload} of -d with -H Transfer-Encoding: chunked counts the framing", args: []string{"-d", "@-", "-H", "Transfer-Encoding: chunked", "-w", "%{size_upload}", base + "/ok"}},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

@@ -122,6 +122,9 @@ type http1Request struct {
 	body    io.ReadCloser
 	// size is the body's length; -1 sends it chunked.
 	size int64
+	// bodySent is how many bytes the body took on the wire, chunk framing included,
+	// once it has gone: curl's %{size_upload} of a chunked body.
+	bodySent int64
 	// expectTimeout is how long an Expect: 100-continue waits before the body goes anyway.
 	expectTimeout time.Duration
 	trace         *httptrace.ClientTrace
@@ -249,7 +252,10 @@ func exchangeHTTP1(c *http1Conn, r *http1Request) (*http.Response, error) {
 			early = resp
 		}
 		if early == nil {
-			if err := writeBody(bw, r.body, !hasHeader(r.headers, "Transfer-Encoding", "chunked")); err != nil {
+			cw := &wireCounter{w: bw}
+			err := writeBody(cw, r.body, !hasHeader(r.headers, "Transfer-Encoding", "chunked"))
+			r.bodySent = cw.n
+			if err != nil {
 				return nil, sendErr(err)
 			}
 		} else {
@@ -324,7 +330,7 @@ func hasHeader(headers []headerArg, name, value string) bool {
 
 // writeBody sends the body as it is, or chunked when the request says so (its length
 // unknown, or the user's -H Transfer-Encoding: chunked).
-func writeBody(bw *bufio.Writer, body io.ReadCloser, plain bool) error {
+func writeBody(bw io.Writer, body io.ReadCloser, plain bool) error {
 	defer body.Close()
 	if plain {
 		_, err := io.Copy(bw, body)
@@ -337,8 +343,20 @@ func writeBody(bw *bufio.Writer, body io.ReadCloser, plain bool) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	_, err := bw.WriteString("\r\n")
+	_, err := io.WriteString(bw, "\r\n")
 	return err
+}
+
+// wireCounter counts the bytes written through it.
+type wireCounter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *wireCounter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 func sendErr(err error) error {
