@@ -325,7 +325,7 @@ func urlEncodeData(v string, stdin io.Reader) (string, error) {
 // requestBody is what a request sends.
 type requestBody struct {
 	data *chunkedData
-	// uploadFile is -T's file, opened for each attempt; "-" is stdin.
+	// uploadFile is -T's file, opened for each attempt; "-" and "." are stdin.
 	uploadFile string
 	stdin      io.Reader
 	// stdinRead is set once a byte of stdin went out: a redirect must rewind it then.
@@ -350,7 +350,7 @@ func (s stdinBody) Read(p []byte) (int, error) {
 // was read from is sought back to its start, and where it cannot be (a pipe) the
 // transfer fails with curl's 65. A file is opened afresh anyway, and data is held.
 func (b *requestBody) rewind() error {
-	if b == nil || b.uploadFile != "-" || !b.stdinRead.Load() {
+	if b == nil || !stdinUpload(b.uploadFile) || !b.stdinRead.Load() {
 		return nil
 	}
 	if s, ok := b.stdin.(io.Seeker); ok {
@@ -362,10 +362,14 @@ func (b *requestBody) rewind() error {
 	return exitErrorf(exitSendFailRewind, "seek callback returned error 2") // curl's words
 }
 
+// stdinUpload reports whether -T's name means stdin, as curl 7.88's stdin_upload: "-",
+// or "." (which curl reads without blocking; kcurl reads it as it reads "-").
+func stdinUpload(name string) bool { return name == "-" || name == "." }
+
 // ready checks, when its transfer's turn comes, that the -T file can be read: curl
 // opens it then, so the transfers before it have run when a missing file ends the run.
 func (b *requestBody) ready() error {
-	if b == nil || b.uploadFile == "" || b.uploadFile == "-" {
+	if b == nil || b.uploadFile == "" || stdinUpload(b.uploadFile) {
 		return nil
 	}
 	if fi, err := os.Stat(b.uploadFile); err != nil || fi.IsDir() {
@@ -379,7 +383,7 @@ func (b *requestBody) open() (io.ReadCloser, int64, error) {
 	switch {
 	case b == nil:
 		return nil, 0, nil
-	case b.uploadFile == "-":
+	case stdinUpload(b.uploadFile):
 		return io.NopCloser(stdinBody{r: b.stdin, read: &b.stdinRead}), -1, nil
 	case b.uploadFile != "":
 		f, err := os.Open(b.uploadFile)
@@ -834,7 +838,7 @@ func (b *transferBuilder) refusedTransfer(g globbedURL, i int, upload string, wh
 // and so refuses a bad one itself: to put a -T file's name in it, to take -O's name
 // from it, or to add -G's data or --url-query to its query.
 func toolReadsURL(f requestFlags, upload string, remote bool) bool {
-	return upload != "" && upload != "-" || remote || f.get && len(f.data) > 0 || len(f.urlQuery) > 0
+	return upload != "" && !stdinUpload(upload) || remote || f.get && len(f.data) > 0 || len(f.urlQuery) > 0
 }
 
 // glob expands a URL's or a -T file's globs, unless -g turns them off.
@@ -934,7 +938,7 @@ func (t *transfer) bodyFrom(f requestFlags, upload string, data *chunkedData, fo
 		t.given = t.effectiveURL() // curl's tool rewrites the URL, and %{url} shows it so
 	case f.uploadFile != "":
 		t.body = &requestBody{uploadFile: f.uploadFile, stdin: stdin}
-		if strings.HasSuffix(u.Path, "/") && f.uploadFile != "-" {
+		if strings.HasSuffix(u.Path, "/") && !stdinUpload(f.uploadFile) {
 			name := f.uploadFile[strings.LastIndexAny(f.uploadFile, `/\`)+1:]
 			appendUploadName(u, name)
 			t.given = givenWithUploadName(t.given, name)
