@@ -418,6 +418,7 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "%{size_upload} of a chunked -T - counts the chunk framing", args: []string{"-T", "-", "-w", "%{size_upload}", base + "/ok"}},
 		{name: "%{size_upload} of -d with -H Transfer-Encoding: chunked counts the framing", args: []string{"-d", "@-", "-H", "Transfer-Encoding: chunked", "-w", "%{size_upload}", base + "/ok"}},
 		{name: "-T . reads stdin as -T - does, and adds no name to a URL ending in /", args: []string{"-T", ".", "-w", "%{size_upload}|%{method}|%{url_effective}", base + "/ok", base + "/files/"}},
+		{name: "a failed transfer's error line comes before its -w", args: []string{"-f", "-w", "%{stderr}W %{url} %{exitcode}\n", base + "/404", "http://127.0.0.1:1/x", base + "/ok", "http://exa mple/"}, stderr: true},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},

@@ -405,18 +405,17 @@ func refusedInfo(t *transfer) *transferInfo {
 	return info
 }
 
-// report ends a transfer as curl does: -w, then the error line.
+// report ends a transfer as curl 7.88's post_per_transfer does: the error line, then
+// -w (a -w that cannot be written is a failure of its own, told after it).
 func (r *runner) report(info *transferInfo, err error) int {
 	code := exitOK
 	if err != nil {
 		code = exitCodeOf(err)
 		info.exitCode, info.errorMsg = code, err.Error()
+		r.out.fail(err)
 	}
 	if werr := r.writeOut.render(info, r.out); werr != nil && err == nil {
-		err, code = werr, exitCodeOf(werr)
-	}
-	if err != nil {
-		r.out.fail(err)
+		code = r.out.fail(werr)
 	}
 	return code
 }
