@@ -82,7 +82,7 @@ func TestNamedModelMatchesWhole(t *testing.T) {
 	lines := [][]string{
 		{"/api"}, {"-sS", "-X", "POST", "-d", "{}"}, {"--help"}, {"-h"}, {"-V"}, {"--frobnicate"}, {"-d"},
 		{"--max-time", "-1"}, {"-H", "A: b", "-H", "C: d", "-o", "/dev/null"}, {"--table=wide"}, {"--table"},
-		{"--", "-x"}, {"-#", "--json", "[1]"}, {"--help", "--frobnicate"}, {"-sSfL"}, {"-XPOST"}, {"-sX"},
+		{"--", "-x"}, {"-#", "--json", "[1]"}, {"--help", "--frobnicate"}, {"--frobnicate", "--help"}, {"-sé", "-h"}, {"-sSfL"}, {"-XPOST"}, {"-sX"},
 		{"--http1.1", "--http2", "--http1.0"}, {"-m", "abc"}, {"-m", "1", "-m", "2"}, {"--no-silent", "-s"},
 		{"-é"}, {"--no-frobnicate"}, {"--no-"}, {"-"}, {"--="}, {"-:"}, {"--verbose=false"}, {"-o"},
 		{"whoami"}, {"whoami", "--format", "json"}, {"whoami", "--format", "xml"}, {"whoami", "--help"}, {"whoami", "extra"},
