@@ -132,6 +132,7 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err == nil {
+		req.URL.RawPath = u.RawPath // a path as given (pathAsGiven) does not survive String()
 		if rc != nil {
 			req.Body, req.ContentLength = rc, size
 			if size == 0 {
@@ -169,7 +170,9 @@ func (c *connection) send(ctx context.Context, t *transfer, u *url.URL, method s
 		}
 	} else {
 		applyHeaders(req, sent)
-		resp, err = tr.RoundTrip(req.WithContext(ctx))
+		wire := req.WithContext(ctx)
+		wire.URL = onTheWire(req.URL) // a path as given goes out through Opaque
+		resp, err = tr.RoundTrip(wire)
 	}
 	var he *headError
 	if errors.As(err, &he) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -338,6 +339,7 @@ var rawReplies = map[string]string{
 	"/badv6":    "HTTP/1.1 302 Found\r\nLocation: http://[::1/x\r\nContent-Length: 0\r\n\r\n",
 	"/badhost":  "HTTP/1.1 302 Found\r\nLocation: http://b invalid/x\r\nContent-Length: 0\r\n\r\n",
 	"/qloc":     "HTTP/1.1 302 Found\r\nLocation: http://b.invalid?a=b\r\nContent-Length: 0\r\n\r\n",
+	"/zzloc":    "HTTP/1.1 302 Found\r\nLocation: /a%zz?q=%zz\r\nContent-Length: 0\r\n\r\n",
 	"/slashrel": "HTTP/1.1 302 Found\r\nLocation: ///b.invalid/ok\r\nContent-Length: 0\r\n\r\n",
 	"/none":     "HTTP/1.1 200 OK\r\nContent-Encoding: none\r\nContent-Length: 3\r\n\r\nok\n",
 	// A CONNECT the proxy refuses.
@@ -420,6 +422,10 @@ func TestCurlFidelity(t *testing.T) {
 		{name: "-T . reads stdin as -T - does, and adds no name to a URL ending in /", args: []string{"-T", ".", "-w", "%{size_upload}|%{method}|%{url_effective}", base + "/ok", base + "/files/"}},
 		{name: "a failed transfer's error line comes before its -w", args: []string{"-f", "-w", "%{stderr}W %{url} %{exitcode}\n", base + "/404", "http://127.0.0.1:1/x", base + "/ok", "http://exa mple/"}, stderr: true},
 		{name: "[] in a URL", args: []string{base + "/a/[]/ok"}},
+		{name: "a path with a % that starts no escape goes as given", args: []string{"-w", "%{url_effective}\n", base + "/a%zz", base + "/b%2?q=%zz%", base + "/c/../a%zz/./b", base + "/d%"}},
+		{name: "through a proxy, a path with a % that starts no escape", args: []string{"-x", srv.addr, "-w", "%{url_effective}", "http://a.invalid/a%zz"}},
+		{name: "-L to a Location with a % that starts no escape", args: []string{"-L", "-w", redirectVars, base + "/zzloc"}},
+		{name: "-w redirect_url of a Location with a % that starts no escape", args: []string{"-w", redirectVars, base + "/zzloc"}},
 		{name: "-T - with the user's Content-Length", args: []string{"-T", "-", "-H", "Transfer-Encoding:", "-H", "Content-Length: 3", base + "/ok"}},
 		{name: "-T file with -H Transfer-Encoding: chunked", args: []string{"-T", upload, "-H", "Transfer-Encoding: chunked", base + "/ok"}},
 		{name: "--resolve with a bad port", args: []string{"--resolve", "1234:example.com:127.0.0.1", base + "/ok"}, stderr: true},
@@ -1084,4 +1090,98 @@ func sentLines(stderr string) []string {
 		}
 	}
 	return out
+}
+
+// TestPathAsGivenOverTLSLikeCurl checks the request line net/http sends over https for
+// a path with a % that starts no escape, byte for byte and beside curl's: on a
+// command-line URL and on a Location -L follows.
+func TestPathAsGivenOverTLSLikeCurl(t *testing.T) {
+	curlPath(t)
+	pki := newPKI(t)
+	cert, _, _ := pki.issue(t, certOptions{names: []string{"127.0.0.1"}})
+	srv := newRequestLineServer(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	base := "https://" + srv.addr
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{name: "a URL", args: []string{base + "/a%zz?q=%zz%"}, want: []string{"GET /a%zz?q=%zz% HTTP/1.1\r\n"}},
+		{name: "-L to a Location", args: []string{"-L", base + "/zzloc"}, want: []string{"GET /zzloc HTTP/1.1\r\n", "GET /a%zz?q=%zz HTTP/1.1\r\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			args := append([]string{"-s", "--cacert", pki.caFile, "-w", " %{url_effective}"}, tt.args...)
+			c := runCurlIn(t, "", args...)
+			curlLines := srv.take()
+			k := kcurl(t, invocation{args: args, env: map[string]string{"HOME": t.TempDir()}})
+			kcurlLines := srv.take()
+			is.Equal(curlLines, tt.want)  // curl sends the path as given
+			is.Equal(kcurlLines, tt.want) // and so does kcurl, through net/http
+			is.Equal(k.code, c.code)      // curl's exit code
+			is.Equal(k.stdout, c.stdout)  // curl's stdout and url_effective
+		})
+	}
+}
+
+// requestLineServer answers each request on a TLS listener with 200 "ok", or a 302 to
+// /a%zz?q=%zz for /zzloc, and keeps the request lines as they came.
+type requestLineServer struct {
+	addr  string
+	mu    sync.Mutex
+	lines []string
+}
+
+func newRequestLineServer(t *testing.T, cfg *tls.Config) *requestLineServer {
+	t.Helper()
+	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Skipf("cannot listen on loopback: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	s := &requestLineServer{addr: l.Addr().String()}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *requestLineServer) serve(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		for h := ""; h != "\r\n" && h != "\n"; {
+			if h, err = br.ReadString('\n'); err != nil {
+				return
+			}
+		}
+		s.mu.Lock()
+		s.lines = append(s.lines, line)
+		s.mu.Unlock()
+		reply := "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"
+		if strings.HasPrefix(line, "GET /zzloc ") {
+			reply = "HTTP/1.1 302 Found\r\nLocation: /a%zz?q=%zz\r\nContent-Length: 0\r\n\r\n"
+		}
+		io.WriteString(c, reply)
+	}
+}
+
+// take is the request lines since the last take.
+func (s *requestLineServer) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines := s.lines
+	s.lines = nil
+	return lines
 }

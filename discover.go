@@ -98,7 +98,7 @@ func resolveURL(arg string, api apiServer) (*url.URL, bool, error) {
 	if scheme != "http" && scheme != "https" {
 		return nil, false, exitErrorf(exitUnsupportedProtocol, "Protocol %q not supported", scheme)
 	}
-	u, err := url.Parse(raw)
+	u, err := parseURL(raw)
 	if err != nil || u.Host == "" || u.Hostname() == "" {
 		return nil, false, exitErrorf(exitURLMalformed, "URL using bad/illegal format or missing URL")
 	}

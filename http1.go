@@ -301,7 +301,7 @@ func awaitContinue(c *http1Conn, r *http1Request, info *bytes.Buffer) (*http.Res
 }
 
 func requestLine(r *http1Request) string {
-	target := r.req.URL.RequestURI()
+	target := onTheWire(r.req.URL).RequestURI()
 	if r.target != "" {
 		target = r.target
 	}
@@ -311,7 +311,7 @@ func requestLine(r *http1Request) string {
 		if u.Path == "" {
 			u.Path = "/" // curl's absolute target always has a path
 		}
-		target = u.String()
+		target = urlText(&u)
 	}
 	if r.http10 {
 		return r.req.Method + " " + target + " HTTP/1.0\r\n"

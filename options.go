@@ -32,7 +32,7 @@ func outputOf(f requestFlags, i int) outputSpec {
 func (t *transfer) setOutput(f requestFlags, i int, globValues []string) error {
 	spec := outputOf(f, i)
 	if spec.remote {
-		name := t.url.EscapedPath()
+		name := pathAsGiven(t.url)
 		name = name[strings.LastIndexByte(name, '/')+1:]
 		if name == "" {
 			// curl 7.88's words: the name is empty. Its tool finds out when the transfer's turn comes.
@@ -172,7 +172,7 @@ func lowerHex(c byte) byte {
 
 // squashDotSegments is RFC 3986's remove_dot_segments on u's path, as curl applies it.
 func squashDotSegments(u *url.URL) {
-	p := u.EscapedPath()
+	p := pathAsGiven(u)
 	if !strings.Contains(p, ".") {
 		return
 	}
@@ -201,7 +201,7 @@ func squashDotSegments(u *url.URL) {
 		clean = "/"
 	}
 	if clean != p {
-		if nu, err := url.Parse(clean); err == nil {
+		if nu, err := parseURL(clean); err == nil {
 			u.Path, u.RawPath = nu.Path, nu.RawPath
 		}
 	}

@@ -186,7 +186,7 @@ func (o *output) requestHead(req *http.Request, proto string, sent []headerArg) 
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "> %s %s %s\r\n", req.Method, req.URL.RequestURI(), proto)
+	fmt.Fprintf(&b, "> %s %s %s\r\n", req.Method, onTheWire(req.URL).RequestURI(), proto)
 	for _, h := range sent {
 		if h.remove {
 			continue

@@ -894,9 +894,9 @@ func (t *transfer) effectiveURL() string {
 	e := *t.url
 	e.User, e.ForceQuery, e.Fragment, e.RawFragment = t.shownUser, false, "", ""
 	if t.fragment == "" {
-		return e.String()
+		return urlText(&e)
 	}
-	return e.String() + "#" + t.fragment
+	return urlText(&e) + "#" + t.fragment
 }
 
 // loginFrom is Basic authorization from .netrc (-n) or the URL's user:password, as
@@ -1047,7 +1047,7 @@ func defaultMethod(f requestFlags, hasBody bool) string {
 
 // requestHeadSize is the bytes of a request's head, for %{size_request}.
 func requestHeadSize(method string, u *url.URL, headers []headerArg) int64 {
-	n := len(method) + 1 + len(u.RequestURI()) + len(" HTTP/1.1\r\n") + 2
+	n := len(method) + 1 + len(onTheWire(u).RequestURI()) + len(" HTTP/1.1\r\n") + 2
 	for _, h := range headers {
 		if !h.remove {
 			n += len(h.name) + 2 + len(h.value) + 2

@@ -130,13 +130,29 @@ func resolveLocation(u *url.URL, location string) (*url.URL, error) {
 	if !ok {
 		return nil, badLocation("Unsupported number of slashes following scheme")
 	}
-	next, err := u.Parse(escapeLocation(loc))
+	next, err := parseLocation(u, escapeLocation(loc))
 	if err != nil || next.Hostname() == "" || next.Port() != "" && !validPort(next.Port()) {
 		return nil, badLocation(locationProblem(loc))
 	}
 	if next.Path == "" {
 		next.Path = "/" // as curl's URL parser: http://host?q is http://host/?q
 	}
+	return next, nil
+}
+
+// parseLocation is u.Parse(loc), except that the path of a Location with a host or a
+// path starting / is kept as given when it has a % that starts no escape (see parseURL).
+func parseLocation(u *url.URL, loc string) (*url.URL, error) {
+	next, err := u.Parse(loc)
+	if err == nil {
+		return next, nil
+	}
+	ref, err2 := parseURL(loc)
+	if err2 != nil || !strings.HasPrefix(ref.RawPath, "/") {
+		return nil, err
+	}
+	next = u.ResolveReference(ref)
+	next.RawPath = ref.RawPath // kept only while it still matches the resolved path
 	return next, nil
 }
 
@@ -543,8 +559,8 @@ func (r *runner) follow(u *url.URL, location string, info *transferInfo) (*url.U
 	if err != nil {
 		return nil, err
 	}
-	info.urlEffective = next.String()
-	r.out.info("Issue another request to this URL: '%s'", next.String())
+	info.urlEffective = urlText(next)
+	r.out.info("Issue another request to this URL: '%s'", urlText(next))
 	return next, r.redirects.allows(next)
 }
 
@@ -1144,7 +1160,7 @@ func (info *transferInfo) gotResponse(resp *http.Response, u *url.URL) {
 	if loc := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && loc != "" {
 		info.redirectURL = loc // what curl reports of a Location it cannot read
 		if next, err := resolveLocation(u, loc); err == nil {
-			info.redirectURL = next.String()
+			info.redirectURL = urlText(next)
 		}
 	}
 }
