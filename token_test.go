@@ -464,6 +464,11 @@ func TestCredentialsForHop(t *testing.T) {
 		{name: "another port", origin: "https://10.0.0.1:444/", url: "https://10.0.0.1:444/"},
 		{name: "a redirect into the API server", origin: "https://example.test/", url: "https://10.0.0.1/api", note: "no token sent: the request started at example.test, not at the API server"},
 		{name: "a redirect out of the API server", origin: "https://10.0.0.1/api", url: "https://example.test/"},
+		{name: "a Location /a%zz on the API server keeps it", origin: "https://10.0.0.1/api", url: "/a%zz", token: true, note: sent},
+		{name: "a Location with /a%zz to another port does not get it", origin: "https://10.0.0.1/api", url: "https://10.0.0.1:444/a%zz"},
+		{name: "a Location with /a%zz to another host does not get it", origin: "https://10.0.0.1/api", url: "https://example.test/a%zz"},
+		{name: "a Location http://other:port/a%zz does not get it", origin: "https://10.0.0.1/api", url: "http://example.test:8080/a%zz"},
+		{name: "a Location http:// to the API server's port with /a%zz", origin: "https://10.0.0.1/api", url: "http://10.0.0.1:443/a%zz", note: "no token sent: http:// is not TLS"},
 		{name: "a redirect from https to http on the API server", origin: "https://10.0.0.1/api", url: "http://10.0.0.1:443/api", note: "no token sent: http:// is not TLS"},
 		{name: "-k", trust: trustOptions{insecure: true}, creds: credentials{insecure: true}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", note: "no token sent: -k does not verify the server (give --token to send one anyway)"},
 		{name: "-k with --token to the address", trust: trustOptions{insecure: true}, creds: credentials{insecure: true, source: typed}, origin: "https://10.0.0.1/", url: "https://10.0.0.1/", token: true, note: "sending the bearer token from --token"},
@@ -494,7 +499,10 @@ func TestCredentialsForHop(t *testing.T) {
 			}
 			creds.source.saDir = sa
 			conn := &connection{api: api, trust: &trustStore{opts: tt.trust, saDir: sa}, creds: creds}
-			hc, err := creds.forHop(conn.hop(parse(tt.origin), parse(tt.url)), tt.user)
+			origin := parse(tt.origin)
+			next, err := resolveLocation(origin, tt.url) // the hop's URL, read as -L reads a Location
+			is.NoErr(err)
+			hc, err := creds.forHop(conn.hop(origin, next), tt.user)
 			is.NoErr(err)
 			is.Equal(hc.bearer != nil, tt.token) // whether the token goes
 			is.Equal(hc.auth.sent, tt.token)
