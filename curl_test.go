@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -1098,8 +1097,8 @@ func sentLines(stderr string) []string {
 func TestPathAsGivenOverTLSLikeCurl(t *testing.T) {
 	curlPath(t)
 	pki := newPKI(t)
-	cert, _, _ := pki.issue(t, certOptions{names: []string{"127.0.0.1"}})
-	srv := newRequestLineServer(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	srv := &requestLineServer{}
+	srv.addr = tlsFaultServer(t, pki, srv.serve)
 	base := "https://" + srv.addr
 	tests := []struct {
 		name string
@@ -1125,32 +1124,12 @@ func TestPathAsGivenOverTLSLikeCurl(t *testing.T) {
 	}
 }
 
-// requestLineServer answers each request on a TLS listener with 200 "ok", or a 302 to
-// /a%zz?q=%zz for /zzloc, and keeps the request lines as they came.
+// requestLineServer answers each request (behind tlsFaultServer) with 200 "ok", or a
+// 302 to /a%zz?q=%zz for /zzloc, and keeps the request lines as they came.
 type requestLineServer struct {
 	addr  string
 	mu    sync.Mutex
 	lines []string
-}
-
-func newRequestLineServer(t *testing.T, cfg *tls.Config) *requestLineServer {
-	t.Helper()
-	l, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Skipf("cannot listen on loopback: %v", err)
-	}
-	t.Cleanup(func() { l.Close() })
-	s := &requestLineServer{addr: l.Addr().String()}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
-	return s
 }
 
 func (s *requestLineServer) serve(c net.Conn) {
