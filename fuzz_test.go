@@ -458,7 +458,7 @@ func FuzzCommandLine(f *testing.F) {
 		switch {
 		case err != nil:
 			switch code {
-			case exitUnsupportedProtocol, exitFailedInit, exitURLMalformed, exitReadError:
+			case exitUnsupportedProtocol, exitFailedInit, exitURLMalformed, exitReadError, exitSetoptSyntax:
 			default:
 				t.Fatalf("args %q: building the runner failed with code %d: %v", args, code, err)
 			}
