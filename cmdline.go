@@ -153,6 +153,50 @@ func (s flagSet) negated(name string) *flagSpec {
 	return nil
 }
 
+// argFlags is what one flag argument names: its flags (a bundle such as -sSfL names
+// several), whether the argument after it is its value, and whether it names a flag no
+// field has (help: kong's own --help or -h).
+type argFlags struct {
+	flags     []*flagSpec
+	negated   bool // --no-NAME
+	valueNext bool
+	unknown   bool
+	help      bool
+}
+
+// isFlagArg reports whether a is a flag argument: "-x…" or "--name…", not "-" or "--".
+func isFlagArg(a string) bool { return len(a) > 1 && a[0] == '-' && a != "--" }
+
+// read is what the flag argument a names. A bundle ends at its first flag that takes
+// a value: "-XPOST" has it in the bundle, "-sX POST" in the next argument.
+func (s flagSet) read(a string) argFlags {
+	var r argFlags
+	if name, ok := strings.CutPrefix(a, "--"); ok {
+		name, _, hasValue := strings.Cut(name, "=")
+		if f := s.long(name); f != nil {
+			r.flags, r.valueNext = []*flagSpec{f}, f.value && !hasValue
+		} else if f := s.negated(name); f != nil {
+			r.flags, r.negated = []*flagSpec{f}, true
+		} else {
+			r.unknown, r.help = true, name == "help"
+		}
+		return r
+	}
+	for j, c := range a[1:] {
+		f := s.short(c)
+		if f == nil {
+			r.unknown, r.help = true, c == 'h'
+			return r
+		}
+		r.flags = append(r.flags, f)
+		if f.value {
+			r.valueNext = j+utf8.RuneLen(c) == len(a)-1
+			return r
+		}
+	}
+	return r
+}
+
 // named is which fields args name (with the positionals and the defaults), or false
 // for --help, kong's own flag, whose output needs the whole model. Scanning stops at a
 // flag no field names: kong's model of the fields before it fails there with kong's words.
@@ -161,42 +205,25 @@ func (s flagSet) named(args []string) ([]bool, bool) {
 	for i := range s {
 		use[i] = s[i].always
 	}
-	mark := func(f *flagSpec) {
-		for k := range s {
-			use[k] = use[k] || &s[k] == f
-		}
-	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch {
-		case a == "--":
+		if a == "--" {
 			return use, true // the rest are positionals
-		case strings.HasPrefix(a, "--"):
-			name, _, hasValue := strings.Cut(a[2:], "=")
-			if f := s.long(name); f != nil {
-				mark(f)
-				if f.value && !hasValue {
-					i++
-				}
-			} else if f := s.negated(name); f != nil {
-				mark(f)
-			} else {
-				return use, name != "help"
+		}
+		if !isFlagArg(a) {
+			continue
+		}
+		r := s.read(a)
+		for _, f := range r.flags {
+			for k := range s {
+				use[k] = use[k] || &s[k] == f
 			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			for j, r := range a[1:] {
-				f := s.short(r)
-				if f == nil {
-					return use, r != 'h'
-				}
-				mark(f)
-				if f.value {
-					if j+utf8.RuneLen(r) == len(a)-1 {
-						i++ // "-X POST"; "-XPOST" has its value in the bundle
-					}
-					break
-				}
-			}
+		}
+		if r.unknown {
+			return use, !r.help
+		}
+		if r.valueNext {
+			i++
 		}
 	}
 	return use, true
@@ -378,22 +405,11 @@ func splitURLs(set flagSet, args []string) (flags, urls []string) {
 		switch {
 		case a == "--":
 			return append(flags, args[i:]...), urls
-		case strings.HasPrefix(a, "--"):
+		case isFlagArg(a):
 			flags = append(flags, a)
-			if name, _, hasValue := strings.Cut(a[2:], "="); !hasValue && takesValue(set.long(name)) && i+1 < len(args) {
+			if set.read(a).valueNext && i+1 < len(args) {
 				i++
 				flags = append(flags, args[i])
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			flags = append(flags, a)
-			for j, r := range a[1:] {
-				if f := set.short(r); takesValue(f) {
-					if j+1 == len(a[1:]) && i+1 < len(args) {
-						i++
-						flags = append(flags, args[i]) // "-X POST": the value is the next argument
-					}
-					break // "-XPOST": the rest of the bundle is the value
-				}
 			}
 		default:
 			urls = append(urls, a)
@@ -402,39 +418,23 @@ func splitURLs(set flagSet, args []string) (flags, urls []string) {
 	return flags, urls
 }
 
-func takesValue(f *flagSpec) bool { return f != nil && f.value }
-
 // flagsInOrder is the long names of the flags in a kong argument list, in order, for
-// the rules where curl's order matters (which request method was asked for first).
+// the rules where curl's order matters (which request method was asked for first); a
+// --no- form names none.
 func flagsInOrder(set flagSet, args []string) []string {
 	var names []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return names
-		case strings.HasPrefix(a, "--"):
-			name, _, hasValue := strings.Cut(a[2:], "=")
-			if f := set.long(name); f != nil {
+	for i := 0; i < len(args) && args[i] != "--"; i++ {
+		if !isFlagArg(args[i]) {
+			continue
+		}
+		r := set.read(args[i])
+		for _, f := range r.flags {
+			if !r.negated {
 				names = append(names, f.name)
-				if !hasValue && f.value {
-					i++
-				}
 			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			for j, r := range a[1:] {
-				f := set.short(r)
-				if f == nil {
-					break
-				}
-				names = append(names, f.name)
-				if f.value {
-					if j+1 == len(a[1:]) {
-						i++
-					}
-					break
-				}
-			}
+		}
+		if r.valueNext {
+			i++
 		}
 	}
 	return names

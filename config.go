@@ -93,23 +93,7 @@ func expandConfigArgs(set flagSet, args []string, e env, depth int) ([]string, e
 }
 
 // takesNextValue reports whether the argument after a is a's value.
-func takesNextValue(set flagSet, a string) bool {
-	switch {
-	case strings.HasPrefix(a, "--"):
-		return !strings.Contains(a, "=") && takesValue(set.long(a[2:]))
-	case strings.HasPrefix(a, "-") && len(a) > 1:
-		for j, r := range a[1:] {
-			f := set.short(r)
-			if f == nil {
-				return false
-			}
-			if f.value {
-				return j == len(a)-2
-			}
-		}
-	}
-	return false
-}
+func takesNextValue(set flagSet, a string) bool { return isFlagArg(a) && set.read(a).valueNext }
 
 // flagFor is the flag a short ("-o") or long ("--output") argument names.
 func flagFor(set flagSet, a string) *flagSpec {
