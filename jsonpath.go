@@ -223,13 +223,9 @@ func parseAction(s string) ([]jpNode, string, error) {
 			if len(nodes) > 0 && nodes[len(nodes)-1].kind == jpRecursive {
 				return nil, "", errors.New("invalid multiple recursive descent")
 			}
-			nodes = append(nodes, jpNode{kind: jpRecursive})
-			i += 2
-			if r, _ := utf8.DecodeRuneInString(s[i:]); i < len(s) && isJPAlphaNumeric(r) {
-				n, used := parseField(s[i:])
-				nodes = append(nodes, n)
-				i += used
-			}
+			more, used := parseRecursive(rest)
+			nodes = append(nodes, more...)
+			i += used
 			continue
 		}
 		if len(rest) == 0 {
@@ -267,28 +263,47 @@ func parseAction(s string) ([]jpNode, string, error) {
 			nodes = append(nodes, n)
 			i += used
 		case isJPAlphaNumeric(r):
-			end := 0
-			for end < len(rest) {
-				r, w := utf8.DecodeRuneInString(rest[end:])
-				if isJPTerminator(r) {
-					break
-				}
-				end += w
+			n, used, err := parseIdentifier(rest)
+			if err != nil {
+				return nil, "", err
 			}
-			switch word := rest[:end]; word {
-			case "true", "false":
-				nodes = append(nodes, jpNode{kind: jpBool, truth: word == "true"})
-			case "range":
-				nodes = append(nodes, jpNode{kind: jpRange})
-			case "end":
-				nodes = append(nodes, jpNode{kind: jpEnd})
-			default:
-				return nil, "", fmt.Errorf("unrecognized identifier %s", word)
-			}
-			i += end
+			nodes = append(nodes, n)
+			i += used
 		default:
 			return nil, "", fmt.Errorf("unrecognized character in action: %#U", r)
 		}
+	}
+}
+
+// parseRecursive reads "..", and the field right after it if there is one.
+func parseRecursive(s string) ([]jpNode, int) {
+	nodes := []jpNode{{kind: jpRecursive}}
+	if r, _ := utf8.DecodeRuneInString(s[2:]); len(s) > 2 && isJPAlphaNumeric(r) {
+		n, used := parseField(s[2:])
+		return append(nodes, n), 2 + used
+	}
+	return nodes, 2
+}
+
+// parseIdentifier reads a bare word in an action: true, false, range or end.
+func parseIdentifier(s string) (jpNode, int, error) {
+	end := 0
+	for end < len(s) {
+		r, w := utf8.DecodeRuneInString(s[end:])
+		if isJPTerminator(r) {
+			break
+		}
+		end += w
+	}
+	switch word := s[:end]; word {
+	case "true", "false":
+		return jpNode{kind: jpBool, truth: word == "true"}, end, nil
+	case "range":
+		return jpNode{kind: jpRange}, end, nil
+	case "end":
+		return jpNode{kind: jpEnd}, end, nil
+	default:
+		return jpNode{}, 0, fmt.Errorf("unrecognized identifier %s", word)
 	}
 }
 

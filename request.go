@@ -464,38 +464,14 @@ func (s *requestSpec) headersFor(h requestFrame, hc hopCredentials) []headerArg 
 		return false
 	}
 	var out []headerArg
-	host := headerArg{name: "Host", value: hostHeader(h.u)}
-	hostGiven := false
-	kept := custom[:0:0]
-	for _, a := range custom {
-		switch {
-		case !strings.EqualFold(a.name, "Host"):
-			kept = append(kept, a)
-		case !hostGiven:
-			host, hostGiven = a, true // curl sends the first -H Host:
-		}
-	}
-	custom = kept
+	host, custom := takeHost(custom, h.u)
 	if !host.remove {
 		out = append(out, host)
 	}
 	if hc.bearer != nil {
 		out = append(out, *hc.bearer)
 	}
-	defaults := builtin
-	defaults = append(defaults, headerArg{name: "User-Agent", value: s.userAgent, remove: s.userAgent == ""})
-	if !s.jsonBody {
-		defaults = append(defaults, headerArg{name: "Accept", value: s.accept})
-	}
-	if s.compressed {
-		defaults = append(defaults, headerArg{name: "Accept-Encoding", value: acceptEncoding})
-	}
-	if h.proxied {
-		defaults = append(defaults, headerArg{name: "Proxy-Connection", value: "Keep-Alive"})
-	}
-	if h.http1 && !h.http10 && h.hasBody && h.size < 0 {
-		defaults = append(defaults, headerArg{name: "Transfer-Encoding", value: "chunked"})
-	}
+	defaults := s.defaultHeaders(h, builtin)
 	for _, name := range headerRank {
 		for _, a := range defaults {
 			if strings.EqualFold(a.name, name) && !given(name) {
@@ -524,6 +500,43 @@ func (s *requestSpec) headersFor(h requestFrame, hc hopCredentials) []headerArg 
 		out = append(out, headerArg{name: "Expect", value: "100-continue"})
 	}
 	return out
+}
+
+// takeHost is the Host header a request sends, curl's first -H Host: else the URL's,
+// and the custom headers without any Host.
+func takeHost(custom []headerArg, u *url.URL) (headerArg, []headerArg) {
+	host := headerArg{name: "Host", value: hostHeader(u)}
+	hostGiven := false
+	var kept []headerArg
+	for _, a := range custom {
+		switch {
+		case !strings.EqualFold(a.name, "Host"):
+			kept = append(kept, a)
+		case !hostGiven:
+			host, hostGiven = a, true
+		}
+	}
+	return host, kept
+}
+
+// defaultHeaders are the headers made from options and kcurl's defaults, each sent
+// (in headerRank's order) unless a -H names it.
+func (s *requestSpec) defaultHeaders(h requestFrame, builtin []headerArg) []headerArg {
+	defaults := append([]headerArg(nil), builtin...)
+	defaults = append(defaults, headerArg{name: "User-Agent", value: s.userAgent, remove: s.userAgent == ""})
+	if !s.jsonBody {
+		defaults = append(defaults, headerArg{name: "Accept", value: s.accept})
+	}
+	if s.compressed {
+		defaults = append(defaults, headerArg{name: "Accept-Encoding", value: acceptEncoding})
+	}
+	if h.proxied {
+		defaults = append(defaults, headerArg{name: "Proxy-Connection", value: "Keep-Alive"})
+	}
+	if h.http1 && !h.http10 && h.hasBody && h.size < 0 {
+		defaults = append(defaults, headerArg{name: "Transfer-Encoding", value: "chunked"})
+	}
+	return defaults
 }
 
 // checkChunks is curl's refusal of a body of unknown length over HTTP/1.0, which has no
