@@ -15,7 +15,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"reflect"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -476,7 +475,7 @@ func run(args []string, e env) (code int) {
 		}
 	}
 	var c cli
-	set := flagsOf(reflect.TypeFor[cli]())
+	set := cliFlags
 	if groups := splitNext(set, args); len(groups) > 1 {
 		return runGroups(set, groups, e)
 	}
