@@ -14,6 +14,8 @@ for arg in "$@"; do
 	fi
 done
 go test -count=1 "$@" ./...
+# The benchmark is a module of its own: its report's arithmetic has tests too.
+(cd bench && go test -count=1 "$@" ./...)
 # go test shows a passing package's output only under -v, so say here, once, why e2e/node will skip.
 missing=""
 [ "$(id -u)" = 0 ] || missing="root"

@@ -29,6 +29,7 @@ type config struct {
 	reps         int
 	bigReps      int
 	seqReps      int
+	startupReps  int
 	watchEvents  int
 	watchRuns    int
 	timelineRuns int
@@ -47,6 +48,7 @@ func main() {
 	flag.StringVar(&cfg.out, "out", "RESULTS.md", "Markdown file to write the results to (- for stdout)")
 	flag.IntVar(&cfg.reps, "reps", 40, "runs of each tool for the quick scenarios")
 	flag.IntVar(&cfg.bigReps, "big-reps", 3, "runs of each tool for the 1 GiB body")
+	flag.IntVar(&cfg.startupReps, "startup-reps", 150, "runs of each tool for the start-up scenarios (one GET, --version, a bad option), whose ratios to the floors are issue 15's targets")
 	flag.IntVar(&cfg.seqReps, "seq-reps", 10, "runs of each tool for 100 sequential requests (kubectl: 3 at most, 100 processes each)")
 	flag.IntVar(&cfg.watchEvents, "watch-events", 1000, "events per watch run")
 	flag.IntVar(&cfg.watchRuns, "watch-runs", 3, "watch runs per tool, alternating")

@@ -7,6 +7,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"kcurl/e2e/harness"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -513,6 +514,34 @@ func (r *report) targetsTable(w func(string, ...any)) {
 	w("\n")
 }
 
+// bootstrapDraws is how many times ratioInterval draws the rounds again.
+const bootstrapDraws = 2000
+
+// ratioInterval is a 95% interval of median(a)/median(b) over the figure fig: the rounds are drawn again with
+// replacement, each draw keeping a round's two samples together (the tools alternate, so a round's samples saw the
+// machine in the same state), and the ratio is taken over each draw. The seed is fixed: the same samples give the
+// same interval.
+func ratioInterval(a, b []sample, fig func(sample) float64) (lo, hi float64) {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0, 0
+	}
+	rng := rand.New(rand.NewPCG(15, 15))
+	xs, ys := make([]float64, n), make([]float64, n)
+	qs := make([]float64, bootstrapDraws)
+	for d := range qs {
+		for i := range n {
+			j := rng.IntN(n)
+			xs[i], ys[i] = fig(a[j]), fig(b[j])
+		}
+		slices.Sort(xs)
+		slices.Sort(ys)
+		qs[d] = quantile(xs, 0.5) / quantile(ys, 0.5)
+	}
+	slices.Sort(qs)
+	return quantile(qs, 0.025), quantile(qs, 0.975)
+}
+
 // metMark is a target table's last column.
 func metMark(ok bool) string {
 	if ok {
@@ -524,12 +553,13 @@ func metMark(ok bool) string {
 // startupTargetsTable checks the figures against issue 15's targets: kcurl's start-up at the floor, as ratios of
 // medians taken in the same scenario, alternating with the floors.
 func (r *report) startupTargetsTable(w func(string, ...any)) {
-	type row struct{ target, measured, met string }
+	type row struct{ target, measured, interval, met string }
 	var rows []row
 	figures := []struct {
 		name   string
 		median func(*result) float64
-	}{{"wall", (*result).wallMedian}, {"CPU", (*result).cpuMedian}}
+		sample func(sample) float64
+	}{{"wall", (*result).wallMedian, wallMS}, {"CPU", (*result).cpuMedian, cpuMS}}
 	check := func(what, id, floor string, limit float64) {
 		k, f := r.find(id, toolKcurl), r.find(id, floor)
 		if k.wallMedian() == 0 || f.wallMedian() == 0 {
@@ -544,8 +574,9 @@ func (r *report) startupTargetsTable(w func(string, ...any)) {
 				continue
 			}
 			q := kv / fv
+			lo, hi := ratioInterval(k.samples, f.samples, fig.sample)
 			rows = append(rows, row{fmt.Sprintf("%s (%s): %s ≤ %.2f× %s", what, k.sc.target.name, fig.name, limit, floor),
-				fmt.Sprintf("%.2f× (%.2f ms vs %.2f ms)", q, kv, fv), metMark(q <= limit)})
+				fmt.Sprintf("%.2f× (%.2f ms vs %.2f ms)", q, kv, fv), fmt.Sprintf("%.2f–%.2f×", lo, hi), metMark(q <= limit)})
 		}
 	}
 	for _, id := range []string{"get", "api-get"} {
@@ -561,12 +592,15 @@ func (r *report) startupTargetsTable(w func(string, ...any)) {
 		return
 	}
 	w("## Issue 15's targets (start-up at the floor)\n\n")
-	w("kcurl's median over the floor's median in the same scenario, samples alternating between them. The Go floor is " +
-		"net/http and crypto/tls alone; the Go floor + kong + go-json is the same program with kcurl's two libraries " +
-		"linked in and never called.\n\n")
-	w("| target | measured (medians) | met |\n| --- | --- | --- |\n")
+	w("kcurl's median over the floor's median in the same scenario, samples alternating between them. The Go floor is "+
+		"net/http and crypto/tls alone; the Go floor + kong + go-json is the same program with kcurl's two libraries "+
+		"linked in and never called. The interval is where 95%% of the same ratio falls when the rounds are drawn again "+
+		"(%d draws of as many rounds, with replacement; each round keeps both tools' samples, taken one after the other): "+
+		"a ratio whose interval holds the target is within this machine's noise of it. Met is the measured ratio against the target.\n\n",
+		bootstrapDraws)
+	w("| target | measured (medians) | 95%% interval | met |\n| --- | --- | --- | --- |\n")
 	for _, r := range rows {
-		w("| %s | %s | %s |\n", r.target, r.measured, r.met)
+		w("| %s | %s | %s | %s |\n", r.target, r.measured, r.interval, r.met)
 	}
 	w("\n")
 }

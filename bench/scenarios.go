@@ -231,7 +231,9 @@ func (b *bench) getScenarios(t *target, prefix string) []*scenario {
 	iw := []string{"-s", "-i", "-w", "%{http_code}"}
 	return []*scenario{
 		{
-			id: prefix + "get", title: "one authenticated GET", target: t, reps: b.cfg.reps,
+			id: prefix + "get", title: "one authenticated GET", target: t, reps: b.cfg.startupReps,
+			// kubectl is no floor: its rows need no more samples than the other scenarios'.
+			repsFor: map[string]int{toolKubectl: b.cfg.reps},
 			runs: map[string][]command{
 				toolKcurl:   {b.kcurl(t, "-s", t.object)},
 				toolCurl:    {b.curl(t, "-s", full)},
@@ -338,7 +340,8 @@ func (b *bench) localScenarios(t *target) []*scenario {
 	}
 	all = append(all, pretty,
 		&scenario{
-			id: "version", title: "`--version` start-up", target: t, reps: b.cfg.reps,
+			id: "version", title: "`--version` start-up", target: t, reps: b.cfg.startupReps,
+			repsFor: map[string]int{toolKubectl: b.cfg.reps},
 			runs: map[string][]command{
 				toolKcurl:     {b.kcurl(t, "--version")},
 				toolCurl:      {command{path: b.bins.curl, args: []string{"--version"}, env: b.baseEnv()}},
@@ -350,7 +353,8 @@ func (b *bench) localScenarios(t *target) []*scenario {
 			note:  "kubectl's is `version --client`",
 		},
 		&scenario{
-			id: "badopt", title: "bad option (exit 2)", target: t, reps: b.cfg.reps,
+			id: "badopt", title: "bad option (exit 2)", target: t, reps: b.cfg.startupReps,
+			repsFor: map[string]int{toolKubectl: b.cfg.reps},
 			runs: map[string][]command{
 				toolKcurl:     {b.kcurl(t, "--no-such-option")},
 				toolCurl:      {command{path: b.bins.curl, args: []string{"--no-such-option"}, env: b.baseEnv()}},
