@@ -36,7 +36,28 @@ type flagSpec struct {
 	always bool
 	// index is the field's place in the struct, through embedded structs.
 	index []int
+	// kind is how kong stores the field's value, where parseDirect can store it the same way.
+	kind flagKind
+	// def is the default tag's text, for a flag that has one.
+	def string
+	// optional is a positional kong does not require.
+	optional bool
 }
+
+// flagKind is how a field's value is stored, for the fields parseDirect sets without kong.
+type flagKind uint8
+
+const (
+	// kindOther is left to kong: a type of kcurl's with a mapper of its own, a counter,
+	// an enum, a number or size given on the command line, a field with type:"…".
+	kindOther flagKind = iota
+	kindBool
+	kindString
+	// kindStrings is a []string with sep:"none": each use appends one value.
+	kindStrings
+	// kindInt is an int: parseDirect sets only its default, never a value given to it.
+	kindInt
+)
 
 // flagSet is a command-line struct's fields in kong's order.
 type flagSet []flagSpec
@@ -74,6 +95,21 @@ func appendFlags(set flagSet, t reflect.Type, parent []int) flagSet {
 		}
 		spec.always = tag.arg || tag.hasDefault
 		spec.value = f.Type.Kind() != reflect.Bool && !reflect.PointerTo(f.Type).Implements(boolMapper) && !tag.counter
+		spec.def, spec.optional = tag.def, tag.optional
+		if !tag.typed && !tag.enum && !tag.other {
+			switch f.Type {
+			case reflect.TypeFor[bool]():
+				spec.kind = kindBool
+			case reflect.TypeFor[string]():
+				spec.kind = kindString
+			case reflect.TypeFor[[]string]():
+				if tag.sep == "none" {
+					spec.kind = kindStrings
+				}
+			case reflect.TypeFor[int]():
+				spec.kind = kindInt
+			}
+		}
 		set = append(set, spec)
 	}
 	return set
@@ -85,6 +121,11 @@ type fieldTag struct {
 	short                                   rune
 	embed, ignored, negatable, arg, counter bool
 	hasDefault                              bool
+	def, sep                                string
+	optional, enum, typed                   bool
+	// other is a tag parseDirect does not know the meaning of (lastwins, xor, env…):
+	// the field is left to kong.
+	other bool
 }
 
 // readTag reads a struct tag in one pass; reflect.StructTag.Lookup would scan it once
@@ -124,9 +165,18 @@ func readTag(tag reflect.StructTag) fieldTag {
 		case "arg":
 			t.arg = true
 		case "default":
-			t.hasDefault = true
+			t.hasDefault, t.def = true, value
 		case "type":
-			t.counter = value == "counter"
+			t.counter, t.typed = value == "counter", true
+		case "sep":
+			t.sep = value
+		case "optional":
+			t.optional = true
+		case "enum":
+			t.enum = true
+		case "help", "placeholder", "group", "hidden", "json":
+		default:
+			t.other = true
 		}
 	}
 	return t
@@ -237,6 +287,153 @@ func (s flagSet) named(args []string) ([]bool, bool) {
 	return use, true
 }
 
+// parseDirect stores args in target as kong would, without kong, when every argument is
+// a flag whose value kong would store as it is: a bool, a string, one more string of a
+// []string (sep:"none"); and every field kong fills by itself is an int default or an
+// optional positional left empty. When such flags lead to a flag no field names, it
+// returns that flag as kong's error would name it, and stores nothing. Otherwise it
+// reports false, having changed nothing (a value kong maps, a positional, --, --help, a
+// flag without its value, a name kong would read another way), and kong parses instead.
+// A probe's command line (-sf URL, the URL taken out by splitURLs) is this kind:
+// kong.New's first call in a process touches memory and code no other part of a run
+// does, 0.5 ms and 25 page faults on its own (issue 15). TestNamedModelMatchesWhole and
+// FuzzParseArgs hold it to kong's result.
+func parseDirect(target reflect.Value, set flagSet, args []string) (stored bool, unknown string) {
+	type store struct {
+		f     *flagSpec
+		value string
+		off   bool // --no-NAME
+	}
+	var stores []store
+	valueAt := func(i int, f *flagSpec) (string, bool) {
+		// kong takes "-x" as a string's value (WithHyphenPrefixedParameters), not as a
+		// []string's: that is its error to tell.
+		if i >= len(args) || args[i] == "--" || !utf8.ValidString(args[i]) || (f.kind == kindStrings && strings.HasPrefix(args[i], "-")) {
+			return "", false
+		}
+		return args[i], true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !isFlagArg(a) || !utf8.ValidString(a) { // kong reads a bundle rune by rune
+			return false, ""
+		}
+		r := set.read(a)
+		if r.unknown {
+			return false, unknownFlag(a, r)
+		}
+		if long, ok := strings.CutPrefix(a, "--"); ok {
+			f := r.flags[0]
+			_, value, hasValue := strings.Cut(long, "=")
+			switch {
+			case f.kind == kindBool && !hasValue:
+				stores = append(stores, store{f: f, off: r.negated})
+			case (f.kind == kindString || f.kind == kindStrings) && !r.negated && (!hasValue || value != ""):
+				if !hasValue {
+					i++
+					if value, ok = valueAt(i, f); !ok {
+						return false, ""
+					}
+				}
+				stores = append(stores, store{f: f, value: value})
+			default:
+				return false, ""
+			}
+			continue
+		}
+		rest := a[1:]
+		for _, f := range r.flags {
+			_, size := utf8.DecodeRuneInString(rest)
+			rest = rest[size:]
+			switch f.kind {
+			case kindBool:
+				stores = append(stores, store{f: f})
+			case kindString, kindStrings:
+				value := rest // a bundle ends at its first flag with a value (read)
+				if r.valueNext {
+					i++
+					var ok bool
+					if value, ok = valueAt(i, f); !ok {
+						return false, ""
+					}
+				} else if strings.HasPrefix(value, "=") {
+					return false, ""
+				}
+				stores = append(stores, store{f: f, value: value})
+			default:
+				return false, ""
+			}
+		}
+	}
+	type intDefault struct {
+		f *flagSpec
+		n int
+	}
+	var defaults []intDefault
+	for i := range set {
+		f := &set[i]
+		switch {
+		case !f.always:
+		case f.positional:
+			if !f.optional {
+				return false, ""
+			}
+		case f.kind != kindInt || slices.ContainsFunc(stores, func(s store) bool { return s.f == f }):
+			return false, ""
+		default:
+			n, err := strconv.Atoi(f.def)
+			if err != nil {
+				return false, ""
+			}
+			defaults = append(defaults, intDefault{f, n})
+		}
+	}
+	for _, d := range defaults {
+		target.FieldByIndex(d.f.index).SetInt(int64(d.n))
+	}
+	for _, s := range stores {
+		field := target.FieldByIndex(s.f.index)
+		switch s.f.kind {
+		case kindBool:
+			field.SetBool(!s.off)
+		case kindString:
+			field.SetString(s.value)
+		case kindStrings:
+			field.Set(reflect.Append(field, reflect.ValueOf(s.value)))
+		}
+	}
+	return true, ""
+}
+
+// unknownFlag is the flag kong's error names for a, an argument no field's flag reads
+// (read's unknown): "--name" before any '=', or in a bundle "-c" for the first letter no
+// flag has; kong splits bundles byte by byte. It is "" where kong would print help
+// instead, or where the flag is not of the plain letters flagInError takes whole, and
+// kong is left to word it.
+func unknownFlag(a string, r argFlags) string {
+	if r.help {
+		return ""
+	}
+	flag := ""
+	if long, ok := strings.CutPrefix(a, "--"); ok {
+		name, _, _ := strings.Cut(long, "=")
+		flag = "--" + name
+	} else {
+		tail := a[1:]
+		for _, f := range r.flags { // the known bools before it
+			if f.kind != kindBool || f.short >= utf8.RuneSelf {
+				return ""
+			}
+			tail = tail[1:]
+		}
+		flag = "-" + tail[:1]
+	}
+	if flagInError(flag) != flag {
+		return ""
+	}
+	return flag
+}
+
 // parseInto parses args into target (a pointer to a command-line struct) as kong
 // would with the whole model; done means exit with code now (after --help, or a bad
 // command line told in curl's words).
@@ -246,6 +443,18 @@ func parseInto(target any, name, description string, args []string, e env) (code
 
 // parseNamed is parseInto with the target's flags already read.
 func parseNamed(target any, set flagSet, name, description string, args []string, e env) (code int, done bool) {
+	switch stored, unknown := parseDirect(reflect.ValueOf(target).Elem(), set, args); {
+	case stored:
+		return 0, false
+	case unknown != "":
+		return badCommandLine(fmt.Errorf("unknown flag %s", unknown), name, e), true
+	}
+	return parseWithKong(target, set, name, description, args, e)
+}
+
+// parseWithKong parses args with kong's model of the fields they name, or with the whole
+// model where only it can answer.
+func parseWithKong(target any, set flagSet, name, description string, args []string, e env) (code int, done bool) {
 	v := reflect.ValueOf(target).Elem()
 	if use, ok := set.named(args); ok {
 		var fields []reflect.StructField

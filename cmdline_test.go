@@ -50,12 +50,24 @@ func TestFlagsOfMatchesKong(t *testing.T) {
 	}
 }
 
-// checkNamedModelMatchesWhole parses args with parseInto (kong's model of the named
-// flags) and with kong's whole model, and fails unless both leave the same target,
-// exit code and words.
+// checkNamedModelMatchesWhole parses args with parseInto (parseDirect, else kong's
+// model of the named flags), with kong's model of the named flags alone and with kong's
+// whole model, and fails unless all leave the same target, exit code and words. A curl
+// command line is checked also as run parses it: its flags, without the URLs splitURLs
+// takes out (most lines parseDirect takes are those).
 func checkNamedModelMatchesWhole(t *testing.T, args []string) {
 	t.Helper()
 	g, rest := grammarFor(args)
+	checkModels(t, g, rest)
+	if g.name == "kcurl" {
+		if flags, urls := splitURLs(cliFlags, rest); len(urls) > 0 {
+			checkModels(t, g, flags)
+		}
+	}
+}
+
+func checkModels(t *testing.T, g grammar, rest []string) {
+	t.Helper()
 	type result struct {
 		target any
 		code   int
@@ -67,6 +79,15 @@ func checkNamedModelMatchesWhole(t *testing.T, args []string) {
 	e := env{stdout: &out, stderr: &out}
 	named.code, named.done = parseInto(named.target, g.name, "description", rest, e)
 	named.out = out.String()
+	// parseInto takes a line parseDirect can store without kong: kong's model of the
+	// named fields must give the same.
+	small := result{target: g.target()}
+	out.Reset()
+	small.code, small.done = parseWithKong(small.target, flagsOf(reflect.TypeOf(small.target).Elem()), g.name, "description", rest, e)
+	small.out = out.String()
+	if !reflect.DeepEqual(named, small) {
+		t.Fatalf("%s %q:\nparseInto:         %+v\nkong, named flags: %+v", g.name, rest, named, small)
+	}
 	whole := result{target: g.target()}
 	out.Reset()
 	parser, _, ok := newParser(whole.target, g.name, "description", e)
@@ -115,6 +136,67 @@ func TestNamedModelMatchesWhole(t *testing.T) {
 	}
 	for _, args := range lines {
 		t.Run(strings.Join(args, " "), func(t *testing.T) { checkNamedModelMatchesWhole(t, args) })
+	}
+}
+
+// TestParseDirect is which command lines parseDirect stores without kong, and what it
+// stores; the rest it leaves untouched, for kong.
+func TestParseDirect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want bool
+		// check looks at what was stored, when want.
+		check func(c *cli) bool
+		// unknown is the flag told as unknown without kong.
+		unknown string
+	}{
+		{"a probe", []string{"-sf"}, true, func(c *cli) bool { return c.Silent && c.Fail && c.MaxRedirs == 50 && c.ParallelMax == 50 }, ""},
+		{"nothing but the URL, taken out before", nil, true, func(c *cli) bool { return !c.Silent && c.MaxRedirs == 50 }, ""},
+		{"--version", []string{"--version"}, true, func(c *cli) bool { return c.Version }, ""},
+		{"a value in the next argument", []string{"-w", "%{http_code}", "-e", "-"}, true, func(c *cli) bool { return c.WriteOut == "%{http_code}" && c.Referer == "-" }, ""},
+		{"-o: a type of kcurl's", []string{"-o", "/dev/null"}, false, nil, ""},
+		{"a value in the bundle", []string{"-sXPOST"}, true, func(c *cli) bool { return c.Silent && c.Request == "POST" }, ""},
+		{"a value after the bundle", []string{"-sX", "PUT"}, true, func(c *cli) bool { return c.Silent && c.Request == "PUT" }, ""},
+		{"--name=value", []string{"--request=GET"}, true, func(c *cli) bool { return c.Request == "GET" }, ""},
+		{"a string's value that reads as a flag", []string{"-X", "-v"}, true, func(c *cli) bool { return c.Request == "-v" }, ""},
+		{"a []string's value that reads as a flag: kong's error", []string{"-H", "--help"}, false, nil, ""},
+		{"headers append", []string{"-H", "A: 1", "--header", "B: 2"}, true, func(c *cli) bool { return slices.Equal(c.Header, []string{"A: 1", "B: 2"}) }, ""},
+		{"the last string wins", []string{"-X", "A", "-X", "B"}, true, func(c *cli) bool { return c.Request == "B" }, ""},
+		{"--no- form", []string{"-G", "--no-get"}, true, func(c *cli) bool { return !c.Get }, ""},
+		{"a value kong maps", []string{"-m", "1"}, false, nil, ""},
+		{"a number", []string{"--retry", "3"}, false, nil, ""},
+		{"a default's flag given", []string{"--max-redirs", "3"}, false, nil, ""},
+		{"lastwins flags", []string{"--http1.1"}, false, nil, ""},
+		{"a bool given a value", []string{"--silent=true"}, false, nil, ""},
+		{"an empty value after =", []string{"--request="}, false, nil, ""},
+		{"= in a bundle", []string{"-X=POST"}, false, nil, ""},
+		{"a missing value", []string{"-s", "-o"}, false, nil, ""},
+		{"-- as the value", []string{"-o", "--"}, false, nil, ""},
+		{"positionals after --", []string{"--", "-x"}, false, nil, ""},
+		{"a positional", []string{"/api"}, false, nil, ""},
+		{"--help", []string{"-s", "--help"}, false, nil, ""},
+		{"-h", []string{"-h"}, false, nil, ""},
+		{"an unknown flag", []string{"--frobnicate"}, false, nil, "--frobnicate"},
+		{"an unknown flag with a value", []string{"-s", "--frobnicate=1", "--help"}, false, nil, "--frobnicate"},
+		{"an unknown letter in a bundle", []string{"-sW"}, false, nil, "-W"},
+		{"--no- of a flag without it", []string{"--no-request"}, false, nil, "--no-request"},
+		{"an unknown flag after one kong maps: kong's words", []string{"-m", "x", "--frobnicate"}, false, nil, ""},
+		{"a letter kong splits by bytes", []string{"-sé"}, false, nil, ""},
+		{"a name flagInError would cut", []string{"--a b"}, false, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			var c cli
+			got, unknown := parseDirect(reflect.ValueOf(&c).Elem(), cliFlags, tc.args)
+			is.Equal(got, tc.want)        // whether the line is stored without kong
+			is.Equal(unknown, tc.unknown) // the unknown flag kong would name
+			if !got {
+				is.True(reflect.ValueOf(c).IsZero()) // nothing stored for kong to find
+				return
+			}
+			is.True(tc.check(&c)) // what was stored
+		})
 	}
 }
 
@@ -186,6 +268,9 @@ func FuzzFlagInError(f *testing.F) {
 	})
 }
 
+// kindNames are the flagKind constants as flagtable.go spells them.
+var kindNames = map[flagKind]string{kindOther: "kindOther", kindBool: "kindBool", kindString: "kindString", kindStrings: "kindStrings", kindInt: "kindInt"}
+
 var updateFlagTable = flag.Bool("update", false, "rewrite flagtable.go from the cli struct's tags")
 
 // TestFlagTable holds flagtable.go to the cli struct: the table kcurl reads at run time
@@ -197,8 +282,22 @@ func TestFlagTable(t *testing.T) {
 	b.WriteString("// Code generated by go test -run TestFlagTable -update; DO NOT EDIT.\n\npackage main\n\n")
 	b.WriteString("// cliFlagTable is flagsOf(reflect.TypeFor[cli]()).\nvar cliFlagTable = flagSet{\n")
 	for _, f := range want {
-		fmt.Fprintf(&b, "\t{name: %q, short: %q, value: %t, negatable: %t, positional: %t, always: %t, index: %#v},\n",
-			f.name, f.short, f.value, f.negatable, f.positional, f.always, f.index)
+		fields := []string{fmt.Sprintf("name: %q", f.name)}
+		add := func(set bool, format string, v any) {
+			if set {
+				fields = append(fields, fmt.Sprintf(format, v))
+			}
+		}
+		add(f.short != 0, "short: %q", f.short)
+		add(f.value, "value: %t", f.value)
+		add(f.negatable, "negatable: %t", f.negatable)
+		add(f.positional, "positional: %t", f.positional)
+		add(f.always, "always: %t", f.always)
+		add(true, "index: %#v", f.index)
+		add(f.kind != kindOther, "kind: %s", kindNames[f.kind])
+		add(f.def != "", "def: %q", f.def)
+		add(f.optional, "optional: %t", f.optional)
+		fmt.Fprintf(&b, "\t{%s},\n", strings.Join(fields, ", "))
 	}
 	b.WriteString("}\n")
 	src, err := format.Source([]byte(b.String()))
