@@ -111,6 +111,9 @@ func (c *connection) close() { c.transports.close() }
 
 // describe writes, under -v, where paths go and whose service account is used.
 func (c *connection) describe(out *output) {
+	if !out.talkative() {
+		return // not even the words: a probe's run formats nothing it does not print
+	}
 	out.info("%s", describeAPIServer(c.api))
 	if c.sa.note != "" {
 		out.info("%s", c.sa.note)

@@ -663,7 +663,7 @@ func (r *runner) copyBody(ctx context.Context, sink *bodySink, resp *http.Respon
 	defer meter.done()
 	slow := r.watchSpeed(counted, resp.Body)
 	defer slow.stop()
-	buf := r.copyBuffer()
+	buf := r.copyBuffer(resp)
 	start := time.Now()
 	for {
 		n, rerr := body.Read(buf)
@@ -909,10 +909,17 @@ func (r *runner) pretty(resp *http.Response) bool {
 	return r.delivery.wantPretty(isJSONType(resp.Header.Get("Content-Type")), q == "1" || q == "true")
 }
 
-// copyBuffer is the one body buffer of the run, shared by every transfer in turn.
-func (r *runner) copyBuffer() []byte {
-	if r.buf == nil {
-		r.buf = make([]byte, copyBufferSize)
+// copyBuffer is the one body buffer of the run, shared by every transfer in turn. A
+// body that says its length, unencoded and shorter than copyBufferSize, gets a buffer
+// its size (a probe's few hundred bytes need not map the pages of 128 KiB); any other
+// gets copyBufferSize.
+func (r *runner) copyBuffer(resp *http.Response) []byte {
+	n := copyBufferSize
+	if size := resp.ContentLength; size >= 0 && size < copyBufferSize && resp.Header.Get("Content-Encoding") == "" {
+		n = max(int(size)+1, 512) // one byte more: the read that fills it is not the last
+	}
+	if len(r.buf) < n {
+		r.buf = make([]byte, n)
 	}
 	return r.buf
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -201,4 +202,33 @@ func TestUnclassifiedErrors(t *testing.T) {
 	info := &transferInfo{start: time.Now()}
 	is.Equal(exitCodeOf(contextError(context.DeadlineExceeded, info)), exitTimeout) // -m running out while waiting to retry is 28
 	is.Equal(exitCodeOf(errors.New("unclassified")), exitInternal)                  // an error without a code is a bug, not "unsupported protocol"
+}
+
+// TestCopyBuffer is the body buffer's size: a body's own length when it says one under
+// copyBufferSize and is not encoded, else copyBufferSize; one buffer for the run, grown
+// when a later body needs more.
+func TestCopyBuffer(t *testing.T) {
+	r := &runner{}
+	for _, tc := range []struct {
+		name     string
+		length   int64
+		encoding string
+		want     int
+	}{
+		{"a probe's body", 300, "", 512},
+		{"a few KiB", 5000, "", 5001},
+		{"a later, smaller body keeps the buffer", 10, "", 5001},
+		{"no length", -1, "", copyBufferSize},
+		{"encoded: its length is not what is read", 300, "gzip", copyBufferSize},
+		{"longer than the buffer", 1 << 30, "", copyBufferSize},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			resp := &http.Response{ContentLength: tc.length, Header: http.Header{}}
+			if tc.encoding != "" {
+				resp.Header.Set("Content-Encoding", tc.encoding)
+			}
+			is.Equal(len(r.copyBuffer(resp)), tc.want) // the buffer's size
+		})
+	}
 }
