@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -947,12 +948,19 @@ func optionError(err error) string {
 	return msg
 }
 
+// buildInfo is the binary's build information, parsed once: the version line and the
+// User-Agent both read it, and parsing it is a few dozen allocations.
+var buildInfo = sync.OnceValue(func() *debug.BuildInfo {
+	bi, _ := debug.ReadBuildInfo()
+	return bi
+})
+
 // buildVersion is the -X version, else the module version, else the VCS revision.
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if bi := buildInfo(); bi != nil {
 		if v := bi.Main.Version; v != "" && v != "(devel)" {
 			return v
 		}
@@ -968,7 +976,7 @@ func buildVersion() string {
 // versionLine is what --version prints: version, Go version, platform and linking.
 func versionLine() string {
 	linking := "static"
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if bi := buildInfo(); bi != nil {
 		for _, s := range bi.Settings {
 			if s.Key == "CGO_ENABLED" && s.Value == "1" {
 				linking = "dynamic (cgo)"
