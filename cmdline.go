@@ -299,94 +299,13 @@ func (s flagSet) named(args []string) ([]bool, bool) {
 // does, 0.5 ms and 25 page faults on its own (issue 15). TestNamedModelMatchesWhole and
 // FuzzParseArgs hold it to kong's result.
 func parseDirect(target reflect.Value, set flagSet, args []string) (stored bool, unknown string) {
-	type store struct {
-		f     *flagSpec
-		value string
-		off   bool // --no-NAME
+	stores, unknown, ok := directStores(set, args)
+	if !ok {
+		return false, unknown
 	}
-	var stores []store
-	valueAt := func(i int, f *flagSpec) (string, bool) {
-		// kong takes "-x" as a string's value (WithHyphenPrefixedParameters), not as a
-		// []string's: that is its error to tell.
-		if i >= len(args) || args[i] == "--" || !utf8.ValidString(args[i]) || (f.kind == kindStrings && strings.HasPrefix(args[i], "-")) {
-			return "", false
-		}
-		return args[i], true
-	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !isFlagArg(a) || !utf8.ValidString(a) { // kong reads a bundle rune by rune
-			return false, ""
-		}
-		r := set.read(a)
-		if r.unknown {
-			return false, unknownFlag(a, r)
-		}
-		if long, ok := strings.CutPrefix(a, "--"); ok {
-			f := r.flags[0]
-			_, value, hasValue := strings.Cut(long, "=")
-			switch {
-			case f.kind == kindBool && !hasValue:
-				stores = append(stores, store{f: f, off: r.negated})
-			case (f.kind == kindString || f.kind == kindStrings) && !r.negated && (!hasValue || value != ""):
-				if !hasValue {
-					i++
-					if value, ok = valueAt(i, f); !ok {
-						return false, ""
-					}
-				}
-				stores = append(stores, store{f: f, value: value})
-			default:
-				return false, ""
-			}
-			continue
-		}
-		rest := a[1:]
-		for _, f := range r.flags {
-			_, size := utf8.DecodeRuneInString(rest)
-			rest = rest[size:]
-			switch f.kind {
-			case kindBool:
-				stores = append(stores, store{f: f})
-			case kindString, kindStrings:
-				value := rest // a bundle ends at its first flag with a value (read)
-				if r.valueNext {
-					i++
-					var ok bool
-					if value, ok = valueAt(i, f); !ok {
-						return false, ""
-					}
-				} else if strings.HasPrefix(value, "=") {
-					return false, ""
-				}
-				stores = append(stores, store{f: f, value: value})
-			default:
-				return false, ""
-			}
-		}
-	}
-	type intDefault struct {
-		f *flagSpec
-		n int
-	}
-	var defaults []intDefault
-	for i := range set {
-		f := &set[i]
-		switch {
-		case !f.always:
-		case f.positional:
-			if !f.optional {
-				return false, ""
-			}
-		case f.kind != kindInt || slices.ContainsFunc(stores, func(s store) bool { return s.f == f }):
-			return false, ""
-		default:
-			n, err := strconv.Atoi(f.def)
-			if err != nil {
-				return false, ""
-			}
-			defaults = append(defaults, intDefault{f, n})
-		}
+	defaults, ok := directDefaults(set, stores)
+	if !ok {
+		return false, ""
 	}
 	for _, d := range defaults {
 		target.FieldByIndex(d.f.index).SetInt(int64(d.n))
@@ -403,6 +322,111 @@ func parseDirect(target reflect.Value, set flagSet, args []string) (stored bool,
 		}
 	}
 	return true, ""
+}
+
+// directStore is one value parseDirect stores: a flag's value, true for a bool, or
+// false for --no-NAME.
+type directStore struct {
+	f     *flagSpec
+	value string
+	off   bool
+}
+
+// directStores reads args as kong would when each is a plain flag (parseDirect), in
+// order; ok is false at the first argument that is not, with the unknown flag kong would
+// name if that is why.
+func directStores(set flagSet, args []string) (stores []directStore, unknown string, ok bool) {
+	valueAt := func(i int, f *flagSpec) (string, bool) {
+		// kong takes "-x" as a string's value (WithHyphenPrefixedParameters), not as a
+		// []string's: that is its error to tell.
+		if i >= len(args) || args[i] == "--" || !utf8.ValidString(args[i]) || (f.kind == kindStrings && strings.HasPrefix(args[i], "-")) {
+			return "", false
+		}
+		return args[i], true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !isFlagArg(a) || !utf8.ValidString(a) { // kong splits bundles byte by byte, read rune by rune
+			return nil, "", false
+		}
+		r := set.read(a)
+		if r.unknown {
+			return nil, unknownFlag(a, r), false
+		}
+		if long, isLong := strings.CutPrefix(a, "--"); isLong {
+			f := r.flags[0]
+			_, value, hasValue := strings.Cut(long, "=")
+			switch {
+			case f.kind == kindBool && !hasValue:
+				stores = append(stores, directStore{f: f, off: r.negated})
+			case (f.kind == kindString || f.kind == kindStrings) && !r.negated && (!hasValue || value != ""):
+				if !hasValue {
+					i++
+					if value, ok = valueAt(i, f); !ok {
+						return nil, "", false
+					}
+				}
+				stores = append(stores, directStore{f: f, value: value})
+			default:
+				return nil, "", false
+			}
+			continue
+		}
+		rest := a[1:]
+		for _, f := range r.flags {
+			_, size := utf8.DecodeRuneInString(rest)
+			rest = rest[size:]
+			switch f.kind {
+			case kindBool:
+				stores = append(stores, directStore{f: f})
+			case kindString, kindStrings:
+				value := rest // a bundle ends at its first flag with a value (read)
+				if r.valueNext {
+					i++
+					if value, ok = valueAt(i, f); !ok {
+						return nil, "", false
+					}
+				} else if strings.HasPrefix(value, "=") {
+					return nil, "", false
+				}
+				stores = append(stores, directStore{f: f, value: value})
+			default:
+				return nil, "", false
+			}
+		}
+	}
+	return stores, "", true
+}
+
+// intDefault is an int field's default, as kong would set it.
+type intDefault struct {
+	f *flagSpec
+	n int
+}
+
+// directDefaults is what kong fills by itself when stores are all a line names: int
+// defaults; ok is false where it would fill anything else (a default of another kind,
+// a default's flag also named, a required positional: its error).
+func directDefaults(set flagSet, stores []directStore) (defaults []intDefault, ok bool) {
+	for i := range set {
+		f := &set[i]
+		switch {
+		case !f.always:
+		case f.positional:
+			if !f.optional {
+				return nil, false
+			}
+		case f.kind != kindInt || slices.ContainsFunc(stores, func(s directStore) bool { return s.f == f }):
+			return nil, false
+		default:
+			n, err := strconv.Atoi(f.def)
+			if err != nil {
+				return nil, false
+			}
+			defaults = append(defaults, intDefault{f, n})
+		}
+	}
+	return defaults, true
 }
 
 // unknownFlag is the flag kong's error names for a, an argument no field's flag reads
