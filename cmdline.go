@@ -71,8 +71,9 @@ func flagsOf(t reflect.Type) flagSet { return appendFlags(nil, t, nil) }
 
 // cliFlags is flagsOf(cli), read once at build time: at run time, reading 130 fields'
 // tags and asking of each field's type whether its pointer is a bool mapper (which
-// searches the binary's type links) cost every run 0.5 to 1 ms (issue 15).
-// TestFlagTable fails when it is stale and rewrites it under -update.
+// searches the binary's type links) was half of BenchmarkVersion (91 → 45 µs, 175
+// allocations fewer; issue 15). TestFlagTable fails when it is stale and rewrites it
+// under -update.
 //
 //go:generate go test -run TestFlagTable -update
 var cliFlags = cliFlagTable
