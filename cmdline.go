@@ -1,16 +1,19 @@
 package main
 
-// The command line's shape, and kong's model of only the flags a command line names.
+// The command line's shape, a line of plain flags stored without kong, and kong's model
+// of only the flags a command line names.
 //
 // kong.New reads every field's tags and builds a flag for each, about 25 allocations a
 // field: with kcurl's 170 flags that was 1.3 ms, a fifth of a whole GET, at every start
 // (issue 15). What a run needs before kong parses (which argument is a flag, which flag
-// takes a value, where the URLs and --next stand) is read here from the struct tags by
-// reflection alone, and kong's model is built over the fields the command line names plus
-// the positionals and the flags with a default. The whole model is built only when it is
-// needed: for --help, an argument no field names, a parse error (so that kong's words and
-// suggestions are the ones a whole model gives) and completion. TestNamedModelMatchesWhole
-// and FuzzParseArgs hold both to the same result.
+// takes a value, where the URLs and --next stand) is read from the struct tags (for the
+// curl grammar at build time: flagtable.go). A line of plain flags (bools, strings) is
+// stored from that shape alone (parseDirect); any other gets kong's model built over the
+// fields the line names plus the positionals and the flags with a default. The whole
+// model is built only when it is needed: for --help, an argument no field names, a parse
+// error (so that kong's words and suggestions are the ones a whole model gives) and
+// completion. TestNamedModelMatchesWhole and FuzzParseArgs hold all three to the same
+// result.
 
 import (
 	"errors"
@@ -97,7 +100,7 @@ func appendFlags(set flagSet, t reflect.Type, parent []int) flagSet {
 		spec.always = tag.arg || tag.hasDefault
 		spec.value = f.Type.Kind() != reflect.Bool && !reflect.PointerTo(f.Type).Implements(boolMapper) && !tag.counter
 		spec.def, spec.optional = tag.def, tag.optional
-		if !tag.typed && !tag.enum && !tag.other {
+		if !tag.other {
 			switch f.Type {
 			case reflect.TypeFor[bool]():
 				spec.kind = kindBool
@@ -123,9 +126,9 @@ type fieldTag struct {
 	embed, ignored, negatable, arg, counter bool
 	hasDefault                              bool
 	def, sep                                string
-	optional, enum, typed                   bool
-	// other is a tag parseDirect does not know the meaning of (lastwins, xor, env…):
-	// the field is left to kong.
+	optional                                bool
+	// other is a tag that gives the value a meaning of kong's (enum, type, lastwins,
+	// xor, env…): parseDirect leaves the field to kong.
 	other bool
 }
 
@@ -168,13 +171,11 @@ func readTag(tag reflect.StructTag) fieldTag {
 		case "default":
 			t.hasDefault, t.def = true, value
 		case "type":
-			t.counter, t.typed = value == "counter", true
+			t.counter, t.other = value == "counter", true
 		case "sep":
 			t.sep = value
 		case "optional":
 			t.optional = true
-		case "enum":
-			t.enum = true
 		case "help", "placeholder", "group", "hidden", "json":
 		default:
 			t.other = true

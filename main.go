@@ -594,14 +594,7 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 	}
 	return &runner{
 		conn: conn, out: out, sleep: e.sleep, mode: mode, writeOut: writeOut, transfers: transfers,
-		delivery: deliverOptions{
-			include: c.Include || c.Head, fail: c.Fail, failWithBody: c.FailWithBody, table: c.Table,
-			pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
-			outputGiven: len(c.outputs()) > 0 || c.RemoteNameAll, stdoutIsTerminal: e.stdoutIsTerminal,
-			maxFilesize: c.MaxFilesize.n, limitRate: c.LimitRate.n, etagSave: c.EtagSave,
-			speedLimit: c.SpeedLimit.n, speedTime: speedTime(c.SpeedLimit.n, c.SpeedTime), remoteHeaderName: c.RemoteHeaderName,
-			jsonPath: jsonPath, jsonPathFailEmpty: c.JSONPathFailEmpty,
-		},
+		delivery: c.deliverOptions(e, jsonPath),
 		retry: retryPolicy{
 			retries: c.Retry, delay: c.RetryDelay.d, maxTime: c.RetryMaxTime.d,
 			// curl 7.88 reads --retry-delay 0 as not given.
@@ -616,6 +609,19 @@ func (c *cli) runner(e env, out *output) (*runner, error) {
 		jar:        jar, jarFile: c.CookieJar,
 		failEarly: c.FailEarly, removeOnError: c.RemoveOnError,
 	}, nil
+}
+
+// deliverOptions are the flags that say what becomes of a response: which part is
+// written, how, and when it fails the transfer.
+func (c *cli) deliverOptions(e env, jsonPath *jsonPath) deliverOptions {
+	return deliverOptions{
+		include: c.Include || c.Head, fail: c.Fail, failWithBody: c.FailWithBody, table: c.Table,
+		pretty: c.Pretty, noPretty: c.NoPretty, compressed: c.Compressed,
+		outputGiven: len(c.outputs()) > 0 || c.RemoteNameAll, stdoutIsTerminal: e.stdoutIsTerminal,
+		maxFilesize: c.MaxFilesize.n, limitRate: c.LimitRate.n, etagSave: c.EtagSave,
+		speedLimit: c.SpeedLimit.n, speedTime: speedTime(c.SpeedLimit.n, c.SpeedTime), remoteHeaderName: c.RemoteHeaderName,
+		jsonPath: jsonPath, jsonPathFailEmpty: c.JSONPathFailEmpty,
+	}
 }
 
 // jsonPathTemplate compiles --jsonpath before anything is sent: a bad template is exit 2.

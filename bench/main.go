@@ -262,15 +262,14 @@ func install(src, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := io.Copy(struct{ io.Writer }{out}, in); err != nil { // not copy_file_range: bytes through write(2)
-		out.Close()
-		return "", err
+	_, err = io.Copy(struct{ io.Writer }{out}, in) // not copy_file_range: bytes through write(2)
+	if err == nil {
+		err = out.Sync() // written back, as an unpacked layer is long before a probe runs
 	}
-	if err := out.Sync(); err != nil { // written back, as an unpacked layer is long before a probe runs
-		out.Close()
-		return "", err
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
-	return dst, out.Close()
+	return dst, err
 }
 
 // serve runs the local server alone for d, printing what a shell needs to point kcurl and curl at it.
