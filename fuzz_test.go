@@ -356,7 +356,7 @@ func FuzzDecodeClaims(f *testing.F) {
 		if c != nil && strings.Count(token, ".") != 2 {
 			t.Fatalf("decodeClaims(%q) decoded something that is not three parts", token)
 		}
-		hint := unauthorizedHint(authState{sent: true, source: "/var/run/secrets/kubernetes.io/serviceaccount/token", claims: c}, time.Unix(now, 0))
+		hint := unauthorizedHint(authState{sent: true, source: "/var/run/secrets/kubernetes.io/serviceaccount/token", claims: jwtPayload(token)}, time.Unix(now, 0))
 		// The hint is printed: it may say what the claims say, never the token itself.
 		if len(token) > 16 && strings.Contains(hint, token) {
 			t.Fatalf("the 401 hint repeats the token: %q", hint)

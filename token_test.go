@@ -278,6 +278,24 @@ func TestDecodeClaims(t *testing.T) {
 	is.True(decodeClaims(fakeJWT("[1,2]")) == nil) // not an object
 }
 
+// The 401 hint reads the claims from the sent token's middle part, which is all an authState keeps of it.
+func TestJWTPayload(t *testing.T) {
+	for _, tc := range []struct{ name, token, want string }{
+		{name: "three parts", token: "h.p.s", want: "p"},
+		{name: "two parts", token: "h.p", want: ""},
+		{name: "four parts", token: "h.p.s.x", want: ""},
+		{name: "empty middle", token: "h..s", want: ""},
+		{name: "not a JWT", token: "kcurl-bench-token", want: ""},
+		{name: "middle at the bound", token: "h." + strings.Repeat("e", maxJWTPayload) + ".s", want: strings.Repeat("e", maxJWTPayload)},
+		{name: "middle over the bound", token: "h." + strings.Repeat("e", maxJWTPayload+1) + ".s", want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(jwtPayload(tc.token), tc.want)
+		})
+	}
+}
+
 // fakeProc makes a /proc with process 7 whose root holds a token behind an absolute
 // /var/run -> /run symlink, as container images have it; process 3 has none.
 func fakeProc(t *testing.T, caPEM []byte, token string) (string, string) {
