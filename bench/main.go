@@ -61,13 +61,13 @@ func main() {
 	flag.StringVar(&cfg.baseline, "baseline", "", "also measure this kcurl binary (an earlier build) in the start-up scenarios (one GET, --version, a bad option), alternating with the others, as the row \"kcurl baseline\"")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (binaries, CA, kubeconfig)")
 	flag.BoolVar(&cfg.skipNMReport, "no-nm", false, "skip the unstripped build and the per-package symbol sizes")
-	flag.DurationVar(&cfg.serve, "serve", 0, "only start the local server, print the pod's environment and serve for this long (for profiling by hand)")
+	flag.DurationVar(&cfg.serve, "serve", 0, "only start the local server (and, with -apiserver, the real kube-apiserver), print the pod's environment for each and serve for this long (for profiling by hand)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var err error
 	if cfg.serve > 0 {
-		err = serve(ctx, cfg.serve)
+		err = serve(ctx, cfg.serve, cfg.apiserver)
 	} else {
 		err = run(ctx, cfg)
 	}
@@ -272,8 +272,9 @@ func install(src, dir string) (string, error) {
 	return dst, err
 }
 
-// serve runs the local server alone for d, printing what a shell needs to point kcurl and curl at it.
-func serve(ctx context.Context, d time.Duration) error {
+// serve runs the local server alone for d (and the real kube-apiserver beside it when withAPIServer), printing
+// what a shell needs to point kcurl and curl at each.
+func serve(ctx context.Context, d time.Duration, withAPIServer bool) error {
 	dir, err := os.MkdirTemp("", "kcurl-bench-serve-")
 	if err != nil {
 		return err
@@ -288,6 +289,17 @@ func serve(ctx context.Context, d time.Duration) error {
 	fmt.Printf("export KUBERNETES_SERVICE_HOST=%s KUBERNETES_SERVICE_PORT=%s KCURL_SERVICE_ACCOUNT_DIR=%s\n", t.host, t.port, t.saDir)
 	fmt.Printf("# kcurl -s %s   |   curl -s --cacert %s -H 'Authorization: Bearer %s' %s%s\n", t.object, t.caFile, t.token, t.url, t.object)
 	fmt.Printf("# paths: %s, %s (10 MB), %s?bytes=N; serving for %s\n", objectPath, listPath, bodyPath, d)
+	if withAPIServer {
+		api, stopAPI, err := apiServerTarget(ctx, dir, dir)
+		if err != nil {
+			return err
+		}
+		defer stopAPI()
+		t := api.target
+		fmt.Printf("# the real kube-apiserver (%s):\n", api.version)
+		fmt.Printf("export KUBERNETES_SERVICE_HOST=%s KUBERNETES_SERVICE_PORT=%s KCURL_SERVICE_ACCOUNT_DIR=%s\n", t.host, t.port, t.saDir)
+		fmt.Printf("# kcurl -s %s\n", t.object)
+	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	<-ctx.Done()
