@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,5 +32,27 @@ func TestRatioInterval(t *testing.T) {
 	}
 	if lo, hi := ratioInterval(nil, c, wallMS); lo != 0 || hi != 0 {
 		t.Errorf("no samples: %v–%v, want 0–0", lo, hi)
+	}
+}
+
+// TestStartupTargetsTable checks one row of issue 15's table from samples whose medians are known: the ratio, its
+// verdict and the page faults beside it.
+func TestStartupTargetsTable(t *testing.T) {
+	sc := &scenario{id: "version", title: "`--version` start-up", target: &target{name: "Go TLS server"}}
+	var k, f []sample
+	for range 9 {
+		k = append(k, sample{wall: 21 * time.Millisecond, cpu: 21 * time.Millisecond, minflt: 351})
+		f = append(f, sample{wall: 20 * time.Millisecond, cpu: 20 * time.Millisecond, minflt: 335})
+	}
+	r := &report{results: []*result{{sc: sc, tool: toolKcurl, samples: k}, {sc: sc, tool: toolFloorLibs, samples: f}}}
+	var out strings.Builder
+	r.startupTargetsTable(func(format string, args ...any) { fmt.Fprintf(&out, format, args...) })
+	for _, want := range []string{
+		"| `--version` (Go TLS server): wall ≤ 1.05× Go floor + kong + go-json | 1.05× (21.00 ms vs 20.00 ms) | 1.05–1.05× | 1.05× (351 vs 335) | yes |\n",
+		"| `--version` (Go TLS server): CPU ≤ 1.05× Go floor + kong + go-json | 1.05× (21.00 ms vs 20.00 ms) | 1.05–1.05× | 1.05× (351 vs 335) | yes |\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks the row\n%s\ngot\n%s", want, out.String())
+		}
 	}
 }
