@@ -272,8 +272,8 @@ func install(src, dir string) (string, error) {
 	return dst, err
 }
 
-// serve runs the local server alone for d (and the real kube-apiserver beside it when withAPIServer), printing
-// what a shell needs to point kcurl and curl at each.
+// serve runs the local server, and the real kube-apiserver beside it when withAPIServer, for d without measuring
+// anything, printing what a shell needs to point kcurl and curl at each.
 func serve(ctx context.Context, d time.Duration, withAPIServer bool) error {
 	dir, err := os.MkdirTemp("", "kcurl-bench-serve-")
 	if err != nil {
