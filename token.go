@@ -406,9 +406,9 @@ func decodeClaims(token string) *tokenClaims {
 // jwtPayload is the middle of a token's three dot-separated parts, or "" when it has not three or the middle is
 // over maxJWTPayload.
 func jwtPayload(token string) string {
-	_, rest, ok := strings.Cut(token, ".")
-	payload, signature, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 || strings.Contains(signature, ".") || len(payload) > maxJWTPayload {
+	_, rest, _ := strings.Cut(token, ".") // no first dot leaves rest empty, so the second Cut fails
+	payload, signature, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(signature, ".") || len(payload) > maxJWTPayload {
 		return ""
 	}
 	return payload
